@@ -1,0 +1,1 @@
+//! ESI client (being built).

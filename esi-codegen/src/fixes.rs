@@ -1,0 +1,180 @@
+//! The fixes ESI's specs need before code is generated from them, as one explicit list.
+//!
+//! Each fix is a named function over the normalised [`Api`]; [`apply_all`] runs them in order
+//! and reports what each changed. A quirk of ESI belongs here, never as a special case in the
+//! emitter or the runtime.
+
+use crate::model::{Api, ClientParameter, ParamLocation, Schema, SchemaKind, Status};
+
+/// One fix: its name, what it is for, and the function.
+pub struct Fix {
+    /// Short name.
+    pub name: &'static str,
+    /// Why ESI's spec needs it.
+    pub why: &'static str,
+    /// Applies it; returns how many places changed.
+    pub apply: fn(&mut Api) -> usize,
+}
+
+/// Every fix, in the order they run.
+pub const FIXES: &[Fix] = &[
+    Fix {
+        name: "client-managed-parameters",
+        why: "X-Compatibility-Date, X-Tenant/datasource, Accept-Language/language, If-None-Match, \
+              If-Modified-Since, token, user_agent and page are supplied by the client runtime, \
+              never method arguments (the compatibility date header is even `required`)",
+        apply: client_managed_parameters,
+    },
+    Fix {
+        name: "no-content-on-204",
+        why: "some 204 responses declare a content type; a 204 has no body",
+        apply: no_content_on_204,
+    },
+    Fix {
+        name: "304-without-content",
+        why: "304 Not Modified answers carry no body; the client serves its cached copy",
+        apply: not_modified_without_content,
+    },
+    Fix {
+        name: "bloodlines-ship-type-id-nullable",
+        why: "`ship_type_id` of /universe/bloodlines is declared required but ESI sends null",
+        apply: bloodlines_ship_type_id,
+    },
+];
+
+/// What [`apply_all`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixReport {
+    /// Per fix name, how many places it changed.
+    pub changed: Vec<(&'static str, usize)>,
+}
+
+/// Runs every fix in [`FIXES`].
+pub fn apply_all(api: &mut Api) -> FixReport {
+    FixReport {
+        changed: FIXES.iter().map(|f| (f.name, (f.apply)(api))).collect(),
+    }
+}
+
+/// Classifies a parameter the runtime supplies itself.
+pub fn client_parameter(location: ParamLocation, name: &str) -> Option<ClientParameter> {
+    let lower = name.to_ascii_lowercase();
+    match (location, lower.as_str()) {
+        (ParamLocation::Header, "x-compatibility-date") => Some(ClientParameter::CompatibilityDate),
+        (ParamLocation::Query, "compatibility_date") => Some(ClientParameter::CompatibilityDate),
+        (ParamLocation::Header, "x-tenant") => Some(ClientParameter::Tenant),
+        (ParamLocation::Query, "datasource") => Some(ClientParameter::Datasource),
+        (ParamLocation::Header, "accept-language") => Some(ClientParameter::AcceptLanguage),
+        (ParamLocation::Query, "language") => Some(ClientParameter::Language),
+        (ParamLocation::Header, "if-none-match") => Some(ClientParameter::IfNoneMatch),
+        (ParamLocation::Header, "if-modified-since") => Some(ClientParameter::IfModifiedSince),
+        (ParamLocation::Query, "token") => Some(ClientParameter::Token),
+        (ParamLocation::Query, "page") => Some(ClientParameter::Page),
+        (ParamLocation::Query, "user_agent") | (ParamLocation::Header, "x-user-agent") => {
+            Some(ClientParameter::UserAgent)
+        }
+        _ => None,
+    }
+}
+
+fn client_managed_parameters(api: &mut Api) -> usize {
+    let mut changed = 0;
+    for op in &mut api.operations {
+        let mut kept = Vec::with_capacity(op.parameters.len());
+        for param in op.parameters.drain(..) {
+            match client_parameter(param.location, &param.name) {
+                Some(cp) => {
+                    if !op.client_parameters.contains(&cp) {
+                        op.client_parameters.push(cp);
+                    }
+                    changed += 1;
+                }
+                None => kept.push(param),
+            }
+        }
+        op.parameters = kept;
+    }
+    changed
+}
+
+fn no_content_on_204(api: &mut Api) -> usize {
+    clear_content(api, 204)
+}
+
+fn not_modified_without_content(api: &mut Api) -> usize {
+    clear_content(api, 304)
+}
+
+fn clear_content(api: &mut Api, code: u16) -> usize {
+    let mut changed = 0;
+    for op in &mut api.operations {
+        for response in &mut op.responses {
+            if response.status == Status::Code(code) && response.schema.take().is_some() {
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
+fn bloodlines_ship_type_id(api: &mut Api) -> usize {
+    let Some(op) = api
+        .operations
+        .iter()
+        .find(|op| op.path.trim_end_matches('/') == "/universe/bloodlines")
+    else {
+        return 0;
+    };
+    let Some(schema) = op.success_schema().cloned() else {
+        return 0;
+    };
+    // The item object may be inline in the operation or behind named schemas.
+    let mut changed = 0;
+    let mut names = Vec::new();
+    collect_refs(&schema, &mut names);
+    for name in names {
+        if let Some(named) = api.schemas.get_mut(&name) {
+            changed += make_optional(named, "ship_type_id");
+        }
+    }
+    if let Some(op) = api
+        .operations
+        .iter_mut()
+        .find(|op| op.path.trim_end_matches('/') == "/universe/bloodlines")
+    {
+        for response in &mut op.responses {
+            if let (Status::Code(200..=299), Some(schema)) = (response.status, &mut response.schema)
+            {
+                changed += make_optional(schema, "ship_type_id");
+            }
+        }
+    }
+    changed
+}
+
+fn collect_refs(schema: &Schema, out: &mut Vec<String>) {
+    match &schema.kind {
+        SchemaKind::Ref(name) => out.push(name.clone()),
+        SchemaKind::Array { items, .. } => collect_refs(items, out),
+        _ => {}
+    }
+}
+
+/// Makes a property (of the object, or of an array's item object) optional and nullable.
+fn make_optional(schema: &mut Schema, property: &str) -> usize {
+    match &mut schema.kind {
+        SchemaKind::Array { items, .. } => make_optional(items, property),
+        SchemaKind::Object { properties, .. } => {
+            let mut changed = 0;
+            for prop in properties.iter_mut().filter(|p| p.name == property) {
+                if prop.required || !prop.schema.nullable {
+                    prop.required = false;
+                    prop.schema.nullable = true;
+                    changed += 1;
+                }
+            }
+            changed
+        }
+        _ => 0,
+    }
+}

@@ -1,0 +1,1 @@
+//! Fake ESI (being built).

@@ -1,0 +1,1 @@
+//! Fake EVE SSO (being built).
