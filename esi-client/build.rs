@@ -1,1 +1,126 @@
-fn main() {}
+//! Generates the typed ESI API from the spec chosen by cargo features or `ESI_SPEC_PATH`.
+//!
+//! - `ESI_SPEC_PATH=/abs/path/spec.json` overrides the pinned specs.
+//! - Otherwise the newest enabled `spec-*` feature wins (a build warning says so when several
+//!   are on, which cargo's feature unification can cause).
+//! - Only enabled resource features are generated; a resource the spec has but this crate has
+//!   no feature for (a newer spec) is always generated.
+
+use std::path::{Path, PathBuf};
+
+/// Pinned specs by feature, newest first.
+const PINNED: &[(&str, &str)] = &[
+    ("spec-2026-08-18", "esi-openapi-2026-08-18.json"),
+    ("spec-2025-11-06", "esi-openapi-2025-11-06.json"),
+    ("spec-swagger-latest", "esi-swagger-latest-v1.3.8.json"),
+];
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=ESI_SPEC_PATH");
+    if let Err(message) = run() {
+        for line in message.lines() {
+            println!("cargo::error={line}");
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR")?);
+    let spec = choose_spec(&manifest_dir)?;
+    println!("cargo::rerun-if-changed={}", spec.display());
+
+    let api = esi_codegen::load(&spec).map_err(|e| format!("esi-client: bad ESI spec: {e}"))?;
+    let declared = declared_resources(&manifest_dir)?;
+    let enabled: Vec<String> = api
+        .used_tags()
+        .into_iter()
+        .map(esi_codegen::names::resource)
+        .filter(|r| !declared.contains(r) || feature_on(r))
+        .collect();
+    let generated = esi_codegen::Generator::new(api)
+        .resources(&enabled)
+        .generate()
+        .map_err(|e| {
+            format!(
+                "esi-client: cannot generate the API from {}: {e}",
+                spec.display()
+            )
+        })?;
+    let out = PathBuf::from(env("OUT_DIR")?).join("esi_api.rs");
+    std::fs::write(&out, generated.source.as_bytes())
+        .map_err(|e| format!("esi-client: cannot write {}: {e}", out.display()))?;
+    Ok(())
+}
+
+fn choose_spec(manifest_dir: &Path) -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("ESI_SPEC_PATH").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        if !path.is_absolute() {
+            return Err(format!(
+                "esi-client: ESI_SPEC_PATH must be an absolute path, got {}",
+                path.display()
+            ));
+        }
+        if !path.is_file() {
+            return Err(format!(
+                "esi-client: ESI_SPEC_PATH {} is not a file",
+                path.display()
+            ));
+        }
+        return Ok(path);
+    }
+    let on: Vec<&(&str, &str)> = PINNED.iter().filter(|(f, _)| feature_on(f)).collect();
+    let Some((feature, file)) = on.first() else {
+        return Err(
+            "esi-client: no spec chosen: enable one of the features spec-2026-08-18, \
+             spec-2025-11-06, spec-swagger-latest, or set ESI_SPEC_PATH"
+                .into(),
+        );
+    };
+    if on.len() > 1 {
+        let names: Vec<&str> = on.iter().map(|(f, _)| *f).collect();
+        println!(
+            "cargo::warning=esi-client: several spec features are on ({}); using the newest, {feature}",
+            names.join(", ")
+        );
+    }
+    let candidates = [manifest_dir.join("../specs"), manifest_dir.join("specs")];
+    candidates
+        .iter()
+        .map(|dir| dir.join(file))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("esi-client: pinned spec {file} not found in ../specs or specs"))
+}
+
+/// The resource features this crate declares, read from its manifest's `all-resources` list.
+fn declared_resources(manifest_dir: &Path) -> Result<Vec<String>, String> {
+    let manifest = manifest_dir.join("Cargo.toml");
+    println!("cargo::rerun-if-changed={}", manifest.display());
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("esi-client: cannot read {}: {e}", manifest.display()))?;
+    let start = text
+        .find("all-resources = [")
+        .ok_or("esi-client: Cargo.toml has no `all-resources` feature list")?;
+    let list = &text[start + "all-resources = [".len()..];
+    let end = list
+        .find(']')
+        .ok_or("esi-client: unterminated `all-resources` list")?;
+    Ok(list[..end]
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
+fn feature_on(feature: &str) -> bool {
+    let var = format!(
+        "CARGO_FEATURE_{}",
+        feature.to_ascii_uppercase().replace('-', "_")
+    );
+    std::env::var_os(var).is_some()
+}
+
+fn env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("esi-client: {name} is not set"))
+}

@@ -1,1 +1,58 @@
-//! ESI client (being built).
+//! A typed, fast client for EVE Online's ESI API.
+//!
+//! The API surface is generated at build time from a pinned ESI spec (by `esi-codegen`): one
+//! module and one accessor per resource, one method per operation, typed models. Everything
+//! else (sending, auth, decoding, errors) is the hand-written runtime in this crate, which the
+//! generated methods call.
+//!
+//! ```no_run
+//! use esi_client::{Client, UserAgent};
+//! use esi_client::market::OrderType;
+//!
+//! # async fn demo() -> Result<(), esi_client::Error> {
+//! let client = Client::builder()
+//!     .user_agent(UserAgent::new("MyApp", "1.0").email("me@example.com"))
+//!     .build()?;
+//! let status = client.status().get_status().await?;
+//! let sell_orders = client
+//!     .market()
+//!     .get_markets_region_id_orders(10000002)
+//!     .order_type(OrderType::Sell)
+//!     .await?;
+//! # let _ = (status, sell_orders);
+//! # Ok(()) }
+//! ```
+//!
+//! Which spec is used is chosen by cargo features (`spec-2026-08-18`, the default,
+//! `spec-2025-11-06`, `spec-swagger-latest`) or by the `ESI_SPEC_PATH` environment variable at
+//! build time; which resources are compiled, by one feature per resource (all on by default).
+
+extern crate self as esi_client;
+
+mod client;
+mod enums;
+mod error;
+mod operation;
+mod request;
+mod response;
+mod send;
+
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
+pub use enums::Language;
+pub use error::{Error, EsiErrorBody, Result};
+pub use operation::{
+    BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamValue, Params, RateLimitInfo,
+    SpecInfo, SpecKind, path_segment,
+};
+pub use request::{AccessToken, CallOptions, Request, WithResponse};
+pub use response::Response;
+
+/// Re-exported so users name the same date types the models use.
+pub use chrono;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
+
+include!(concat!(env!("OUT_DIR"), "/esi_api.rs"));

@@ -17,8 +17,8 @@ pub mod emit;
 mod error;
 pub mod fixes;
 pub mod model;
-mod normalize;
 pub mod names;
+mod normalize;
 
 use std::path::Path;
 

@@ -94,9 +94,18 @@ mod tests {
     fn names_read_like_esi() {
         assert_eq!(resource("Faction Warfare"), "faction_warfare");
         assert_eq!(resource("Planetary Interaction"), "planetary_interaction");
-        assert_eq!(method("GetMarketsRegionIdOrders"), "get_markets_region_id_orders");
-        assert_eq!(method("get_markets_region_id_orders"), "get_markets_region_id_orders");
-        assert_eq!(type_name("MarketsRegionIdOrdersGet"), "MarketsRegionIdOrdersGet");
+        assert_eq!(
+            method("GetMarketsRegionIdOrders"),
+            "get_markets_region_id_orders"
+        );
+        assert_eq!(
+            method("get_markets_region_id_orders"),
+            "get_markets_region_id_orders"
+        );
+        assert_eq!(
+            type_name("MarketsRegionIdOrdersGet"),
+            "MarketsRegionIdOrdersGet"
+        );
         assert_eq!(type_name("get_status_ok"), "GetStatusOk");
         assert_eq!(variant("10"), "V10");
         assert_eq!(variant("en-us"), "EnUs");

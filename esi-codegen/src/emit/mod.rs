@@ -1,33 +1,298 @@
-//! Model → Rust source.
-use crate::model::Api;
+//! Model → Rust source for `esi-client`.
+//!
+//! Names and type placement are decided over the whole API (`types`), operations are planned
+//! (`ops`), then only the selected resources and the types they reach are emitted, as one file
+//! of inline modules formatted with prettyplease. The output is meant to be `include!`d at the
+//! root of `esi-client`, whose runtime it calls through `crate::` paths.
 
-/// Generates Rust code for a normalised API.
+mod docs;
+mod ops;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::error::{Error, Result};
+use crate::model::{Api, SpecKind};
+use crate::names;
+use types::{Placement, Registry, SHARED_MODULE};
+
+/// Generates the typed client for an [`Api`].
+///
+/// ```
+/// # let spec = r#"{"openapi":"3.1.0","info":{"title":"t","version":"2026-08-18"},
+/// #   "paths":{"/status":{"get":{"operationId":"GetStatus","tags":["Status"],
+/// #   "responses":{"200":{"description":"ok","content":{"application/json":
+/// #   {"schema":{"type":"object","properties":{"players":{"type":"integer"}}}}}}}}}}}"#;
+/// let api = esi_codegen::parse(spec, "inline.json")?;
+/// let generated = esi_codegen::Generator::new(api).generate()?;
+/// assert!(generated.source.contains("pub fn get_status"));
+/// assert_eq!(generated.operations, 1);
+/// # Ok::<(), esi_codegen::Error>(())
+/// ```
 pub struct Generator {
     api: Api,
+    resources: Option<Vec<String>>,
 }
 
-/// The generator's output.
+/// What [`Generator::generate`] produced.
+#[derive(Debug, Clone)]
 pub struct Generated {
-    /// Formatted Rust source.
+    /// The formatted Rust source.
     pub source: String,
+    /// Resource modules emitted (snake_case).
+    pub resources: Vec<String>,
+    /// Operations emitted.
+    pub operations: usize,
+    /// Model types emitted.
+    pub types: usize,
+}
+
+impl Generated {
+    /// Lines of generated code.
+    pub fn lines(&self) -> usize {
+        self.source.lines().count()
+    }
 }
 
 impl Generator {
-    /// Starts from a loaded API.
+    /// Starts from a loaded (and fixed) API.
     pub fn new(api: Api) -> Self {
-        Generator { api }
+        Generator {
+            api,
+            resources: None,
+        }
     }
-    /// Keeps only these resources.
-    pub fn resources<I, S>(self, _tags: I) -> Self
+
+    /// Keeps only these resources, given as spec tags (`Faction Warfare`) or module names
+    /// (`faction_warfare`). Names the spec does not have are ignored. By default all are kept.
+    pub fn resources<I, S>(mut self, resources: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        self.resources = Some(
+            resources
+                .into_iter()
+                .map(|r| names::resource(r.as_ref()))
+                .collect(),
+        );
         self
     }
-    /// Emits the code.
-    pub fn generate(self) -> crate::Result<Generated> {
-        let _ = &self.api;
-        Ok(Generated { source: String::new() })
+
+    /// The API being generated.
+    pub fn api(&self) -> &Api {
+        &self.api
     }
+
+    /// Emits the code.
+    pub fn generate(&self) -> Result<Generated> {
+        let api = &self.api;
+        let struct_names = api.operations.iter().map(ops::struct_name);
+        let mut reg = Registry::new(api, struct_names.chain(reserved_names()));
+        let plans: Vec<ops::OpPlan> = (0..api.operations.len())
+            .map(|i| ops::plan(&mut reg, api, i))
+            .collect();
+
+        // Which resources reach each type, over the whole API, so names and homes are stable.
+        let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for plan in &plans {
+            for ty in reg.closure(&plan.roots()) {
+                users.entry(ty).or_default().insert(plan.resource.clone());
+            }
+        }
+        let home: BTreeMap<String, String> = users
+            .iter()
+            .map(|(ty, rs)| {
+                let home = match rs.len() {
+                    1 => rs.iter().next().cloned().unwrap_or_default(),
+                    _ => SHARED_MODULE.to_string(),
+                };
+                (ty.clone(), home)
+            })
+            .collect();
+        let place = Placement { home };
+
+        let selected = |resource: &str| {
+            self.resources
+                .as_ref()
+                .is_none_or(|keep| keep.iter().any(|k| k == resource))
+        };
+        let kept: Vec<&ops::OpPlan> = plans.iter().filter(|p| selected(&p.resource)).collect();
+        let mut emitted_types: BTreeSet<String> = BTreeSet::new();
+        for plan in &kept {
+            emitted_types.extend(reg.closure(&plan.roots()));
+        }
+
+        // Resources in spec tag order.
+        let mut resources: Vec<(String, String)> = Vec::new();
+        for tag in api.used_tags() {
+            let module = names::resource(tag);
+            if selected(&module) && !resources.iter().any(|(m, _)| *m == module) {
+                resources.push((module, tag.to_string()));
+            }
+        }
+
+        let mut modules = Vec::new();
+        let mut accessors = Vec::new();
+        let mut op_infos = Vec::new();
+        for (module, tag) in &resources {
+            let module_plans: Vec<&&ops::OpPlan> =
+                kept.iter().filter(|p| &p.resource == module).collect();
+            let api_struct = format_ident!("{}Api", names::type_name(module));
+            let module_ident = format_ident!("{}", module);
+            let methods = module_plans
+                .iter()
+                .map(|p| ops::emit_method(api, p, &place));
+            let op_items = module_plans.iter().map(|p| ops::emit_op(api, p, &place));
+            let type_items = emitted_types
+                .iter()
+                .filter(|t| place.home.get(*t) == Some(module))
+                .filter_map(|t| reg.defs.get(t))
+                .map(|def| types::emit_def(def, &place, module));
+            let tag_desc = api
+                .tags
+                .iter()
+                .find(|t| t.name == *tag)
+                .and_then(|t| t.description.clone());
+            let module_doc = docs::attrs(&docs::join([
+                Some(format!("The `{tag}` resource of ESI: [`Client::{module}`](crate::Client::{module}).").as_str()),
+                tag_desc.as_deref(),
+            ]));
+            let struct_doc =
+                format!(" Operations of the `{tag}` resource; get it with `client.{module}()`.");
+            let accessor_doc = format!(" Operations of the `{tag}` resource.");
+            for p in &module_plans {
+                let s = format_ident!("{}", p.struct_name);
+                op_infos.push(quote!(<#module_ident::#s as crate::Operation>::INFO));
+            }
+            modules.push(quote! {
+                #module_doc
+                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+                pub mod #module_ident {
+                    #[doc = #struct_doc]
+                    #[derive(Debug, Clone, Copy)]
+                    pub struct #api_struct<'a> {
+                        pub(crate) client: &'a crate::Client,
+                    }
+
+                    impl<'a> #api_struct<'a> {
+                        #(#methods)*
+                    }
+
+                    #(#op_items)*
+                    #(#type_items)*
+                }
+            });
+            accessors.push(quote! {
+                #[doc = #accessor_doc]
+                pub fn #module_ident(&self) -> #module_ident::#api_struct<'_> {
+                    #module_ident::#api_struct { client: self }
+                }
+            });
+        }
+
+        let shared: Vec<TokenStream> = emitted_types
+            .iter()
+            .filter(|t| place.home.get(*t).map(String::as_str) == Some(SHARED_MODULE))
+            .filter_map(|t| reg.defs.get(t))
+            .map(|def| types::emit_def(def, &place, SHARED_MODULE))
+            .collect();
+        let shared_module = (!shared.is_empty()).then(|| {
+            let ident = format_ident!("{}", SHARED_MODULE);
+            quote! {
+                /// Models shared by several resources.
+                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+                pub mod #ident { #(#shared)* }
+            }
+        });
+
+        let kind = format_ident!(
+            "{}",
+            match api.kind {
+                SpecKind::Swagger2 => "Swagger2",
+                SpecKind::OpenApi30 => "OpenApi30",
+                SpecKind::OpenApi31 => "OpenApi31",
+            }
+        );
+        let (title, version, base_url) = (&api.title, &api.version, &api.base_url);
+        let date = match &api.compatibility_date {
+            Some(d) => quote!(Some(#d)),
+            None => quote!(None),
+        };
+        let resource_names = resources.iter().map(|(m, _)| m);
+        let file = quote! {
+            /// The spec this client was generated from.
+            pub const SPEC: crate::SpecInfo = crate::SpecInfo {
+                kind: crate::SpecKind::#kind,
+                title: #title,
+                version: #version,
+                compatibility_date: #date,
+                base_url: #base_url,
+                resources: &[#(#resource_names),*],
+            };
+
+            /// Every operation this build of the client offers, in spec order.
+            pub const OPERATIONS: &[&crate::OperationInfo] = &[#(#op_infos),*];
+
+            #shared_module
+            #(#modules)*
+
+            impl crate::Client {
+                #(#accessors)*
+            }
+        };
+        let syntax: syn::File = syn::parse2(file).map_err(|e| Error::Emit {
+            what: "the generated API".into(),
+            message: e.to_string(),
+        })?;
+        let source = format!(
+            "// @generated by esi-codegen from {} {} ({} operations). Do not edit.\n\n{}",
+            match api.kind {
+                SpecKind::Swagger2 => "Swagger 2.0",
+                SpecKind::OpenApi30 => "OpenAPI 3.0",
+                SpecKind::OpenApi31 => "OpenAPI 3.1",
+            },
+            api.version,
+            kept.len(),
+            prettyplease::unparse(&syntax)
+        );
+        Ok(Generated {
+            source,
+            resources: resources.into_iter().map(|(m, _)| m).collect(),
+            operations: kept.len(),
+            types: emitted_types.len(),
+        })
+    }
+}
+
+/// Names used by the runtime at the crate root that generated types must not take.
+fn reserved_names() -> impl Iterator<Item = String> {
+    [
+        "Client",
+        "ClientBuilder",
+        "Request",
+        "Response",
+        "Error",
+        "Operation",
+        "OperationInfo",
+        "Params",
+        "SpecInfo",
+        "SpecKind",
+        "Language",
+        "Pagination",
+        "BodyKind",
+        "ClientParam",
+        "RateLimitInfo",
+        "UserAgent",
+        "Result",
+        "Option",
+        "Vec",
+        "String",
+        "Box",
+    ]
+    .into_iter()
+    .map(String::from)
 }

@@ -60,7 +60,9 @@ pub(crate) fn normalize(doc: &Value) -> Res<Api> {
     let root = object(doc, "")?;
     let info = root.get("info").and_then(Value::as_object);
     let title = info.and_then(|i| str_field(i, "title")).unwrap_or_default();
-    let version = info.and_then(|i| str_field(i, "version")).unwrap_or_default();
+    let version = info
+        .and_then(|i| str_field(i, "version"))
+        .unwrap_or_default();
 
     let (base_url, base_path) = reader.servers(root);
     let schemas = reader.named_schemas(root)?;
@@ -161,13 +163,18 @@ impl<'a> Reader<'a> {
             let target = reference
                 .as_str()
                 .and_then(|r| r.strip_prefix('#'))
-                .ok_or_else(|| SpecProblem::new(&ref_ptr, "only local `#/...` references are supported"))?;
+                .ok_or_else(|| {
+                    SpecProblem::new(&ref_ptr, "only local `#/...` references are supported")
+                })?;
             node = self.doc.pointer(target).ok_or_else(|| {
                 SpecProblem::new(&ref_ptr, format!("reference `#{target}` points to nothing"))
             })?;
             pointer = target.to_string();
         }
-        Err(SpecProblem::new(&pointer, "reference chain too long or cyclic"))
+        Err(SpecProblem::new(
+            &pointer,
+            "reference chain too long or cyclic",
+        ))
     }
 
     fn servers(&self, root: &Map<String, Value>) -> (String, String) {
@@ -229,7 +236,8 @@ impl<'a> Reader<'a> {
         let schemes = if self.swagger() {
             root.get("securityDefinitions")
         } else {
-            root.get("components").and_then(|c| c.get("securitySchemes"))
+            root.get("components")
+                .and_then(|c| c.get("securitySchemes"))
         };
         let mut out = BTreeMap::new();
         let Some(schemes) = schemes.and_then(Value::as_object) else {
@@ -280,9 +288,8 @@ impl<'a> Reader<'a> {
         global_security: Option<&Value>,
     ) -> Res<Operation> {
         let op = object(node, pointer)?;
-        let operation_id = str_field(op, "operationId").ok_or_else(|| {
-            SpecProblem::new(pointer, "operation has no `operationId`")
-        })?;
+        let operation_id = str_field(op, "operationId")
+            .ok_or_else(|| SpecProblem::new(pointer, "operation has no `operationId`"))?;
         let tag = op
             .get("tags")
             .and_then(Value::as_array)
@@ -402,9 +409,9 @@ impl<'a> Reader<'a> {
             Some("query") => ParamLocation::Query,
             Some("header") => ParamLocation::Header,
             Some("body") => {
-                let schema_node = obj.get("schema").ok_or_else(|| {
-                    SpecProblem::new(pointer, "body parameter has no `schema`")
-                })?;
+                let schema_node = obj
+                    .get("schema")
+                    .ok_or_else(|| SpecProblem::new(pointer, "body parameter has no `schema`"))?;
                 return Ok(ParamOrBody::Body(RequestBody {
                     schema: convert_schema(schema_node, &child(pointer, "schema"))?,
                     required: obj.get("required") == Some(&Value::Bool(true)),
@@ -445,9 +452,9 @@ impl<'a> Reader<'a> {
     fn request_body(&self, node: &Value, pointer: &str) -> Res<RequestBody> {
         let (node, pointer) = self.deref(node, pointer)?;
         let obj = object(node, &pointer)?;
-        let (schema_node, schema_ptr) = self.json_content(obj, &pointer).ok_or_else(|| {
-            SpecProblem::new(&pointer, "request body has no JSON content schema")
-        })?;
+        let (schema_node, schema_ptr) = self
+            .json_content(obj, &pointer)
+            .ok_or_else(|| SpecProblem::new(&pointer, "request body has no JSON content schema"))?;
         Ok(RequestBody {
             schema: convert_schema(schema_node, &schema_ptr)?,
             required: obj.get("required") == Some(&Value::Bool(true)),
@@ -488,7 +495,11 @@ impl<'a> Reader<'a> {
     }
 
     /// The `application/json` (or first) media type's schema of a 3.x content map.
-    fn json_content(&self, obj: &'a Map<String, Value>, pointer: &str) -> Option<(&'a Value, String)> {
+    fn json_content(
+        &self,
+        obj: &'a Map<String, Value>,
+        pointer: &str,
+    ) -> Option<(&'a Value, String)> {
         let content = obj.get("content")?.as_object()?;
         let (media, entry) = content
             .iter()
@@ -553,7 +564,12 @@ pub fn parse_window(text: &str) -> Option<u64> {
 
 fn string_list(node: Option<&Value>) -> Vec<String> {
     node.and_then(Value::as_array)
-        .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -1,0 +1,329 @@
+//! The client: configuration built once, shared cheaply by every task (`Client` is an `Arc`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::enums::Language;
+use crate::error::{Error, Result};
+
+/// ESI's production server.
+pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
+
+/// How the application identifies itself to ESI, as CCP asks:
+/// `AppName/version (contact email; +url) esi-client/x.y.z`.
+///
+/// ```
+/// let ua = esi_client::UserAgent::new("MyApp", "1.2")
+///     .email("me@example.com")
+///     .url("https://github.com/me/myapp");
+/// assert_eq!(
+///     ua.to_header().unwrap(),
+///     format!("MyApp/1.2 (me@example.com; +https://github.com/me/myapp) esi-client/{}", env!("CARGO_PKG_VERSION")),
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAgent {
+    app_name: String,
+    app_version: String,
+    email: Option<String>,
+    url: Option<String>,
+    discord: Option<String>,
+    eve: Option<String>,
+}
+
+impl UserAgent {
+    /// An application name (spaces become nothing) and version.
+    pub fn new(app_name: impl Into<String>, app_version: impl Into<String>) -> Self {
+        UserAgent {
+            app_name: app_name.into(),
+            app_version: app_version.into(),
+            email: None,
+            url: None,
+            discord: None,
+            eve: None,
+        }
+    }
+
+    /// A contact email.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// The application's source or home page.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// A Discord handle to reach the developer.
+    pub fn discord(mut self, handle: impl Into<String>) -> Self {
+        self.discord = Some(handle.into());
+        self
+    }
+
+    /// An EVE character name to reach the developer.
+    pub fn eve_character(mut self, name: impl Into<String>) -> Self {
+        self.eve = Some(name.into());
+        self
+    }
+
+    /// The header value; an error when there is no way to contact the developer.
+    pub fn to_header(&self) -> Result<String> {
+        let name: String = self
+            .app_name
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("");
+        if name.is_empty() || self.app_version.trim().is_empty() {
+            return Err(Error::Config(
+                "the user agent needs an application name and version".into(),
+            ));
+        }
+        let mut contacts = Vec::new();
+        if let Some(email) = &self.email {
+            contacts.push(email.clone());
+        }
+        if let Some(discord) = &self.discord {
+            contacts.push(format!("discord:{discord}"));
+        }
+        if let Some(eve) = &self.eve {
+            contacts.push(format!("eve:{eve}"));
+        }
+        if contacts.is_empty() {
+            return Err(Error::Config(
+                "the user agent needs contact information (email, discord or eve character): \
+                 CCP asks every ESI application to be reachable"
+                    .into(),
+            ));
+        }
+        if let Some(url) = &self.url {
+            contacts.push(format!("+{url}"));
+        }
+        let value = format!(
+            "{name}/{} ({}) esi-client/{}",
+            self.app_version.trim(),
+            contacts.join("; "),
+            env!("CARGO_PKG_VERSION")
+        );
+        if value.chars().any(|c| c.is_control() || !c.is_ascii()) {
+            return Err(Error::Config(
+                "the user agent must be printable ASCII".into(),
+            ));
+        }
+        Ok(value)
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// ```
+/// let client = esi_client::Client::builder()
+///     .user_agent(esi_client::UserAgent::new("MyApp", "1.0").email("me@example.com"))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://esi.evetech.net");
+/// # Ok::<(), esi_client::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    user_agent: Option<UserAgent>,
+    compatibility_date: Option<String>,
+    tenant: String,
+    language: Option<Language>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    pool_max_idle_per_host: usize,
+    gzip: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.into(),
+            user_agent: None,
+            compatibility_date: crate::SPEC.compatibility_date.map(str::to_string),
+            tenant: "tranquility".into(),
+            language: None,
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
+            pool_max_idle_per_host: 32,
+            gzip: true,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The server (default `https://esi.evetech.net`; tests point it at the fake ESI).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// How the application identifies itself (required).
+    pub fn user_agent(mut self, user_agent: UserAgent) -> Self {
+        self.user_agent = Some(user_agent);
+        self
+    }
+
+    /// The compatibility date sent with every request (default: the spec's date).
+    pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
+        self.compatibility_date = Some(date.into());
+        self
+    }
+
+    /// The tenant (`X-Tenant`, or `datasource` for Swagger specs); default `tranquility`.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = tenant.into();
+        self
+    }
+
+    /// The default response language (`Accept-Language`).
+    pub fn language(mut self, language: Language) -> Self {
+        self.language = Some(language);
+        self
+    }
+
+    /// TCP connect timeout (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Timeout between reads of one response (default 10 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Idle connections kept per host (default 32).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// Ask for gzip-compressed answers (default on).
+    pub fn gzip(mut self, enable: bool) -> Self {
+        self.gzip = enable;
+        self
+    }
+
+    /// Builds the client; fails without a user agent that has contact information.
+    pub fn build(self) -> Result<Client> {
+        let user_agent = self
+            .user_agent
+            .as_ref()
+            .ok_or_else(|| {
+                Error::Config(
+                    "a user agent is required: Client::builder().user_agent(UserAgent::new(..).email(..))"
+                        .into(),
+                )
+            })?
+            .to_header()?;
+        let base_url = self.base_url.trim_end_matches('/').to_string();
+        url::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
+        if let Some(date) = &self.compatibility_date {
+            crate::request::check_date_format(date).map_err(Error::Config)?;
+        }
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
+            .user_agent(user_agent.clone())
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .gzip(self.gzip)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                user_agent,
+                compatibility_date: self.compatibility_date,
+                tenant: self.tenant,
+                language: self.language,
+            }),
+        })
+    }
+}
+
+/// rustls with the ring provider and the platform's certificate verifier: one TLS stack.
+fn tls_config() -> Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// The ESI client. Build it once and clone it anywhere: clones share the connection pool and
+/// configuration.
+///
+/// Each resource of ESI is an accessor (`client.market()`, `client.universe()`...), each
+/// operation a method returning a request you can configure and `.await`:
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), esi_client::Error> {
+/// let client = esi_client::Client::builder()
+///     .user_agent(esi_client::UserAgent::new("MyApp", "1.0").email("me@example.com"))
+///     .build()?;
+/// let status = client.status().get_status().await?;
+/// println!("{} players online", status.players);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) user_agent: String,
+    pub(crate) compatibility_date: Option<String>,
+    pub(crate) tenant: String,
+    pub(crate) language: Option<Language>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("user_agent", &self.inner.user_agent)
+            .field("compatibility_date", &self.inner.compatibility_date)
+            .field("tenant", &self.inner.tenant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The server requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The `User-Agent` header sent.
+    pub fn user_agent(&self) -> &str {
+        &self.inner.user_agent
+    }
+
+    /// The compatibility date sent by default.
+    pub fn compatibility_date(&self) -> Option<&str> {
+        self.inner.compatibility_date.as_deref()
+    }
+
+    /// The tenant sent by default.
+    pub fn tenant(&self) -> &str {
+        &self.inner.tenant
+    }
+}

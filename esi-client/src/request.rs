@@ -1,0 +1,176 @@
+//! A configured call of one operation: per-call options over the client's defaults, awaited
+//! directly (`IntoFuture`) for the data, or through [`Request::with_response`] for the data
+//! and its metadata.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use crate::client::Client;
+use crate::enums::Language;
+use crate::error::Result;
+use crate::operation::Operation;
+use crate::response::Response;
+
+/// An access token, kept out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+impl From<&str> for AccessToken {
+    fn from(token: &str) -> Self {
+        AccessToken::new(token)
+    }
+}
+
+impl From<String> for AccessToken {
+    fn from(token: String) -> Self {
+        AccessToken(token)
+    }
+}
+
+impl From<&String> for AccessToken {
+    fn from(token: &String) -> Self {
+        AccessToken(token.clone())
+    }
+}
+
+/// Per-call options; unset ones fall back to the client's.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// Bearer token.
+    pub token: Option<AccessToken>,
+    /// Response language.
+    pub language: Option<Language>,
+    /// Compatibility date for this call.
+    pub compatibility_date: Option<String>,
+    /// Tenant for this call.
+    pub tenant: Option<String>,
+    /// Page of an `X-Pages` route.
+    pub page: Option<u32>,
+}
+
+/// One call of operation `O`, ready to be configured and awaited.
+///
+/// Generated code adds the operation's own optional parameters as builder methods.
+#[must_use = "a request does nothing until it is awaited"]
+#[derive(Debug, Clone)]
+pub struct Request<O: Operation> {
+    pub(crate) client: Client,
+    pub(crate) op: O,
+    pub(crate) options: CallOptions,
+}
+
+impl<O: Operation> Request<O> {
+    /// Used by generated code.
+    #[doc(hidden)]
+    pub fn new(client: Client, op: O) -> Self {
+        Request {
+            client,
+            op,
+            options: CallOptions::default(),
+        }
+    }
+
+    pub(crate) fn op_mut(&mut self) -> &mut O {
+        &mut self.op
+    }
+
+    /// The operation's parameters as set so far.
+    pub fn operation(&self) -> &O {
+        &self.op
+    }
+
+    /// Authenticates the call with an SSO access token.
+    pub fn token(mut self, access_token: impl Into<AccessToken>) -> Self {
+        self.options.token = Some(access_token.into());
+        self
+    }
+
+    /// Asks for answers in this language.
+    pub fn language(mut self, language: Language) -> Self {
+        self.options.language = Some(language);
+        self
+    }
+
+    /// Uses this compatibility date (`YYYY-MM-DD`) for this call only.
+    pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
+        self.options.compatibility_date = Some(date.into());
+        self
+    }
+
+    /// Uses this tenant for this call only.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.options.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Asks for one page of an `X-Pages` route (pages start at 1).
+    pub fn page(mut self, page: u32) -> Self {
+        self.options.page = Some(page);
+        self
+    }
+
+    /// Returns the data with its status, headers and cache metadata.
+    pub fn with_response(self) -> WithResponse<O> {
+        WithResponse(self)
+    }
+
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<O::Output> {
+        Ok(crate::send::send(&self.client, &self.op, &self.options)
+            .await?
+            .data)
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+impl<O: Operation> IntoFuture for Request<O> {
+    type Output = Result<O::Output>;
+    type IntoFuture = BoxFuture<Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A request that answers with [`Response`] (data plus metadata) when awaited.
+#[must_use = "a request does nothing until it is awaited"]
+#[derive(Debug, Clone)]
+pub struct WithResponse<O: Operation>(Request<O>);
+
+impl<O: Operation> IntoFuture for WithResponse<O> {
+    type Output = Result<Response<O::Output>>;
+    type IntoFuture = BoxFuture<Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let request = self.0;
+        Box::pin(
+            async move { crate::send::send(&request.client, &request.op, &request.options).await },
+        )
+    }
+}
+
+/// Checks a compatibility date is shaped `YYYY-MM-DD` with a real month and day.
+pub(crate) fn check_date_format(date: &str) -> std::result::Result<(), String> {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|_| ())
+        .map_err(|_| format!("compatibility date {date:?} is not a YYYY-MM-DD date"))
+}

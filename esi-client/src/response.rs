@@ -1,0 +1,61 @@
+//! Data with the metadata of the answer that carried it.
+
+use chrono::{DateTime, Utc};
+
+/// The decoded data of a call with its status, headers and cache metadata.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    /// The decoded data.
+    pub data: T,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// All response headers.
+    pub headers: http::HeaderMap,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Expires`: do not ask ESI again before then.
+    pub expires: Option<DateTime<Utc>>,
+    /// `Last-Modified`: when ESI last updated the data.
+    pub last_modified: Option<DateTime<Utc>>,
+    /// `X-Pages`: how many pages the route has.
+    pub pages: Option<u32>,
+    /// Whether the data came from the client's cache without a request.
+    pub from_cache: bool,
+    /// Whether ESI answered 304 and the cached data was used.
+    pub not_modified: bool,
+}
+
+impl<T> Response<T> {
+    /// The data, dropping the metadata.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// Maps the data, keeping the metadata.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            data: f(self.data),
+            status: self.status,
+            headers: self.headers,
+            etag: self.etag,
+            expires: self.expires,
+            last_modified: self.last_modified,
+            pages: self.pages,
+            from_cache: self.from_cache,
+            not_modified: self.not_modified,
+        }
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Parses an HTTP date (`Expires`, `Last-Modified`).
+pub(crate) fn http_date(value: Option<&http::HeaderValue>) -> Option<DateTime<Utc>> {
+    let text = value?.to_str().ok()?;
+    DateTime::parse_from_rfc2822(text)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}

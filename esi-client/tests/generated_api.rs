@@ -1,0 +1,111 @@
+//! The generated API covers the whole spec it was built from, and its models decode
+//! real-shaped ESI JSON, tolerating the fields and enum values ESI adds without notice.
+
+use std::collections::BTreeSet;
+
+fn spec_file() -> std::path::PathBuf {
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    if let Some(path) = option_env!("ESI_SPEC_PATH").filter(|p| !p.is_empty()) {
+        return path.into();
+    }
+    let name = match esi_client::SPEC.kind {
+        esi_client::SpecKind::Swagger2 => "esi-swagger-latest-v1.3.8.json".to_string(),
+        _ => format!("esi-openapi-{}.json", esi_client::SPEC.version),
+    };
+    specs.join(name)
+}
+
+/// Every operation in the spec file, counted straight from its JSON (not through esi-codegen).
+fn spec_operation_ids() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(spec_file()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut ids = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if let Some(id) = item.get(method).and_then(|op| op["operationId"].as_str()) {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+#[cfg(all(
+    feature = "all-resources",
+    not(feature = "spec-2025-11-06"),
+    not(feature = "spec-swagger-latest")
+))]
+fn default_spec_has_233_methods() {
+    assert_eq!(esi_client::SPEC.version, "2026-08-18");
+    assert_eq!(esi_client::OPERATIONS.len(), 233);
+}
+
+#[test]
+#[cfg(feature = "all-resources")]
+fn every_spec_operation_became_a_method() {
+    let in_spec = spec_operation_ids();
+    let generated: BTreeSet<String> = esi_client::OPERATIONS
+        .iter()
+        .map(|op| op.id.to_string())
+        .collect();
+    assert_eq!(generated, in_spec);
+    // And each is a real method of its resource, in the generated source.
+    let source = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/esi_api.rs")).unwrap();
+    for op in esi_client::OPERATIONS {
+        assert!(
+            source.contains(&format!("pub fn {}(", op.name)),
+            "no method {} for {}",
+            op.name,
+            op.id
+        );
+        assert!(source.contains(&format!("pub fn {}(", op.resource)));
+    }
+}
+
+#[cfg(all(feature = "market", not(feature = "spec-swagger-latest")))]
+mod openapi_models {
+    use esi_client::market::{MarketsRegionIdOrdersGetItem, Range};
+
+    #[test]
+    fn market_order_decodes_with_unknown_field_and_enum_value() {
+        let json = r#"{
+            "duration": 90, "is_buy_order": false, "issued": "2026-11-20T05:12:25Z",
+            "location_id": 60003760, "min_volume": 1, "order_id": 6855123001,
+            "price": 5.25, "range": "constellation", "system_id": 30000142,
+            "type_id": 34, "volume_remain": 1296000, "volume_total": 2000000,
+            "brand_new_field": {"nested": true}
+        }"#;
+        let order: MarketsRegionIdOrdersGetItem = serde_json::from_str(json).unwrap();
+        assert_eq!(order.range, Range::Unknown("constellation".into()));
+        assert_eq!(order.issued.to_rfc3339(), "2026-11-20T05:12:25+00:00");
+        let back = serde_json::to_value(&order).unwrap();
+        assert_eq!(back["range"], "constellation");
+        let again: MarketsRegionIdOrdersGetItem = serde_json::from_value(back).unwrap();
+        assert_eq!(again, order);
+        let known: Range = serde_json::from_str("\"region\"").unwrap();
+        assert_eq!(known, Range::Region);
+    }
+
+    #[cfg(feature = "status")]
+    #[test]
+    fn status_decodes() {
+        let status: esi_client::status::Status = serde_json::from_str(
+            r#"{"players": 23456, "server_version": "2912345", "start_time": "2026-11-26T11:02:00Z", "vip": false}"#,
+        )
+        .unwrap();
+        assert_eq!(status.players, 23456);
+        assert!(!status.vip);
+    }
+
+    #[cfg(feature = "universe")]
+    #[test]
+    fn bloodlines_accept_null_ship_type_id() {
+        let json = r#"[{"bloodline_id": 1, "charisma": 6, "corporation_id": 1000006,
+            "description": "d", "intelligence": 7, "memory": 7, "name": "Deteis",
+            "perception": 5, "race_id": 1, "ship_type_id": null, "willpower": 5}]"#;
+        let lines: esi_client::universe::UniverseBloodlinesGet =
+            serde_json::from_str(json).unwrap();
+        assert_eq!(lines[0].ship_type_id, None);
+    }
+}

@@ -1,0 +1,528 @@
+//! Operations → a request struct, its `Operation` impl, builder setters and an accessor method.
+//!
+//! What is emitted per operation is only a description of the request (path, parameters, body,
+//! metadata); sending, auth, caching, pagination and limits are the runtime's job.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::docs;
+use super::types::{DefBody, Placement, Registry, Ty};
+use crate::model::{Api, ClientParameter, Operation, Pagination, ParamLocation, SchemaKind};
+use crate::names;
+
+/// Runtime methods of `Request<O>`; a parameter setter with one of these names gets a suffix.
+const RESERVED: &[&str] = &[
+    "token",
+    "token_source",
+    "language",
+    "tenant",
+    "compatibility_date",
+    "page",
+    "with_response",
+    "all_pages",
+    "pages",
+    "send",
+    "into_future",
+    "body_items",
+    "character",
+    "options",
+    "op",
+];
+
+/// How a caller supplies a parameter.
+#[derive(Debug, Clone)]
+enum Supply {
+    /// A positional argument of the accessor method.
+    Positional,
+    /// A builder setter over a spec default.
+    Defaulted(TokenStream),
+    /// A builder setter over `None`.
+    Optional,
+}
+
+#[derive(Debug, Clone)]
+struct ParamPlan {
+    json: String,
+    ident: String,
+    setter: String,
+    ty: Ty,
+    location: ParamLocation,
+    supply: Supply,
+    doc: String,
+}
+
+/// An operation ready to emit.
+#[derive(Debug, Clone)]
+pub(crate) struct OpPlan {
+    pub struct_name: String,
+    pub method_name: String,
+    pub resource: String,
+    pub output: Ty,
+    params: Vec<ParamPlan>,
+    body: Option<(Ty, bool, Option<u64>, String)>,
+    op_index: usize,
+}
+
+impl OpPlan {
+    /// Named types the operation's signature mentions.
+    pub(crate) fn roots(&self) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        self.output.named(&mut out);
+        for p in &self.params {
+            p.ty.named(&mut out);
+        }
+        if let Some((ty, ..)) = &self.body {
+            ty.named(&mut out);
+        }
+        out
+    }
+}
+
+/// Struct name of an operation.
+pub(crate) fn struct_name(op: &Operation) -> String {
+    names::type_name(&op.operation_id)
+}
+
+/// Plans one operation, naming its inline types in `reg`.
+pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> OpPlan {
+    let op = &api.operations[index];
+    let struct_name = struct_name(op);
+    let output = match op.success_schema() {
+        None => Ty::Unit,
+        Some(schema) => root_ty(reg, api, schema, &struct_name, "Response"),
+    };
+    let mut params = Vec::new();
+    for p in &op.parameters {
+        let ctx = format!("{struct_name}{}", names::type_name(&p.name));
+        let ty = reg.ty(&p.schema, &ctx, Some(&p.name));
+        let default = p.default().and_then(|d| default_expr(reg, &ty, d));
+        let supply = match (p.location, p.required, default) {
+            (ParamLocation::Path, ..) => Supply::Positional,
+            (_, true, Some(expr)) => Supply::Defaulted(expr),
+            (_, true, None) => Supply::Positional,
+            (_, false, _) => Supply::Optional,
+        };
+        let ident = names::field(&p.name);
+        let bare = ident.trim_start_matches("r#").to_string();
+        let setter = if RESERVED.contains(&bare.as_str()) {
+            format!("{bare}_param")
+        } else {
+            ident.clone()
+        };
+        params.push(ParamPlan {
+            json: p.name.clone(),
+            ident,
+            setter,
+            ty,
+            location: p.location,
+            supply,
+            doc: p.description.clone().unwrap_or_default(),
+        });
+    }
+    let body = op.request_body.as_ref().map(|b| {
+        let ty = root_ty(reg, api, &b.schema, &struct_name, "Body");
+        let max_items = match &api.resolve(&b.schema).kind {
+            SchemaKind::Array { max_items, .. } => *max_items,
+            _ => None,
+        };
+        (
+            ty,
+            b.required,
+            max_items,
+            b.description.clone().unwrap_or_default(),
+        )
+    });
+    OpPlan {
+        struct_name,
+        method_name: names::method(&op.operation_id),
+        resource: names::resource(&op.tag),
+        output,
+        params,
+        body,
+        op_index: index,
+    }
+}
+
+/// A response or body root: inline arrays name their items `{Op}Item`, objects `{Op}{suffix}`.
+fn root_ty(
+    reg: &mut Registry<'_>,
+    _api: &Api,
+    schema: &crate::model::Schema,
+    op: &str,
+    suffix: &str,
+) -> Ty {
+    match &schema.kind {
+        SchemaKind::Array { items, .. } => {
+            let item_ctx = if suffix == "Body" {
+                format!("{op}BodyItem")
+            } else {
+                format!("{op}Item")
+            };
+            Ty::Vec(Box::new(reg.ty(items, &item_ctx, None)))
+        }
+        _ => reg.ty(schema, &format!("{op}{suffix}"), None),
+    }
+}
+
+/// A Rust expression for a spec default, when the type can hold it.
+fn default_expr(reg: &Registry<'_>, ty: &Ty, value: &Value) -> Option<TokenStream> {
+    match (ty, value) {
+        (Ty::Named(name), Value::String(s)) => {
+            let def = reg.defs.get(name)?;
+            match &def.body {
+                DefBody::Enum(values) if values.contains(s) => {
+                    let ident = format_ident!("{}", name);
+                    Some(quote!(#ident::from(#s)))
+                }
+                _ => None,
+            }
+        }
+        (Ty::I32, Value::Number(n)) => n
+            .as_i64()
+            .and_then(|v| i32::try_from(v).ok())
+            .map(|v| quote!(#v)),
+        (Ty::I64, Value::Number(n)) => n.as_i64().map(|v| quote!(#v)),
+        (Ty::F64, Value::Number(n)) => n.as_f64().map(|v| quote!(#v)),
+        (Ty::Bool, Value::Bool(b)) => Some(quote!(#b)),
+        (Ty::String, Value::String(s)) => Some(quote!(String::from(#s))),
+        _ => None,
+    }
+}
+
+/// Emits the struct, `Operation` impl and setters of one operation (inside its resource module).
+pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStream {
+    let op = &api.operations[plan.op_index];
+    let module = plan.resource.as_str();
+    let name = format_ident!("{}", plan.struct_name);
+
+    let fields = plan.params.iter().map(|p| {
+        let ident = ident(&p.ident);
+        let ty = place.tokens(&p.ty, module);
+        match p.supply {
+            Supply::Optional => quote!(#ident: Option<#ty>,),
+            _ => quote!(#ident: #ty,),
+        }
+    });
+    let body_field = plan.body.as_ref().map(|(ty, ..)| {
+        let ty = place.tokens(ty, module);
+        quote!(body: Option<#ty>,)
+    });
+
+    let path_expr = path_expr(api, op);
+    let param_calls = plan
+        .params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+        .map(|p| {
+            let ident = ident(&p.ident);
+            let json = &p.json;
+            let method = match (p.location, &p.supply) {
+                (ParamLocation::Header, Supply::Optional) => quote!(header_opt),
+                (ParamLocation::Header, _) => quote!(header),
+                (_, Supply::Optional) => quote!(query_opt),
+                _ => quote!(query),
+            };
+            quote!(p.#method(#json, &self.#ident);)
+        })
+        .collect::<Vec<_>>();
+    let params_fn = (!param_calls.is_empty()).then(|| {
+        quote! {
+            fn params(&self, p: &mut crate::Params) { #(#param_calls)* }
+        }
+    });
+    let body_fn = plan.body.as_ref().map(|_| {
+        quote! {
+            fn body(&self) -> Option<serde_json::Result<Vec<u8>>> {
+                self.body.as_ref().map(serde_json::to_vec)
+            }
+        }
+    });
+    let output = place.tokens(&plan.output, module);
+    let info = info_expr(api, op, plan);
+
+    let setters = plan
+        .params
+        .iter()
+        .filter(|p| !matches!(p.supply, Supply::Positional))
+        .map(|p| {
+            let setter = ident(&p.setter);
+            let field = ident(&p.ident);
+            let ty = place.tokens(&p.ty, module);
+            let value = match p.supply {
+                Supply::Optional => quote!(Some(value)),
+                _ => quote!(value),
+            };
+            let doc = docs::attrs(&docs::join([
+                Some(p.doc.as_str()),
+                Some(&format!("Sets the `{}` parameter.", p.json)),
+            ]));
+            quote! {
+                #doc
+                pub fn #setter(mut self, value: #ty) -> Self {
+                    self.op_mut().#field = #value;
+                    self
+                }
+            }
+        });
+    let body_setter = plan.body.as_ref().map(|(ty, required, max_items, desc)| {
+        let ty = place.tokens(ty, module);
+        let note = match (required, max_items) {
+            (true, Some(n)) => format!(
+                "Sets the request body (required). ESI takes at most {n} items per request."
+            ),
+            (true, None) => "Sets the request body (required).".to_string(),
+            (false, _) => "Sets the request body.".to_string(),
+        };
+        let doc = docs::attrs(&docs::join([Some(desc.as_str()), Some(&note)]));
+        quote! {
+            #doc
+            pub fn body(mut self, value: #ty) -> Self {
+                self.op_mut().body = Some(value);
+                self
+            }
+        }
+    });
+    let struct_doc = format!(
+        " Request of `{}` (`{} {}`); built by [`{}Api::{}`].",
+        op.operation_id,
+        op.method.as_str(),
+        op.path,
+        names::type_name(module),
+        plan.method_name
+    );
+
+    quote! {
+        #[doc = #struct_doc]
+        #[derive(Debug, Clone)]
+        pub struct #name { #(#fields)* #body_field }
+
+        impl crate::Operation for #name {
+            type Output = #output;
+            const INFO: &'static crate::OperationInfo = &#info;
+            fn path(&self) -> String { #path_expr }
+            #params_fn
+            #body_fn
+        }
+
+        impl crate::Request<#name> {
+            #(#setters)*
+            #body_setter
+        }
+    }
+}
+
+/// The accessor method on the resource struct.
+pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStream {
+    let op = &api.operations[plan.op_index];
+    let module = plan.resource.as_str();
+    let name = format_ident!("{}", plan.struct_name);
+    let method = ident(&plan.method_name);
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for p in &plan.params {
+        let field = ident(&p.ident);
+        let ty = place.tokens(&p.ty, module);
+        match &p.supply {
+            Supply::Positional if p.ty == Ty::String => {
+                args.push(quote!(#field: impl Into<String>));
+                inits.push(quote!(#field: #field.into(),));
+            }
+            Supply::Positional => {
+                args.push(quote!(#field: #ty));
+                inits.push(quote!(#field,));
+            }
+            Supply::Defaulted(expr) => inits.push(quote!(#field: #expr,)),
+            Supply::Optional => inits.push(quote!(#field: None,)),
+        }
+    }
+    if plan.body.is_some() {
+        inits.push(quote!(body: None,));
+    }
+    let doc = docs::attrs(&method_doc(op));
+    quote! {
+        #doc
+        pub fn #method(&self, #(#args),*) -> crate::Request<#name> {
+            crate::Request::new(self.client.clone(), #name { #(#inits)* })
+        }
+    }
+}
+
+fn method_doc(op: &Operation) -> String {
+    let mut meta = vec![format!("`{} {}`", op.method.as_str(), op.path)];
+    meta.push(String::new());
+    meta.push(if op.scopes.is_empty() {
+        "- SSO scopes: none (public route)".to_string()
+    } else {
+        format!(
+            "- SSO scopes: {}",
+            op.scopes
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
+    if !op.required_roles.is_empty() {
+        meta.push(format!(
+            "- Corporation roles: any of {}",
+            op.required_roles
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(secs) = op.cache_seconds {
+        meta.push(format!("- Cached by ESI for {secs} s"));
+    }
+    if let Some(rl) = &op.rate_limit {
+        meta.push(format!(
+            "- Rate-limit group `{}`: {} tokens per {} s",
+            rl.group, rl.max_tokens, rl.window_seconds
+        ));
+    }
+    meta.push(match op.pagination {
+        Pagination::None => "- Pagination: none".to_string(),
+        Pagination::XPages => "- Pagination: `X-Pages` (pages of `page`)".to_string(),
+        Pagination::Cursor => "- Pagination: cursor (`before`/`after`)".to_string(),
+        Pagination::FromId => "- Pagination: `from_id`".to_string(),
+    });
+    if let Some(date) = &op.compatibility_date {
+        meta.push(format!("- Last changed at compatibility date {date}"));
+    }
+    if op.deprecated {
+        meta.push("- Deprecated by ESI".to_string());
+    }
+    docs::join([
+        op.summary.as_deref(),
+        op.description.as_deref(),
+        Some(&meta.join("\n")),
+    ])
+}
+
+fn path_expr(api: &Api, op: &Operation) -> TokenStream {
+    let full = format!("{}{}", api.base_path, op.path);
+    let mut template = String::new();
+    let mut args = Vec::new();
+    let mut rest = full.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        template.push_str(&rest[..open]);
+        template.push_str("{}");
+        let name = &rest[open + 1..open + close];
+        let field = ident(&names::field(name));
+        args.push(quote!(crate::path_segment(&self.#field)));
+        rest = &rest[open + close + 1..];
+    }
+    template.push_str(rest);
+    if args.is_empty() {
+        quote!(String::from(#template))
+    } else {
+        quote!(format!(#template, #(#args),*))
+    }
+}
+
+fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
+    let id = &op.operation_id;
+    let name = &plan.method_name;
+    let resource = &plan.resource;
+    let tag = &op.tag;
+    let method = format_ident!("{}", op.method.as_str());
+    let path = format!("{}{}", api.base_path, op.path);
+    let summary = op.summary.clone().unwrap_or_default();
+    let scopes = &op.scopes;
+    let roles = &op.required_roles;
+    let cache = match op.cache_seconds {
+        Some(s) => {
+            let s = u32::try_from(s).unwrap_or(u32::MAX);
+            quote!(Some(#s))
+        }
+        None => quote!(None),
+    };
+    let rate_limit = match &op.rate_limit {
+        Some(rl) => {
+            let (group, max, window) = (&rl.group, rl.max_tokens, rl.window_seconds);
+            quote!(Some(crate::RateLimitInfo { group: #group, max_tokens: #max, window_seconds: #window }))
+        }
+        None => quote!(None),
+    };
+    let pagination = format_ident!(
+        "{}",
+        match op.pagination {
+            Pagination::None => "None",
+            Pagination::XPages => "XPages",
+            Pagination::Cursor => "Cursor",
+            Pagination::FromId => "FromId",
+        }
+    );
+    let client_params = op.client_parameters.iter().map(|cp| {
+        let v = format_ident!(
+            "{}",
+            match cp {
+                ClientParameter::CompatibilityDate => "CompatibilityDate",
+                ClientParameter::Tenant => "Tenant",
+                ClientParameter::Datasource => "Datasource",
+                ClientParameter::AcceptLanguage => "AcceptLanguage",
+                ClientParameter::Language => "Language",
+                ClientParameter::IfNoneMatch => "IfNoneMatch",
+                ClientParameter::IfModifiedSince => "IfModifiedSince",
+                ClientParameter::Token => "Token",
+                ClientParameter::Page => "Page",
+                ClientParameter::UserAgent => "UserAgent",
+            }
+        );
+        quote!(crate::ClientParam::#v)
+    });
+    let body = match &plan.body {
+        None => quote!(crate::BodyKind::None),
+        Some((_, true, max, _)) => {
+            let max = opt_u32(*max);
+            quote!(crate::BodyKind::Required { max_items: #max })
+        }
+        Some((_, false, max, _)) => {
+            let max = opt_u32(*max);
+            quote!(crate::BodyKind::Optional { max_items: #max })
+        }
+    };
+    let date = match &op.compatibility_date {
+        Some(d) => quote!(Some(#d)),
+        None => quote!(None),
+    };
+    let empty = plan.output == Ty::Unit;
+    quote! {
+        crate::OperationInfo {
+            id: #id,
+            name: #name,
+            resource: #resource,
+            tag: #tag,
+            method: http::Method::#method,
+            path: #path,
+            summary: #summary,
+            scopes: &[#(#scopes),*],
+            roles: &[#(#roles),*],
+            cache_seconds: #cache,
+            rate_limit: #rate_limit,
+            pagination: crate::Pagination::#pagination,
+            client_params: &[#(#client_params),*],
+            body: #body,
+            empty_response: #empty,
+            last_changed: #date,
+            compatibility_date: None,
+        }
+    }
+}
+
+fn opt_u32(v: Option<u64>) -> TokenStream {
+    match v.and_then(|v| u32::try_from(v).ok()) {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+fn ident(text: &str) -> syn::Ident {
+    syn::parse_str(text).unwrap_or_else(|_| format_ident!("param"))
+}
