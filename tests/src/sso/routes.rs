@@ -1,0 +1,111 @@
+//! The router: endpoint paths, the metadata and JWKS documents, and the `/_fake/faults` control
+//! endpoint. The login page lives in [`super::authorize`], token and revoke in [`super::token`].
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use super::faults::{self, FaultPlan};
+use super::state::Shared;
+use super::{authorize, log, token};
+
+/// OAuth authorization server metadata (RFC 8414).
+pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+/// Login page.
+pub const AUTHORIZE_PATH: &str = "/v2/oauth/authorize";
+/// Where the login page's form posts (this fake's own route).
+pub const GRANT_PATH: &str = "/v2/oauth/authorize/grant";
+/// Token endpoint.
+pub const TOKEN_PATH: &str = "/v2/oauth/token";
+/// Revocation endpoint (RFC 7009).
+pub const REVOKE_PATH: &str = "/v2/oauth/revoke";
+/// Signing keys.
+pub const JWKS_PATH: &str = "/oauth/jwks";
+/// Fault control endpoint (never faulted, never logged).
+pub const FAULTS_PATH: &str = "/_fake/faults";
+
+/// Builds the whole application.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let sso = Router::new()
+        .route(METADATA_PATH, get(metadata))
+        .route(AUTHORIZE_PATH, get(authorize::page))
+        .route(GRANT_PATH, post(authorize::grant))
+        .route(TOKEN_PATH, post(token::token))
+        .route(REVOKE_PATH, post(token::revoke))
+        .route(JWKS_PATH, get(jwks))
+        .layer(from_fn_with_state(shared.clone(), faults::inject));
+    let control = Router::new().route(
+        FAULTS_PATH,
+        get(get_faults).post(post_faults).delete(delete_faults),
+    );
+    sso.merge(control)
+        .layer(from_fn_with_state(shared.clone(), log::record))
+        .with_state(shared)
+}
+
+/// `GET /.well-known/oauth-authorization-server`, shaped like EVE's, pointing at this server.
+async fn metadata(State(shared): State<Arc<Shared>>) -> Response {
+    let base = &shared.base_url;
+    let auth_methods = [
+        "client_secret_basic",
+        "client_secret_post",
+        "client_secret_jwt",
+    ];
+    let body = serde_json::json!({
+        "issuer": shared.config.issuer,
+        "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
+        "token_endpoint": format!("{base}{TOKEN_PATH}"),
+        "response_types_supported": ["code", "token"],
+        "jwks_uri": format!("{base}{JWKS_PATH}"),
+        "revocation_endpoint": format!("{base}{REVOKE_PATH}"),
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": ["HS256"],
+        "code_challenge_methods_supported": ["S256"],
+    });
+    Json(body).into_response()
+}
+
+/// `GET /oauth/jwks`: every published key, cacheable for 5 minutes.
+async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
+    let mut resp = Json(shared.keys.jwks()).into_response();
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=300"),
+    );
+    resp
+}
+
+/// `GET /_fake/faults`: the faults in force.
+async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<FaultPlan> {
+    Json(shared.faults.snapshot())
+}
+
+/// `POST /_fake/faults`: merges a [`FaultPlan`] and answers the resulting plan.
+async fn post_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let plan: FaultPlan = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return control_error(format!("bad fault plan: {e}")),
+    };
+    match shared.faults.apply(plan) {
+        Ok(()) => Json(shared.faults.snapshot()).into_response(),
+        Err(e) => control_error(e.to_string()),
+    }
+}
+
+/// `DELETE /_fake/faults`: clears every fault.
+async fn delete_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+fn control_error(description: String) -> Response {
+    let body = serde_json::json!({"error": "invalid_request", "error_description": description});
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
