@@ -41,6 +41,15 @@ pub enum Error {
         /// The scopes missing from the token.
         missing: Vec<String>,
     },
+    /// The token source could not give a token.
+    #[error("{operation}: no access token: {source}")]
+    TokenSource {
+        /// Operation id.
+        operation: &'static str,
+        /// Why.
+        #[source]
+        source: crate::auth::TokenSourceError,
+    },
     /// A required request body was not set.
     #[error("{operation} needs a request body; set it with `.body(..)`")]
     MissingBody {

@@ -29,6 +29,7 @@
 
 extern crate self as esi_client;
 
+mod auth;
 mod client;
 mod enums;
 mod error;
@@ -37,6 +38,7 @@ mod request;
 mod response;
 mod send;
 
+pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
 pub use enums::Language;
 pub use error::{Error, EsiErrorBody, Result};

@@ -157,6 +157,10 @@ pub trait Operation: Send + Sync + 'static {
     fn body(&self) -> Option<serde_json::Result<Vec<u8>>> {
         None
     }
+    /// The character the call acts as (its `character_id` path parameter), for token sources.
+    fn character_id(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// Query and header parameters collected from an operation.

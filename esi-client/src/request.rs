@@ -4,7 +4,9 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 
+use crate::auth::TokenSource;
 use crate::client::Client;
 use crate::enums::Language;
 use crate::error::Result;
@@ -52,10 +54,14 @@ impl From<&String> for AccessToken {
 }
 
 /// Per-call options; unset ones fall back to the client's.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
     /// Bearer token.
     pub token: Option<AccessToken>,
+    /// Where to get a token when none is given.
+    pub token_source: Option<Arc<dyn TokenSource>>,
+    /// The character to ask the token source for (default: the `character_id` parameter).
+    pub character_id: Option<i64>,
     /// Response language.
     pub language: Option<Language>,
     /// Compatibility date for this call.
@@ -64,6 +70,23 @@ pub struct CallOptions {
     pub tenant: Option<String>,
     /// Page of an `X-Pages` route.
     pub page: Option<u32>,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("token", &self.token)
+            .field(
+                "token_source",
+                &self.token_source.as_ref().map(|_| "<dyn TokenSource>"),
+            )
+            .field("character_id", &self.character_id)
+            .field("language", &self.language)
+            .field("compatibility_date", &self.compatibility_date)
+            .field("tenant", &self.tenant)
+            .field("page", &self.page)
+            .finish()
+    }
 }
 
 /// One call of operation `O`, ready to be configured and awaited.
@@ -100,6 +123,20 @@ impl<O: Operation> Request<O> {
     /// Authenticates the call with an SSO access token.
     pub fn token(mut self, access_token: impl Into<AccessToken>) -> Self {
         self.options.token = Some(access_token.into());
+        self
+    }
+
+    /// Gets the access token from `source` (a token store), for the call's character and
+    /// the operation's scopes, refreshed if needed.
+    pub fn token_source<S: TokenSource + Clone + 'static>(mut self, source: &S) -> Self {
+        self.options.token_source = Some(Arc::new(source.clone()));
+        self
+    }
+
+    /// Acts as this character when asking the token source (default: the call's
+    /// `character_id` parameter; set it for corporation routes).
+    pub fn character(mut self, character_id: i64) -> Self {
+        self.options.character_id = Some(character_id);
         self
     }
 

@@ -4,10 +4,11 @@
 use reqwest::header::{ACCEPT_LANGUAGE, AUTHORIZATION, HeaderMap};
 use tracing::Instrument;
 
+use crate::auth::TokenRequest;
 use crate::client::Client;
 use crate::error::{Error, EsiErrorBody, Result, excerpt};
 use crate::operation::{BodyKind, ClientParam, Operation, Params};
-use crate::request::{CallOptions, check_date_format};
+use crate::request::{AccessToken, CallOptions, check_date_format};
 use crate::response::{Response, http_date};
 
 /// Sends one request of `op` and decodes the answer.
@@ -24,7 +25,8 @@ pub(crate) async fn send<O: Operation>(
         status = tracing::field::Empty,
     );
     async move {
-        let request = build(client, op, options)?;
+        let token = resolve_token(op, options).await?;
+        let request = build(client, op, options, token.as_ref())?;
         let started = std::time::Instant::now();
         let answer = client
             .inner
@@ -61,12 +63,43 @@ pub(crate) async fn send<O: Operation>(
     .await
 }
 
+/// The token for the call: the one given, else one from the token source when the
+/// operation needs one.
+async fn resolve_token<O: Operation>(op: &O, options: &CallOptions) -> Result<Option<AccessToken>> {
+    let info = O::INFO;
+    if let Some(token) = &options.token {
+        return Ok(Some(token.clone()));
+    }
+    match &options.token_source {
+        Some(source) if !info.scopes.is_empty() => {
+            let request = TokenRequest {
+                character_id: options.character_id.or_else(|| op.character_id()),
+                scopes: info.scopes,
+                operation: info.id,
+            };
+            source
+                .access_token(request)
+                .await
+                .map(Some)
+                .map_err(|source| Error::TokenSource {
+                    operation: info.id,
+                    source,
+                })
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Builds the HTTP request: path and parameters from the operation, the rest from the
 /// options and client.
-fn build<O: Operation>(client: &Client, op: &O, options: &CallOptions) -> Result<reqwest::Request> {
+fn build<O: Operation>(
+    client: &Client,
+    op: &O,
+    options: &CallOptions,
+    token: Option<&AccessToken>,
+) -> Result<reqwest::Request> {
     let info = O::INFO;
     let inner = &client.inner;
-    let token = options.token.as_ref();
     if !info.scopes.is_empty() && token.is_none() {
         return Err(Error::MissingToken {
             operation: info.id,

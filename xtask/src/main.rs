@@ -1,1 +1,106 @@
-fn main() {}
+//! Project chores: `cargo xtask <command>`.
+//!
+//! - `gen-stats [SPEC...]`: how long code generation takes for each spec, and how much code
+//!   it emits (the figures issue reports quote).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "esi-rs project chores")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Times code generation and counts the generated code, for the pinned specs or the given
+    /// files.
+    GenStats {
+        /// Spec files (default: every pinned spec in specs/).
+        specs: Vec<PathBuf>,
+        /// Only these resources (comma-separated module names).
+        #[arg(long, value_delimiter = ',')]
+        resources: Vec<String>,
+        /// Runs per spec; the median is printed.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::GenStats {
+            specs,
+            resources,
+            runs,
+        } => gen_stats(specs, &resources, runs.max(1)),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn gen_stats(mut specs: Vec<PathBuf>, resources: &[String], runs: usize) -> anyhow::Result<()> {
+    if specs.is_empty() {
+        let dir = workspace_root().join("specs");
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                specs.push(path);
+            }
+        }
+        specs.sort();
+    }
+    println!(
+        "{:<40} {:>6} {:>6} {:>8} {:>10} {:>10} {:>10}",
+        "spec", "ops", "types", "lines", "load ms", "emit ms", "total ms"
+    );
+    for spec in specs {
+        let mut loads = Vec::new();
+        let mut emits = Vec::new();
+        let mut last = None;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let api = esi_codegen::load(&spec)?;
+            let loaded = start.elapsed();
+            let mut generator = esi_codegen::Generator::new(api);
+            if !resources.is_empty() {
+                generator = generator.resources(resources);
+            }
+            let start = Instant::now();
+            let generated = generator.generate()?;
+            emits.push(start.elapsed().as_secs_f64() * 1000.0);
+            loads.push(loaded.as_secs_f64() * 1000.0);
+            last = Some(generated);
+        }
+        let Some(generated) = last else { continue };
+        let (load, emit) = (median(&mut loads), median(&mut emits));
+        println!(
+            "{:<40} {:>6} {:>6} {:>8} {:>10.1} {:>10.1} {:>10.1}",
+            spec.file_name().unwrap_or_default().to_string_lossy(),
+            generated.operations,
+            generated.types,
+            generated.lines(),
+            load,
+            emit,
+            load + emit
+        );
+    }
+    Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

@@ -113,7 +113,21 @@ impl Generator {
                 (ty.clone(), home)
             })
             .collect();
-        let place = Placement { home };
+        let integer_aliases = reg
+            .defs
+            .values()
+            .filter(|d| {
+                matches!(
+                    d.body,
+                    types::DefBody::Alias(types::Ty::I32 | types::Ty::I64)
+                )
+            })
+            .map(|d| d.name.clone())
+            .collect();
+        let place = Placement {
+            home,
+            integer_aliases,
+        };
 
         let selected = |resource: &str| {
             self.resources

@@ -239,6 +239,18 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
             }
         }
     });
+    // The character a call acts as, for token sources: its `character_id` path parameter.
+    let character_fn = plan
+        .params
+        .iter()
+        .find(|p| p.location == ParamLocation::Path && p.json == "character_id")
+        .filter(|p| matches!(p.ty, Ty::I32 | Ty::I64) || place.is_integer_alias(&p.ty))
+        .map(|p| {
+            let field = ident(&p.ident);
+            quote! {
+                fn character_id(&self) -> Option<i64> { Some(i64::from(self.#field)) }
+            }
+        });
     let output = place.tokens(&plan.output, module);
     let info = info_expr(api, op, plan);
 
@@ -284,6 +296,14 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
             }
         }
     });
+    let setters: Vec<TokenStream> = setters.chain(body_setter).collect();
+    let setters_impl = (!setters.is_empty()).then(|| {
+        quote! {
+            impl crate::Request<#name> {
+                #(#setters)*
+            }
+        }
+    });
     let struct_doc = format!(
         " Request of `{}` (`{} {}`); built by [`{}Api::{}`].",
         op.operation_id,
@@ -304,12 +324,10 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
             fn path(&self) -> String { #path_expr }
             #params_fn
             #body_fn
+            #character_fn
         }
 
-        impl crate::Request<#name> {
-            #(#setters)*
-            #body_setter
-        }
+        #setters_impl
     }
 }
 
@@ -412,17 +430,24 @@ fn path_expr(api: &Api, op: &Operation) -> TokenStream {
             break;
         };
         template.push_str(&rest[..open]);
-        template.push_str("{}");
         let name = &rest[open + 1..open + close];
-        let field = ident(&names::field(name));
-        args.push(quote!(crate::path_segment(&self.#field)));
+        let field_name = names::field(name);
+        let field = ident(&field_name);
+        let bare = field_name.trim_start_matches("r#");
+        let local = if bare == field_name {
+            format_ident!("{}", bare)
+        } else {
+            format_ident!("{}_", bare)
+        };
+        template.push_str(&format!("{{{local}}}"));
+        args.push(quote!(let #local = crate::path_segment(&self.#field);));
         rest = &rest[open + close + 1..];
     }
     template.push_str(rest);
     if args.is_empty() {
         quote!(String::from(#template))
     } else {
-        quote!(format!(#template, #(#args),*))
+        quote!(#(#args)* format!(#template))
     }
 }
 

@@ -337,12 +337,19 @@ fn docs_of(schema: &Schema) -> String {
 pub(crate) struct Placement {
     /// Type name → module (`models` for shared types, else the resource module).
     pub home: BTreeMap<String, String>,
+    /// Named types that are aliases of integers (`CharacterId = i64`).
+    pub integer_aliases: BTreeSet<String>,
 }
 
 /// The module for types shared by several resources.
 pub(crate) const SHARED_MODULE: &str = "models";
 
 impl Placement {
+    /// Whether `ty` names an alias of an integer type.
+    pub(crate) fn is_integer_alias(&self, ty: &Ty) -> bool {
+        matches!(ty, Ty::Named(name) if self.integer_aliases.contains(name))
+    }
+
     /// Tokens for `ty` as written inside module `current`.
     pub(crate) fn tokens(&self, ty: &Ty, current: &str) -> TokenStream {
         match ty {

@@ -1,0 +1,77 @@
+//! Where access tokens come from: given directly per call, or from a [`TokenSource`] (the token
+//! store implements it) that hands out a valid token for a character and the scopes an
+//! operation needs.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::request::AccessToken;
+
+/// What a call asks a [`TokenSource`] for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRequest<'a> {
+    /// The character the call acts as: the `character_id` path parameter, or the one given
+    /// with `.character(..)`.
+    pub character_id: Option<i64>,
+    /// Scopes the operation requires.
+    pub scopes: &'a [&'static str],
+    /// The operation id, for messages.
+    pub operation: &'static str,
+}
+
+/// Why a token source could not produce a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenSourceError {
+    /// No stored token for that character has all the scopes.
+    #[error("no token for character {character_id:?} with scopes {scopes:?}")]
+    NoToken {
+        /// The character asked for.
+        character_id: Option<i64>,
+        /// Scopes asked for.
+        scopes: Vec<String>,
+    },
+    /// The SSO refused the refresh token for good (it was revoked or expired).
+    #[error("the refresh token was rejected by the SSO (revoked or expired)")]
+    Revoked,
+    /// The SSO or the store is unavailable right now; the token is kept.
+    #[error("token source unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Hands out valid access tokens. Implemented by `esi-store`'s token store; implement it for
+/// your own storage too.
+///
+/// ```
+/// use esi_client::{AccessToken, TokenRequest, TokenSource, TokenSourceError, BoxFuture};
+///
+/// struct Fixed(String);
+///
+/// impl TokenSource for Fixed {
+///     fn access_token<'a>(&'a self, _: TokenRequest<'a>) -> BoxFuture<'a, Result<AccessToken, TokenSourceError>> {
+///         Box::pin(async move { Ok(AccessToken::new(self.0.clone())) })
+///     }
+/// }
+/// ```
+pub trait TokenSource: Send + Sync {
+    /// A valid (refreshed if needed) access token for the request's character and scopes.
+    fn access_token<'a>(
+        &'a self,
+        request: TokenRequest<'a>,
+    ) -> BoxFuture<'a, Result<AccessToken, TokenSourceError>>;
+}
+
+impl<T: TokenSource + ?Sized> TokenSource for std::sync::Arc<T> {
+    fn access_token<'a>(
+        &'a self,
+        request: TokenRequest<'a>,
+    ) -> BoxFuture<'a, Result<AccessToken, TokenSourceError>> {
+        (**self).access_token(request)
+    }
+}
