@@ -3,8 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cache::{CacheStore, MemoryCache};
 use crate::enums::Language;
 use crate::error::{Error, Result};
+use crate::limits::{BucketState, ErrorWindow, LimitPolicy, Limits};
+use crate::retry::RetryPolicy;
+use crate::stats::{RequestEvent, RequestHook};
 
 /// ESI's production server.
 pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
@@ -124,7 +128,7 @@ impl UserAgent {
 /// assert_eq!(client.base_url(), "https://esi.evetech.net");
 /// # Ok::<(), esi_client::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     base_url: String,
     user_agent: Option<UserAgent>,
@@ -135,6 +139,27 @@ pub struct ClientBuilder {
     read_timeout: Duration,
     pool_max_idle_per_host: usize,
     gzip: bool,
+    cache: Option<Arc<dyn CacheStore>>,
+    limit_policy: LimitPolicy,
+    error_reserve: u32,
+    retry: RetryPolicy,
+    page_concurrency: usize,
+    on_request: Option<RequestHook>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("user_agent", &self.user_agent)
+            .field("compatibility_date", &self.compatibility_date)
+            .field("tenant", &self.tenant)
+            .field("cache", &self.cache.is_some())
+            .field("limit_policy", &self.limit_policy)
+            .field("retry", &self.retry)
+            .field("page_concurrency", &self.page_concurrency)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -149,6 +174,12 @@ impl Default for ClientBuilder {
             read_timeout: Duration::from_secs(10),
             pool_max_idle_per_host: 32,
             gzip: true,
+            cache: Some(Arc::new(MemoryCache::default())),
+            limit_policy: LimitPolicy::default(),
+            error_reserve: 10,
+            retry: RetryPolicy::default(),
+            page_concurrency: 8,
+            on_request: None,
         }
     }
 }
@@ -208,6 +239,50 @@ impl ClientBuilder {
         self
     }
 
+    /// Where answers are cached (default: an in-memory [`MemoryCache`] of 10,000 entries and
+    /// 256 MiB). Share one store between clients, or plug in a shared one.
+    pub fn cache(mut self, store: Arc<dyn CacheStore>) -> Self {
+        self.cache = Some(store);
+        self
+    }
+
+    /// Turns caching off: every call asks ESI (still within ESI's rules: use it for tests).
+    pub fn no_cache(mut self) -> Self {
+        self.cache = None;
+        self
+    }
+
+    /// What to do when the error or rate limit says "not now" (default: wait up to 65 s).
+    pub fn limit_policy(mut self, policy: LimitPolicy) -> Self {
+        self.limit_policy = policy;
+        self
+    }
+
+    /// Errors of ESI's per-minute budget kept in reserve: requests hold once only this many
+    /// remain (default 10).
+    pub fn error_reserve(mut self, errors: u32) -> Self {
+        self.error_reserve = errors;
+        self
+    }
+
+    /// Retries of 502/503/504, timeouts and connection errors (default 3 attempts).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Pages fetched at once by `.all_pages()` and `.pages()` (default 8).
+    pub fn page_concurrency(mut self, pages: usize) -> Self {
+        self.page_concurrency = pages.max(1);
+        self
+    }
+
+    /// Calls `hook` after every request and cache hit (statistics, metrics).
+    pub fn on_request(mut self, hook: impl Fn(&RequestEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.on_request = Some(Arc::new(hook));
+        self
+    }
+
     /// Builds the client; fails without a user agent that has contact information.
     pub fn build(self) -> Result<Client> {
         let user_agent = self
@@ -243,6 +318,11 @@ impl ClientBuilder {
                 compatibility_date: self.compatibility_date,
                 tenant: self.tenant,
                 language: self.language,
+                cache: self.cache,
+                limits: Limits::new(self.limit_policy, self.error_reserve),
+                retry: self.retry,
+                page_concurrency: self.page_concurrency,
+                on_request: self.on_request,
             }),
         })
     }
@@ -288,6 +368,11 @@ pub(crate) struct Inner {
     pub(crate) compatibility_date: Option<String>,
     pub(crate) tenant: String,
     pub(crate) language: Option<Language>,
+    pub(crate) cache: Option<Arc<dyn CacheStore>>,
+    pub(crate) limits: Limits,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) page_concurrency: usize,
+    pub(crate) on_request: Option<RequestHook>,
 }
 
 impl std::fmt::Debug for Client {
@@ -325,5 +410,16 @@ impl Client {
     /// The tenant sent by default.
     pub fn tenant(&self) -> &str {
         &self.inner.tenant
+    }
+
+    /// ESI's error window as this client (and its clones) last saw it.
+    pub fn error_window(&self) -> ErrorWindow {
+        self.inner.limits.error_window()
+    }
+
+    /// A rate-limit bucket as last seen: `who` is `public` for calls without a token, else
+    /// `character:<id>`.
+    pub fn rate_limit_bucket(&self, group: &str, who: &str) -> Option<BucketState> {
+        self.inner.limits.bucket(group, who)
     }
 }

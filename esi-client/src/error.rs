@@ -103,6 +103,21 @@ pub enum Error {
         /// Time to wait.
         retry_after: Duration,
     },
+    /// The pages of an `X-Pages` route kept changing while they were fetched (ESI refreshed
+    /// its cache mid-way), so no consistent set could be returned.
+    #[error(
+        "{operation}: the pages changed while they were fetched (X-Pages or Last-Modified differ)"
+    )]
+    PagesChanged {
+        /// Operation id.
+        operation: &'static str,
+    },
+    /// A task fetching a page was cancelled (the runtime is shutting down).
+    #[error("{operation}: cancelled")]
+    Cancelled {
+        /// Operation id.
+        operation: &'static str,
+    },
     /// The request timed out.
     #[error("{operation}: timed out")]
     Timeout {

@@ -30,24 +30,35 @@
 extern crate self as esi_client;
 
 mod auth;
+mod cache;
 mod client;
 mod enums;
 mod error;
+mod identity;
+mod limits;
 mod operation;
+mod pages;
 mod request;
 mod response;
+mod retry;
 mod send;
+mod stats;
 
 pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
+pub use cache::{CacheStore, CachedResponse, MemoryCache};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
 pub use enums::Language;
 pub use error::{Error, EsiErrorBody, Result};
+pub use limits::{BucketState, ErrorWindow, LimitPolicy};
 pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamValue, Params, RateLimitInfo,
     SpecInfo, SpecKind, path_segment,
 };
+pub use pages::{AllPages, CursorWalk};
 pub use request::{AccessToken, CallOptions, Request, WithResponse};
 pub use response::Response;
+pub use retry::RetryPolicy;
+pub use stats::{RequestEvent, RequestHook};
 
 /// Re-exported so users name the same date types the models use.
 pub use chrono;

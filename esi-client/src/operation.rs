@@ -130,6 +130,9 @@ pub struct OperationInfo {
     pub body: BodyKind,
     /// Whether success has no body (204).
     pub empty_response: bool,
+    /// Whether the call may be retried after a timeout or 5xx (reads; PUT and DELETE are
+    /// idempotent; POSTs only where they are lookups).
+    pub retry_safe: bool,
     /// `x-compatibility-date`: when the operation last changed.
     pub last_changed: Option<&'static str>,
     /// A compatibility date pinned for this operation at build time (else the client's).

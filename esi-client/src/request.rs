@@ -70,6 +70,11 @@ pub struct CallOptions {
     pub tenant: Option<String>,
     /// Page of an `X-Pages` route.
     pub page: Option<u32>,
+    /// Query parameters set by the runtime's walkers (cursor, `from_id`), replacing the
+    /// operation's own.
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// Skip the cache (refetches after a page set changed).
+    pub(crate) no_cache: bool,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -85,6 +90,8 @@ impl std::fmt::Debug for CallOptions {
             .field("compatibility_date", &self.compatibility_date)
             .field("tenant", &self.tenant)
             .field("page", &self.page)
+            .field("query", &self.query)
+            .field("no_cache", &self.no_cache)
             .finish()
     }
 }

@@ -1,66 +1,104 @@
-//! The one place a request is sent: builds it from the operation and the options, sends it
-//! through reqwest, and turns the answer into data or a typed error.
+//! The one place a request is sent. Every call goes through [`send`]:
+//!
+//! 1. prepare: token (given, or from the token source), scope check, path, parameters, body
+//!    (split into chunks where the route limits list lengths), cache key;
+//! 2. [`execute`]: fresh cache entry → no request; otherwise wait for the error and rate
+//!    limits, send with `If-None-Match`, read the limit headers, retry what is worth retrying,
+//!    serve the cached body on 304, store what is cacheable;
+//! 3. decode into the operation's type, or a typed error.
 
-use reqwest::header::{ACCEPT_LANGUAGE, AUTHORIZATION, HeaderMap};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT_LANGUAGE, AUTHORIZATION, HeaderMap, HeaderValue};
 use tracing::Instrument;
 
 use crate::auth::TokenRequest;
-use crate::client::Client;
+use crate::cache::{CachedResponse, fresh_until};
+use crate::client::{Client, Inner};
 use crate::error::{Error, EsiErrorBody, Result, excerpt};
-use crate::operation::{BodyKind, ClientParam, Operation, Params};
+use crate::identity;
+use crate::limits::{Hold, LimitPolicy};
+use crate::operation::{BodyKind, ClientParam, Operation, OperationInfo, Params};
 use crate::request::{AccessToken, CallOptions, check_date_format};
 use crate::response::{Response, http_date};
+use crate::retry::retryable_status;
+use crate::stats::RequestEvent;
 
-/// Sends one request of `op` and decodes the answer.
+/// An answer before decoding.
+#[derive(Debug, Clone)]
+pub(crate) struct Raw {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub from_cache: bool,
+    pub not_modified: bool,
+}
+
+/// A request ready to send (possibly several times).
+struct Prepared {
+    info: &'static OperationInfo,
+    url: String,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    cache_key: Option<String>,
+    /// Whose limits and cache entries these are: a character, a token hash, or `public`.
+    who: String,
+}
+
+/// Sends one call of `op` and decodes the answer.
 pub(crate) async fn send<O: Operation>(
     client: &Client,
     op: &O,
     options: &CallOptions,
 ) -> Result<Response<O::Output>> {
+    let raw = send_raw(client, op, options).await?;
+    decode_response::<O::Output>(O::INFO, raw)
+}
+
+/// Sends one call of `op` and returns the undecoded answer (bodies of chunked calls merged).
+pub(crate) async fn send_raw<O: Operation>(
+    client: &Client,
+    op: &O,
+    options: &CallOptions,
+) -> Result<Raw> {
     let info = O::INFO;
-    let span = tracing::debug_span!(
-        "esi.request",
-        operation = info.id,
-        method = %info.method,
-        status = tracing::field::Empty,
-    );
-    async move {
-        let token = resolve_token(op, options).await?;
-        let request = build(client, op, options, token.as_ref())?;
-        let started = std::time::Instant::now();
-        let answer = client
-            .inner
-            .http
-            .execute(request)
-            .await
-            .map_err(|e| transport(info.id, e))?;
-        let status = answer.status().as_u16();
-        tracing::Span::current().record("status", status);
-        let headers = answer.headers().clone();
-        let body = answer.bytes().await.map_err(|e| transport(info.id, e))?;
-        tracing::debug!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            bytes = body.len(),
-            "answer"
-        );
-        if !(200..300).contains(&status) {
-            return Err(status_error(info.id, status, &headers, &body));
-        }
-        let data = decode::<O::Output>(info.id, info.empty_response, &body)?;
-        Ok(Response {
-            data,
-            status,
-            etag: header_text(&headers, "etag"),
-            expires: http_date(headers.get("expires")),
-            last_modified: http_date(headers.get("last-modified")),
-            pages: header_text(&headers, "x-pages").and_then(|p| p.trim().parse().ok()),
-            headers,
-            from_cache: false,
-            not_modified: false,
-        })
+    let token = resolve_token(op, options).await?;
+    if let Some(token) = &token {
+        check_scopes(info, token)?;
     }
-    .instrument(span)
-    .await
+    let bodies = chunked_bodies(op)?;
+    if bodies.len() <= 1 {
+        let prepared = prepare(
+            client,
+            op,
+            options,
+            token.as_ref(),
+            bodies.into_iter().next(),
+        )?;
+        return execute(&client.inner, &prepared).await;
+    }
+    // A list longer than the route takes: one request per chunk, answers concatenated.
+    let mut merged: Vec<serde_json::Value> = Vec::new();
+    let mut last = None;
+    for body in bodies {
+        let prepared = prepare(client, op, options, token.as_ref(), Some(body))?;
+        let raw = execute(&client.inner, &prepared).await?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_slice(&raw.body).map_err(|source| Error::Decode {
+                operation: info.id,
+                source,
+                excerpt: excerpt(&raw.body, 200),
+            })?;
+        merged.extend(items);
+        last = Some(raw);
+    }
+    let mut raw = last.ok_or(Error::MissingBody { operation: info.id })?;
+    raw.body = Bytes::from(serde_json::to_vec(&merged).map_err(|source| Error::Encode {
+        operation: info.id,
+        source,
+    })?);
+    Ok(raw)
 }
 
 /// The token for the call: the one given, else one from the token source when the
@@ -90,14 +128,72 @@ async fn resolve_token<O: Operation>(op: &O, options: &CallOptions) -> Result<Op
     }
 }
 
-/// Builds the HTTP request: path and parameters from the operation, the rest from the
+/// A token whose JWT lists its scopes must have the operation's.
+fn check_scopes(info: &OperationInfo, token: &AccessToken) -> Result<()> {
+    let Some(scopes) = identity::token_scopes(token.secret()) else {
+        return Ok(());
+    };
+    let missing: Vec<String> = info
+        .scopes
+        .iter()
+        .filter(|s| !scopes.iter().any(|t| t == *s))
+        .map(|s| s.to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::MissingScopes {
+            operation: info.id,
+            missing,
+        })
+    }
+}
+
+/// The body, split into chunks of at most `max_items` when it is a longer list.
+fn chunked_bodies<O: Operation>(op: &O) -> Result<Vec<Bytes>> {
+    let info = O::INFO;
+    let Some(body) = op.body() else {
+        return match info.body {
+            BodyKind::Required { .. } => Err(Error::MissingBody { operation: info.id }),
+            _ => Ok(Vec::new()),
+        };
+    };
+    let body = body.map_err(|source| Error::Encode {
+        operation: info.id,
+        source,
+    })?;
+    let max = match info.body {
+        BodyKind::Required { max_items } | BodyKind::Optional { max_items } => max_items,
+        BodyKind::None => None,
+    };
+    let Some(max) = max.filter(|m| *m > 0).map(|m| m as usize) else {
+        return Ok(vec![Bytes::from(body)]);
+    };
+    match serde_json::from_slice::<Vec<serde_json::Value>>(&body) {
+        Ok(items) if items.len() > max => items
+            .chunks(max)
+            .map(|chunk| {
+                serde_json::to_vec(chunk)
+                    .map(Bytes::from)
+                    .map_err(|source| Error::Encode {
+                        operation: info.id,
+                        source,
+                    })
+            })
+            .collect(),
+        _ => Ok(vec![Bytes::from(body)]),
+    }
+}
+
+/// Builds the request parts: path and parameters from the operation, the rest from the
 /// options and client.
-fn build<O: Operation>(
+fn prepare<O: Operation>(
     client: &Client,
     op: &O,
     options: &CallOptions,
     token: Option<&AccessToken>,
-) -> Result<reqwest::Request> {
+    body: Option<Bytes>,
+) -> Result<Prepared> {
     let info = O::INFO;
     let inner = &client.inner;
     if !info.scopes.is_empty() && token.is_none() {
@@ -108,8 +204,12 @@ fn build<O: Operation>(
     }
     let mut params = Params::default();
     op.params(&mut params);
+    for (name, value) in &options.query {
+        params.query.retain(|(n, _)| n != name);
+        params.query.push((name, value.clone()));
+    }
+    let tenant = options.tenant.as_deref().unwrap_or(&inner.tenant);
     if info.takes(ClientParam::Datasource) {
-        let tenant = options.tenant.as_deref().unwrap_or(&inner.tenant);
         params.query.push(("datasource", tenant.to_string()));
     }
     let language = options.language.as_ref().or(inner.language.as_ref());
@@ -122,16 +222,22 @@ fn build<O: Operation>(
         params.query.push(("page", page.to_string()));
     }
 
-    let url = format!("{}{}", inner.base_url, op.path());
-    let mut builder = inner
-        .http
-        .request(info.method.clone(), url)
-        .query(&params.query);
-    for (name, value) in &params.headers {
-        builder = builder.header(*name, value);
+    let mut url = url::Url::parse(&format!("{}{}", inner.base_url, op.path()))
+        .map_err(|e| Error::Config(format!("bad request URL: {e}")))?;
+    if !params.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in &params.query {
+            pairs.append_pair(name, value);
+        }
     }
+
+    let mut headers = HeaderMap::new();
+    for (name, value) in &params.headers {
+        insert(&mut headers, name, value, info)?;
+    }
+    let mut date = None;
     if info.takes(ClientParam::CompatibilityDate) {
-        let date = options
+        date = options
             .compatibility_date
             .as_deref()
             .or(info.compatibility_date)
@@ -141,40 +247,340 @@ fn build<O: Operation>(
                 operation: info.id,
                 message,
             })?;
-            builder = builder.header("X-Compatibility-Date", date);
+            insert(&mut headers, "x-compatibility-date", date, info)?;
         }
     }
     if info.takes(ClientParam::Tenant) {
-        builder = builder.header(
-            "X-Tenant",
-            options.tenant.as_deref().unwrap_or(&inner.tenant),
-        );
+        insert(&mut headers, "x-tenant", tenant, info)?;
     }
     if let Some(lang) = language {
-        builder = builder.header(ACCEPT_LANGUAGE, lang.as_str());
+        headers.insert(
+            ACCEPT_LANGUAGE,
+            HeaderValue::from_str(lang.as_str())
+                .map_err(|_| bad_header(info, "Accept-Language"))?,
+        );
     }
-    if let Some(token) = token {
-        builder = builder.header(AUTHORIZATION, format!("Bearer {}", token.secret()));
-    }
-    match (op.body(), info.body) {
-        (Some(body), _) => {
-            let body = body.map_err(|source| Error::Encode {
-                operation: info.id,
-                source,
-            })?;
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body);
+    let who = match token {
+        Some(token) => {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
+                .map_err(|_| bad_header(info, "Authorization"))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+            identity::token_identity(token.secret())
         }
-        (None, BodyKind::Required { .. }) => {
-            return Err(Error::MissingBody { operation: info.id });
-        }
-        (None, _) => {}
+        None => "public".to_string(),
+    };
+    if body.is_some() {
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
-    builder.build().map_err(|e| transport(info.id, e))
+    let cache_key = (info.method == http::Method::GET && !options.no_cache).then(|| {
+        format!(
+            "{who}|{}|{}|{}",
+            url.as_str(),
+            date.unwrap_or(""),
+            language.map(|l| l.as_str()).unwrap_or("")
+        )
+    });
+    Ok(Prepared {
+        info,
+        url: url.into(),
+        headers,
+        body,
+        cache_key,
+        who,
+    })
 }
 
-/// Decodes a success body; an empty or `null` body is the unit value of body-less routes.
+fn insert(headers: &mut HeaderMap, name: &str, value: &str, info: &OperationInfo) -> Result<()> {
+    let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad_header(info, name))?;
+    let value = HeaderValue::from_str(value).map_err(|_| bad_header(info, name.as_str()))?;
+    headers.insert(name, value);
+    Ok(())
+}
+
+fn bad_header(info: &OperationInfo, name: &str) -> Error {
+    Error::InvalidOption {
+        operation: info.id,
+        message: format!("the {name} header value is not valid header text"),
+    }
+}
+
+/// Sends a prepared request through the cache, the limits and the retry policy.
+async fn execute(inner: &Inner, prepared: &Prepared) -> Result<Raw> {
+    let info = prepared.info;
+    let span = tracing::debug_span!(
+        "esi.request",
+        operation = info.id,
+        method = %info.method,
+        status = tracing::field::Empty,
+        cache = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    async move {
+        let started = Instant::now();
+        let cached = match (&prepared.cache_key, &inner.cache) {
+            (Some(key), Some(cache)) => cache.get(key).await,
+            _ => None,
+        };
+        if let Some(entry) = &cached
+            && entry.is_fresh(SystemTime::now())
+        {
+            let span = tracing::Span::current();
+            span.record("cache", "hit");
+            span.record("status", entry.status);
+            emit(inner, prepared, Some(entry.status), 0, started, true, false);
+            return Ok(Raw {
+                status: entry.status,
+                headers: headers_from(&entry.headers),
+                body: entry.body.clone(),
+                from_cache: true,
+                not_modified: false,
+            });
+        }
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempt", attempt);
+            let slot = acquire(inner, prepared).await?;
+            let mut request = inner
+                .http
+                .request(info.method.clone(), &prepared.url)
+                .headers(prepared.headers.clone());
+            if let Some(etag) = cached.as_ref().and_then(|c| c.etag.as_deref())
+                && let Ok(value) = HeaderValue::from_str(etag)
+            {
+                request = request.header(http::header::IF_NONE_MATCH, value);
+            }
+            if let Some(body) = &prepared.body {
+                request = request.body(body.clone());
+            }
+            let outcome = match request.send().await {
+                Ok(answer) => {
+                    let status = answer.status().as_u16();
+                    let headers = answer.headers().clone();
+                    inner.limits.observe(info, &prepared.who, status, &headers);
+                    match answer.bytes().await {
+                        Ok(body) => Ok((status, headers, body)),
+                        Err(e) => Err(transport(info.id, e)),
+                    }
+                }
+                Err(e) => Err(transport(info.id, e)),
+            };
+            drop(slot);
+            let (status, headers, body) = match outcome {
+                Ok(answer) => answer,
+                Err(error) => {
+                    emit(inner, prepared, None, attempt, started, false, false);
+                    if info.retry_safe && attempt < inner.retry.max_attempts {
+                        tracing::debug!(%error, attempt, "retrying after a transport error");
+                        tokio::time::sleep(inner.retry.backoff(attempt + 1)).await;
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
+            let span = tracing::Span::current();
+            span.record("status", status);
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+
+            if status == 304
+                && let (Some(entry), Some(key), Some(cache)) =
+                    (&cached, &prepared.cache_key, &inner.cache)
+            {
+                span.record("cache", "not-modified");
+                emit(inner, prepared, Some(304), attempt, started, false, true);
+                let now = SystemTime::now();
+                let mut entry = entry.clone();
+                entry.fresh_until = fresh_until(&headers, now);
+                cache
+                    .put(key, entry.clone(), keep_for(entry.fresh_until, now))
+                    .await;
+                let mut merged = headers_from(&entry.headers);
+                for name in [
+                    http::header::EXPIRES,
+                    http::header::CACHE_CONTROL,
+                    http::header::ETAG,
+                    http::header::LAST_MODIFIED,
+                ] {
+                    if let Some(v) = headers.get(&name) {
+                        merged.insert(name, v.clone());
+                    }
+                }
+                return Ok(Raw {
+                    status: entry.status,
+                    headers: merged,
+                    body: entry.body,
+                    from_cache: false,
+                    not_modified: true,
+                });
+            }
+            emit(
+                inner,
+                prepared,
+                Some(status),
+                attempt,
+                started,
+                false,
+                false,
+            );
+            if (200..300).contains(&status) {
+                span.record("cache", "miss");
+                if let (Some(key), Some(cache), 200) = (&prepared.cache_key, &inner.cache, status) {
+                    let now = SystemTime::now();
+                    let entry = CachedResponse {
+                        status,
+                        headers: headers_to(&headers),
+                        body: body.clone(),
+                        etag: headers
+                            .get(http::header::ETAG)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string),
+                        fresh_until: fresh_until(&headers, now),
+                    };
+                    if entry.etag.is_some() || entry.fresh_until.is_some() {
+                        let keep = keep_for(entry.fresh_until, now);
+                        cache.put(key, entry, keep).await;
+                    }
+                }
+                return Ok(Raw {
+                    status,
+                    headers,
+                    body,
+                    from_cache: false,
+                    not_modified: false,
+                });
+            }
+            let error = status_error(info.id, status, &headers, &body);
+            let may_wait = matches!(inner.limits.policy, LimitPolicy::Wait { .. });
+            let retry = attempt < inner.retry.max_attempts
+                && match status {
+                    420 | 429 => may_wait,
+                    s => info.retry_safe && retryable_status(s),
+                };
+            if !retry {
+                return Err(error);
+            }
+            tracing::debug!(%error, attempt, "retrying");
+            if retryable_status(status) {
+                tokio::time::sleep(inner.retry.backoff(attempt + 1)).await;
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Waits for the limits to let a request go (or fails, by policy).
+async fn acquire<'a>(inner: &'a Inner, prepared: &Prepared) -> Result<crate::limits::Slot<'a>> {
+    let info = prepared.info;
+    // Bounded: each hold is a real wait, and waits past `max_wait` fail.
+    for _ in 0..1_000 {
+        match inner.limits.try_acquire(info, &prepared.who) {
+            Ok(slot) => return Ok(slot),
+            Err(hold) => match inner.limits.policy {
+                LimitPolicy::Wait { max_wait } if hold.wait() <= max_wait => {
+                    tracing::debug!(?hold, "holding the request for ESI's limits");
+                    tokio::time::sleep(hold.wait().max(Duration::from_millis(5))).await;
+                }
+                _ => return Err(hold_error(info, hold)),
+            },
+        }
+    }
+    Err(Error::ErrorLimited {
+        operation: info.id,
+        reset: Duration::from_secs(60),
+    })
+}
+
+fn hold_error(info: &OperationInfo, hold: Hold) -> Error {
+    match hold {
+        Hold::ErrorLimit(reset) => Error::ErrorLimited {
+            operation: info.id,
+            reset,
+        },
+        Hold::RateLimit { group, wait } => Error::RateLimited {
+            operation: info.id,
+            group: Some(group),
+            retry_after: wait,
+        },
+    }
+}
+
+/// How long a cache entry is worth keeping: while fresh, and a day longer for its ETag.
+fn keep_for(fresh_until: Option<SystemTime>, now: SystemTime) -> Duration {
+    let fresh = fresh_until
+        .and_then(|t| t.duration_since(now).ok())
+        .unwrap_or_default();
+    fresh + Duration::from_secs(86_400)
+}
+
+fn emit(
+    inner: &Inner,
+    prepared: &Prepared,
+    status: Option<u16>,
+    attempt: u32,
+    started: Instant,
+    from_cache: bool,
+    not_modified: bool,
+) {
+    if let Some(hook) = &inner.on_request {
+        hook(&RequestEvent {
+            operation: prepared.info.id,
+            method: prepared.info.method.as_str(),
+            url: &prepared.url,
+            status,
+            attempt,
+            elapsed: started.elapsed(),
+            from_cache,
+            not_modified,
+        });
+    }
+}
+
+fn headers_to(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}
+
+fn headers_from(pairs: &[(String, String)]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (k, v) in pairs {
+        if let (Ok(k), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            headers.append(k, v);
+        }
+    }
+    headers
+}
+
+/// Decodes an answer into the operation's type, with its metadata.
+pub(crate) fn decode_response<T: serde::de::DeserializeOwned>(
+    info: &OperationInfo,
+    raw: Raw,
+) -> Result<Response<T>> {
+    let data = decode::<T>(info.id, info.empty_response, &raw.body)?;
+    Ok(Response {
+        data,
+        status: raw.status,
+        etag: header_text(&raw.headers, "etag"),
+        expires: http_date(raw.headers.get("expires")),
+        last_modified: http_date(raw.headers.get("last-modified")),
+        pages: header_text(&raw.headers, "x-pages").and_then(|p| p.trim().parse().ok()),
+        headers: raw.headers,
+        from_cache: raw.from_cache,
+        not_modified: raw.not_modified,
+    })
+}
+
+/// Decodes a success body; an empty body is the unit value of body-less routes.
 fn decode<T: serde::de::DeserializeOwned>(
     operation: &'static str,
     empty: bool,
@@ -193,31 +599,27 @@ fn decode<T: serde::de::DeserializeOwned>(
 }
 
 fn status_error(operation: &'static str, status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-    let error = serde_json::from_slice::<EsiErrorBody>(body).ok();
-    if status == 420 {
-        let reset = header_text(headers, "x-esi-error-limit-reset")
+    let seconds = |name: &str, default: u64| {
+        header_text(headers, name)
             .and_then(|s| s.trim().parse::<u64>().ok())
-            .unwrap_or(60);
-        return Error::ErrorLimited {
+            .unwrap_or(default)
+    };
+    match status {
+        420 => Error::ErrorLimited {
             operation,
-            reset: std::time::Duration::from_secs(reset),
-        };
-    }
-    if status == 429 {
-        let retry_after = header_text(headers, "retry-after")
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .unwrap_or(60);
-        return Error::RateLimited {
+            reset: Duration::from_secs(seconds("x-esi-error-limit-reset", 60)),
+        },
+        429 => Error::RateLimited {
             operation,
             group: header_text(headers, "x-ratelimit-group"),
-            retry_after: std::time::Duration::from_secs(retry_after),
-        };
-    }
-    Error::Status {
-        operation,
-        status,
-        error,
-        body_excerpt: excerpt(body, 200),
+            retry_after: Duration::from_secs(seconds("retry-after", 60)),
+        },
+        _ => Error::Status {
+            operation,
+            status,
+            error: serde_json::from_slice::<EsiErrorBody>(body).ok(),
+            body_excerpt: excerpt(body, 200),
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 //! and reports what each changed. A quirk of ESI belongs here, never as a special case in the
 //! emitter or the runtime.
 
-use crate::model::{Api, ClientParameter, ParamLocation, Schema, SchemaKind, Status};
+use crate::model::{Api, ClientParameter, HttpMethod, ParamLocation, Schema, SchemaKind, Status};
 
 /// One fix: its name, what it is for, and the function.
 pub struct Fix {
@@ -34,6 +34,13 @@ pub const FIXES: &[Fix] = &[
         name: "304-without-content",
         why: "304 Not Modified answers carry no body; the client serves its cached copy",
         apply: not_modified_without_content,
+    },
+    Fix {
+        name: "read-only-posts",
+        why: "some lookups are POSTs because their ID lists are long (`/universe/names`, \
+              `/universe/ids`, affiliation, asset names and locations, CSPA cost, routes); they \
+              only read, so they may be retried like GETs",
+        apply: read_only_posts,
     },
     Fix {
         name: "bloodlines-ship-type-id-nullable",
@@ -93,6 +100,34 @@ fn client_managed_parameters(api: &mut Api) -> usize {
             }
         }
         op.parameters = kept;
+    }
+    changed
+}
+
+/// POST routes that only read, as path templates without a trailing slash.
+pub const READ_ONLY_POSTS: &[&str] = &[
+    "/universe/names",
+    "/universe/ids",
+    "/characters/affiliation",
+    "/characters/{character_id}/assets/names",
+    "/characters/{character_id}/assets/locations",
+    "/corporations/{corporation_id}/assets/names",
+    "/corporations/{corporation_id}/assets/locations",
+    "/characters/{character_id}/cspa",
+    "/route/{origin_system_id}/{destination_system_id}",
+    "/route/{origin}/{destination}",
+];
+
+fn read_only_posts(api: &mut Api) -> usize {
+    let mut changed = 0;
+    for op in &mut api.operations {
+        if op.method == HttpMethod::Post
+            && !op.read_only
+            && READ_ONLY_POSTS.contains(&op.path.trim_end_matches('/'))
+        {
+            op.read_only = true;
+            changed += 1;
+        }
     }
     changed
 }

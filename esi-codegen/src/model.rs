@@ -167,6 +167,9 @@ pub struct Operation {
     pub alternate_versions: Vec<String>,
     /// `deprecated: true`.
     pub deprecated: bool,
+    /// Whether the operation only reads (GETs, and the POSTs that look things up, such as
+    /// `/universe/names`): safe to retry after a timeout.
+    pub read_only: bool,
     /// JSON pointer to the operation in its spec file.
     pub pointer: String,
 }

@@ -184,7 +184,7 @@ impl Generator {
             }
             modules.push(quote! {
                 #module_doc
-                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
                 pub mod #module_ident {
                     #[doc = #struct_doc]
                     #[derive(Debug, Clone, Copy)]
@@ -218,7 +218,7 @@ impl Generator {
             let ident = format_ident!("{}", SHARED_MODULE);
             quote! {
                 /// Models shared by several resources.
-                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
                 pub mod #ident { #(#shared)* }
             }
         });

@@ -518,6 +518,7 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
         None => quote!(None),
     };
     let empty = plan.output == Ty::Unit;
+    let retry_safe = op.read_only || !matches!(op.method, crate::model::HttpMethod::Post);
     quote! {
         crate::OperationInfo {
             id: #id,
@@ -535,6 +536,7 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
             client_params: &[#(#client_params),*],
             body: #body,
             empty_response: #empty,
+            retry_safe: #retry_safe,
             last_changed: #date,
             compatibility_date: None,
         }

@@ -396,6 +396,7 @@ impl<'a> Reader<'a> {
             compatibility_date: str_field(op, "x-compatibility-date"),
             alternate_versions: string_list(op.get("x-alternate-versions")),
             deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
+            read_only: method == HttpMethod::Get,
             pointer: pointer.to_string(),
         })
     }

@@ -1,0 +1,272 @@
+//! The response cache: ETags for `If-None-Match`, and bodies still fresh by `Expires` /
+//! `Cache-Control` served without asking ESI again (ESI asks clients not to).
+//!
+//! The key includes the identity of the token's character, so two characters never see each
+//! other's data. [`MemoryCache`] (bounded by entries and bytes) is the default;
+//! [`CacheStore`] lets a shared store (Redis) plug in.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+
+use crate::auth::BoxFuture;
+
+/// A cached answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedResponse {
+    /// HTTP status of the stored answer (200).
+    pub status: u16,
+    /// Headers of the stored answer, as (name, value) text pairs.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// Until when the body may be served without asking ESI.
+    pub fresh_until: Option<SystemTime>,
+}
+
+impl CachedResponse {
+    /// Whether the body may still be served without a request.
+    pub fn is_fresh(&self, now: SystemTime) -> bool {
+        self.fresh_until.is_some_and(|t| now < t)
+    }
+
+    fn weight(&self) -> usize {
+        self.body.len()
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+            + 64
+    }
+}
+
+/// Where cached answers live. Implement it to share a cache between processes.
+pub trait CacheStore: Send + Sync {
+    /// The entry for `key`, if any.
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<CachedResponse>>;
+    /// Stores an entry; `keep_for` is how long it is worth keeping (its ETag stays useful
+    /// after it goes stale).
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        entry: CachedResponse,
+        keep_for: Duration,
+    ) -> BoxFuture<'a, ()>;
+    /// Forgets an entry.
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()>;
+}
+
+/// An in-process cache bounded by entry count and total bytes, evicting the oldest entries
+/// first.
+#[derive(Debug)]
+pub struct MemoryCache {
+    max_entries: usize,
+    max_bytes: usize,
+    state: Mutex<MemoryState>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    entries: HashMap<String, (CachedResponse, SystemTime)>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+impl MemoryCache {
+    /// A cache of at most `max_entries` entries and `max_bytes` bytes of bodies and headers.
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        MemoryCache {
+            max_entries: max_entries.max(1),
+            max_bytes,
+            state: Mutex::new(MemoryState::default()),
+        }
+    }
+
+    /// Number of entries held.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn insert(&self, key: &str, entry: CachedResponse, keep_for: Duration) {
+        let weight = entry.weight();
+        if weight > self.max_bytes {
+            return;
+        }
+        let mut state = self.lock();
+        if let Some((old, _)) = state.entries.remove(key) {
+            state.bytes -= old.weight();
+            state.order.retain(|k| k != key);
+        }
+        let now = SystemTime::now();
+        while state.entries.len() >= self.max_entries || state.bytes + weight > self.max_bytes {
+            let Some(oldest) = state.order.pop_front() else {
+                break;
+            };
+            if let Some((old, _)) = state.entries.remove(&oldest) {
+                state.bytes -= old.weight();
+            }
+        }
+        state.bytes += weight;
+        state.order.push_back(key.to_string());
+        state
+            .entries
+            .insert(key.to_string(), (entry, now + keep_for));
+    }
+}
+
+impl Default for MemoryCache {
+    /// 10,000 entries, 256 MiB.
+    fn default() -> Self {
+        MemoryCache::new(10_000, 256 * 1024 * 1024)
+    }
+}
+
+impl CacheStore for MemoryCache {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<CachedResponse>> {
+        let mut state = self.lock();
+        let found = match state.entries.get(key) {
+            Some((entry, keep_until)) if SystemTime::now() < *keep_until => Some(entry.clone()),
+            Some(_) => {
+                if let Some((old, _)) = state.entries.remove(key) {
+                    state.bytes -= old.weight();
+                }
+                state.order.retain(|k| k != key);
+                None
+            }
+            None => None,
+        };
+        Box::pin(std::future::ready(found))
+    }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        entry: CachedResponse,
+        keep_for: Duration,
+    ) -> BoxFuture<'a, ()> {
+        self.insert(key, entry, keep_for);
+        Box::pin(std::future::ready(()))
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()> {
+        let mut state = self.lock();
+        if let Some((old, _)) = state.entries.remove(key) {
+            state.bytes -= old.weight();
+            state.order.retain(|k| k != key);
+        }
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// How long an answer stays fresh: `Cache-Control: max-age` (relative to now), else
+/// `Expires`; `no-store`/`no-cache` mean not at all.
+pub(crate) fn fresh_until(headers: &http::HeaderMap, now: SystemTime) -> Option<SystemTime> {
+    if let Some(cc) = headers
+        .get(http::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+    {
+        let cc = cc.to_ascii_lowercase();
+        if cc.contains("no-store") || cc.contains("no-cache") {
+            return None;
+        }
+        if let Some(age) = cc
+            .split(',')
+            .filter_map(|d| d.trim().strip_prefix("max-age="))
+            .find_map(|v| v.trim().parse::<u64>().ok())
+        {
+            let age = age.saturating_sub(header_age(headers));
+            return Some(now + Duration::from_secs(age.min(86_400)));
+        }
+    }
+    let expires = crate::response::http_date(headers.get(http::header::EXPIRES))?;
+    let expires = SystemTime::from(expires);
+    (expires > now).then_some(expires)
+}
+
+fn header_age(headers: &http::HeaderMap) -> u64 {
+    headers
+        .get(http::header::AGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(body: &str) -> CachedResponse {
+        CachedResponse {
+            status: 200,
+            headers: vec![],
+            body: Bytes::from(body.to_string()),
+            etag: Some("\"x\"".into()),
+            fresh_until: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn memory_cache_is_bounded_by_entries_and_bytes() {
+        let cache = MemoryCache::new(2, 1_000);
+        for key in ["a", "b", "c"] {
+            cache.put(key, entry("body"), Duration::from_secs(60)).await;
+        }
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get("a").await.is_none(), "oldest entry evicted");
+        assert!(cache.get("c").await.is_some());
+
+        let small = MemoryCache::new(100, 300);
+        for key in ["a", "b", "c", "d"] {
+            small
+                .put(key, entry(&"x".repeat(100)), Duration::from_secs(60))
+                .await;
+        }
+        assert!(small.bytes() <= 300);
+        assert!(small.get("d").await.is_some());
+    }
+
+    #[tokio::test]
+    async fn expired_entries_are_dropped() {
+        let cache = MemoryCache::default();
+        cache.put("k", entry("b"), Duration::from_millis(0)).await;
+        assert!(cache.get("k").await.is_none());
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn freshness_prefers_max_age_then_expires() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut headers = http::HeaderMap::new();
+        headers.insert("cache-control", "public, max-age=300".parse().unwrap());
+        assert_eq!(
+            fresh_until(&headers, now),
+            Some(now + Duration::from_secs(300))
+        );
+        headers.insert("cache-control", "no-store".parse().unwrap());
+        assert_eq!(fresh_until(&headers, now), None);
+        headers.remove("cache-control");
+        headers.insert("expires", "Mon, 15 Feb 2027 08:00:00 GMT".parse().unwrap());
+        assert!(fresh_until(&headers, now).is_some());
+        headers.insert("expires", "Thu, 01 Jan 2015 00:00:00 GMT".parse().unwrap());
+        assert_eq!(fresh_until(&headers, now), None);
+    }
+}

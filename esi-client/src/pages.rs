@@ -1,0 +1,339 @@
+//! Walking ESI's three kinds of pagination.
+//!
+//! - `X-Pages`: [`Request::all_pages`] fetches page 1, then pages 2..N concurrently (bounded
+//!   by the client's page concurrency, each decoded on its own task) and returns the items in
+//!   page order; [`Request::pages`] streams them page by page, in order, for data too big to
+//!   hold. Every page must carry page 1's `X-Pages` and `Last-Modified`: when ESI's cache
+//!   refreshed mid-way, `all_pages` starts over (at most twice) and `pages` ends with
+//!   [`Error::PagesChanged`], never mixing data of two versions.
+//! - Cursor (`before`/`after`): [`Request::walk_cursor`] follows `before` to the oldest
+//!   record and keeps the first answer's `after` token for polling.
+//! - `from_id` (wallet transactions): [`Request::walk_from_id`] pages back from the newest.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use futures::stream::{self, BoxStream, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result, excerpt};
+use crate::operation::{Operation, Pagination};
+use crate::request::{CallOptions, Request};
+use crate::response::Response;
+use crate::send::{decode_response, send, send_raw};
+
+/// How often `all_pages` starts over when the page set changes under it.
+const MAX_RESTARTS: u32 = 2;
+/// Upper bound on pages walked by the cursor and `from_id` walkers.
+const MAX_WALK: usize = 10_000;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+impl<O, T> Request<O>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    /// Fetches every page of an `X-Pages` route and returns all items in page order.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+    /// let orders = client.market().get_markets_region_id_orders(10000002).all_pages().await?;
+    /// # let _ = orders; Ok(()) }
+    /// ```
+    pub fn all_pages(self) -> AllPages<O> {
+        AllPages(self)
+    }
+
+    /// Streams the pages of an `X-Pages` route in order, fetching a few ahead.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+    /// let mut pages = client.market().get_markets_region_id_orders(10000002).pages();
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("{} orders", page.data.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(self) -> BoxStream<'static, Result<Response<Vec<T>>>> {
+        let Request {
+            client,
+            op,
+            options,
+        } = self;
+        let first = {
+            let (client, op) = (client.clone(), op.clone());
+            let options = page_options(&options, 1, false);
+            async move { send(&client, &op, &options).await }
+        };
+        stream::once(first)
+            .flat_map(move |first| match first {
+                Err(error) => stream::iter([Err(error)]).boxed(),
+                Ok(first) => {
+                    let total = first.pages.unwrap_or(1);
+                    let expected = (first.pages, first.last_modified);
+                    let rest = later_pages(&client, &op, &options, total, false).scan(
+                        false,
+                        move |failed, page| {
+                            if *failed {
+                                return futures::future::ready(None);
+                            }
+                            let page = page.and_then(|p| check_page::<O, T>(p, expected));
+                            *failed = page.is_err();
+                            futures::future::ready(Some(page))
+                        },
+                    );
+                    stream::iter([Ok(first)]).chain(rest).boxed()
+                }
+            })
+            .boxed()
+    }
+}
+
+/// Options for one page.
+fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions {
+    let mut options = options.clone();
+    options.page = Some(page);
+    options.no_cache |= no_cache;
+    options
+}
+
+/// Pages 2..=total, each fetched and decoded on its own task, yielded in page order.
+fn later_pages<O, T>(
+    client: &crate::Client,
+    op: &O,
+    options: &CallOptions,
+    total: u32,
+    no_cache: bool,
+) -> BoxStream<'static, Result<Response<Vec<T>>>>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    let concurrency = client.inner.page_concurrency;
+    let (client, op, options) = (client.clone(), op.clone(), options.clone());
+    stream::iter(2..=total.max(1))
+        .map(move |page| {
+            let (client, op) = (client.clone(), op.clone());
+            let options = page_options(&options, page, no_cache);
+            let task = tokio::spawn(async move { send(&client, &op, &options).await });
+            async move {
+                match task.await {
+                    Ok(result) => result,
+                    Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                    Err(_) => Err(Error::Cancelled {
+                        operation: O::INFO.id,
+                    }),
+                }
+            }
+        })
+        .buffered(concurrency)
+        .boxed()
+}
+
+/// A later page must belong to the same page set as page 1.
+fn check_page<O: Operation, T>(
+    page: Response<Vec<T>>,
+    (pages, last_modified): (Option<u32>, Option<chrono::DateTime<chrono::Utc>>),
+) -> Result<Response<Vec<T>>> {
+    if page.pages != pages || page.last_modified != last_modified {
+        return Err(Error::PagesChanged {
+            operation: O::INFO.id,
+        });
+    }
+    Ok(page)
+}
+
+async fn fetch_all<O, T>(request: Request<O>) -> Result<Response<Vec<T>>>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    let Request {
+        client,
+        op,
+        options,
+    } = request;
+    for restart in 0..=MAX_RESTARTS {
+        let no_cache = restart > 0;
+        let mut first = send(&client, &op, &page_options(&options, 1, no_cache)).await?;
+        let total = first.pages.unwrap_or(1);
+        let expected = (first.pages, first.last_modified);
+        let mut rest = later_pages(&client, &op, &options, total, no_cache);
+        let mut changed = false;
+        while let Some(page) = rest.next().await {
+            match check_page::<O, T>(page?, expected) {
+                Ok(page) => {
+                    first.data.extend(page.data);
+                    first.from_cache &= page.from_cache;
+                    first.not_modified &= page.not_modified;
+                }
+                Err(_) => {
+                    changed = true;
+                    break;
+                }
+            }
+        }
+        if !changed {
+            return Ok(first);
+        }
+        tracing::warn!(
+            operation = O::INFO.id,
+            restart = restart + 1,
+            "the page set changed while paging (ESI refreshed its cache); starting over"
+        );
+    }
+    Err(Error::PagesChanged {
+        operation: O::INFO.id,
+    })
+}
+
+/// All pages of an `X-Pages` route; await it for the items, or call
+/// [`with_response`](AllPages::with_response) for the items with page 1's metadata.
+#[must_use = "a request does nothing until it is awaited"]
+#[derive(Debug)]
+pub struct AllPages<O: Operation>(Request<O>);
+
+impl<O, T> AllPages<O>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    /// Returns the items with the metadata of page 1 (`pages` says how many were fetched;
+    /// `from_cache` is true only when every page came from the cache).
+    pub fn with_response(self) -> BoxFuture<Result<Response<Vec<T>>>> {
+        Box::pin(fetch_all(self.0))
+    }
+}
+
+impl<O, T> IntoFuture for AllPages<O>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    type Output = Result<Vec<T>>;
+    type IntoFuture = BoxFuture<Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { fetch_all(self.0).await.map(Response::into_data) })
+    }
+}
+
+/// What a cursor walk found.
+#[derive(Debug, Clone)]
+pub struct CursorWalk<T> {
+    /// Every answer, newest first.
+    pub pages: Vec<T>,
+    /// The `after` token of the newest answer: pass it later to get only what changed.
+    pub after: Option<String>,
+}
+
+impl<O> Request<O>
+where
+    O: Operation + Clone,
+{
+    /// Walks a cursor route (`x-pagination: cursor`) back to its oldest record, following
+    /// `before` until an answer has no records.
+    pub async fn walk_cursor(self) -> Result<CursorWalk<O::Output>> {
+        let info = O::INFO;
+        if info.pagination != Pagination::Cursor {
+            return Err(wrong_kind(info.id, "cursor"));
+        }
+        let mut pages = Vec::new();
+        let mut after = None;
+        let mut before: Option<String> = None;
+        for _ in 0..MAX_WALK {
+            let mut options = self.options.clone();
+            if let Some(token) = &before {
+                options.query.push(("before", token.clone()));
+            }
+            let raw = send_raw(&self.client, &self.op, &options).await?;
+            let value: serde_json::Value = parse(info.id, &raw.body)?;
+            let cursor = value.get("cursor");
+            let token = |name: &str| {
+                cursor
+                    .and_then(|c| c.get(name))
+                    .and_then(|t| t.as_str())
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+            };
+            if pages.is_empty() {
+                after = token("after");
+            }
+            let empty = value
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .filter(|(k, _)| k.as_str() != "cursor")
+                        .any(|(_, v)| v.as_array().is_some_and(Vec::is_empty))
+                })
+                .unwrap_or(true);
+            let next = token("before");
+            if !empty {
+                pages.push(decode_response::<O::Output>(info, raw)?.data);
+            }
+            if empty || next.is_none() || next == before {
+                return Ok(CursorWalk { pages, after });
+            }
+            before = next;
+        }
+        Ok(CursorWalk { pages, after })
+    }
+}
+
+impl<O, T> Request<O>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    /// Walks a `from_id` route (wallet transactions) from the newest record back to the
+    /// oldest ESI keeps, without duplicates.
+    pub async fn walk_from_id(self) -> Result<Vec<T>> {
+        let info = O::INFO;
+        if info.pagination != Pagination::FromId {
+            return Err(wrong_kind(info.id, "from_id"));
+        }
+        let mut items = Vec::new();
+        let mut from: Option<i64> = None;
+        for _ in 0..MAX_WALK {
+            let mut options = self.options.clone();
+            if let Some(id) = from {
+                options.query.push(("from_id", id.to_string()));
+            }
+            let raw = send_raw(&self.client, &self.op, &options).await?;
+            let values: Vec<serde_json::Value> = parse(info.id, &raw.body)?;
+            let ids: Vec<Option<i64>> = values
+                .iter()
+                .map(|v| v.get("transaction_id").and_then(serde_json::Value::as_i64))
+                .collect();
+            let mut page = decode_response::<Vec<T>>(info, raw)?.data;
+            // Each later answer starts with the record named by `from_id`: already kept.
+            let skip = usize::from(from.is_some() && ids.first().copied().flatten() == from);
+            let fresh = page.len().saturating_sub(skip);
+            items.extend(page.drain(skip.min(page.len())..));
+            let last = ids.last().copied().flatten();
+            if fresh == 0 || last.is_none() || last == from {
+                return Ok(items);
+            }
+            from = last;
+        }
+        Ok(items)
+    }
+}
+
+fn parse<V: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<V> {
+    serde_json::from_slice(body).map_err(|source| Error::Decode {
+        operation,
+        source,
+        excerpt: excerpt(body, 200),
+    })
+}
+
+fn wrong_kind(operation: &'static str, kind: &str) -> Error {
+    Error::InvalidOption {
+        operation,
+        message: format!("the route does not use {kind} pagination"),
+    }
+}
