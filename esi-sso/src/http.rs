@@ -1,0 +1,154 @@
+//! The HTTP side: building the reqwest client (rustls with the ring provider, the same single
+//! TLS stack as `esi-client`) and sending one logical request with retries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
+
+use crate::config::SsoConfig;
+use crate::error::SsoError;
+use crate::retry::{Idempotency, RetryPolicy, parse_retry_after, status_is_retryable};
+
+/// A complete answer that is not a 5xx or 429 (those become [`SsoError::Unavailable`]).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: bytes::Bytes,
+    /// True when an earlier attempt of this request may have been processed by the SSO (its
+    /// answer was lost): a refresh-token error after that is ambiguous.
+    pub(crate) earlier_attempt_may_have_landed: bool,
+}
+
+/// Builds the HTTP client: rustls + ring + the platform verifier, no redirects followed.
+pub(crate) fn build_client(config: &SsoConfig) -> Result<reqwest::Client, SsoError> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .user_agent(config.user_agent.clone())
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| SsoError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// rustls with the ring provider and the platform's certificate verifier.
+fn tls_config() -> Result<rustls::ClientConfig, SsoError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| SsoError::Config(format!("cannot set up TLS: {e}")))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Sends the request made by `build`, retrying as `policy` and `idem` allow. `what` names the
+/// request in logs and errors (never a secret).
+pub(crate) async fn send(
+    policy: &RetryPolicy,
+    idem: Idempotency,
+    what: &str,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<Answer, SsoError> {
+    let mut may_have_landed = false;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let last = attempt >= policy.max_attempts;
+        let outcome = match build().send().await {
+            Ok(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                match resp.bytes().await {
+                    Ok(body) => Ok((status, headers, body)),
+                    Err(e) => Err((false, format!("{what}: reading the answer failed: {e}"))),
+                }
+            }
+            Err(e) => Err((e.is_connect(), format!("{what}: {}", describe(&e)))),
+        };
+        let (reason, retry_after) = match outcome {
+            Ok((status, headers, body)) => {
+                let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                if !transient {
+                    return Ok(Answer {
+                        status,
+                        headers,
+                        body,
+                        earlier_attempt_may_have_landed: may_have_landed,
+                    });
+                }
+                let retry_after = headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+                let reason = format!("{what}: SSO answered {status}");
+                if !status_is_retryable(status, idem) {
+                    return Err(unavailable(reason, retry_after));
+                }
+                if status != StatusCode::TOO_MANY_REQUESTS
+                    && status != StatusCode::SERVICE_UNAVAILABLE
+                {
+                    may_have_landed = true;
+                }
+                (reason, retry_after)
+            }
+            Err((unsent, reason)) => {
+                if !unsent && idem == Idempotency::OnlyUnprocessed {
+                    return Err(unavailable(reason, None));
+                }
+                may_have_landed |= !unsent;
+                (reason, None)
+            }
+        };
+        if last {
+            return Err(unavailable(reason, retry_after));
+        }
+        let wait = match retry_after {
+            Some(d) if d > policy.max_retry_after => {
+                tracing::warn!(what, ?d, "SSO asked to wait longer than allowed; giving up");
+                return Err(unavailable(reason, retry_after));
+            }
+            Some(d) => d,
+            None => policy.backoff(attempt),
+        };
+        tracing::debug!(what, attempt, ?wait, %reason, "retrying SSO request");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn unavailable(reason: String, retry_after: Option<Duration>) -> SsoError {
+    SsoError::Unavailable {
+        reason,
+        retry_after,
+    }
+}
+
+/// A transport error in words, without the URL's query (none of ours carry secrets, but keep
+/// the habit).
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_connect() {
+        "cannot connect"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_request() {
+        "request failed"
+    } else {
+        "transport error"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind} ({detail})")
+    }
+}
