@@ -1,1 +1,53 @@
-//! Fake ESI (being built).
+//! A fake ESI, driven by any spec `esi-codegen` reads, listening on loopback only.
+//!
+//! [`FakeEsi::start`] loads a spec (default: the pinned 2026-08-18 OpenAPI document) and answers
+//! every operation with deterministic data synthesised from its response schema, with ESI's
+//! headers (`ETag`, `Expires`, `Last-Modified`, `Cache-Control`, error-limit or rate-limit
+//! headers), ESI's pagination (`X-Pages`, cursors, `from_id`), ESI's checks (parameter types,
+//! compatibility date, bearer tokens and scopes, error limit, rate limit) and scripted faults.
+//!
+//! One module per job:
+//!
+//! - [`config`]: what to serve and how; [`error`]: why it could not start;
+//! - [`server`]: listening and connections; `handler`: the request pipeline; `inputs`: what a
+//!   request asks for; `accounting`: limiter headers; `control`: the `/_fake/...` endpoints;
+//! - `routes`: paths to operations; `params`: parameter checks; [`auth`]: tokens and scopes;
+//! - [`synth`]: sample data from schemas; [`validate`]: values against schemas; `pages`:
+//!   pre-rendered bodies and `X-Pages`; `records`: cursor and `from_id` lists; `cache`: rendered
+//!   resources;
+//! - `limits`: error limit and rate limit; [`clock`]: time tests can advance; [`meta`]: spec
+//!   documents and compatibility dates;
+//! - [`faults`]: scripted faults; [`log`]: the request log.
+
+mod accounting;
+pub mod auth;
+mod cache;
+pub mod clock;
+pub mod config;
+mod control;
+pub mod error;
+pub mod faults;
+mod handler;
+mod inputs;
+mod limits;
+pub mod log;
+pub mod meta;
+mod pages;
+mod params;
+mod records;
+mod reply;
+mod rng;
+mod routes;
+pub mod server;
+pub mod synth;
+pub mod validate;
+
+pub use auth::{RejectAll, StaticTokens, TokenVerifier, VerifiedToken};
+pub use clock::Clock;
+pub use config::{BucketOverride, FakeEsiConfig, LimitsConfig, PageShape, PagingConfig};
+pub use error::FakeEsiError;
+pub use faults::{Fault, FaultKind, Faults};
+pub use log::{RequestLog, RequestRecord};
+pub use server::FakeEsi;
+pub use synth::Synth;
+pub use validate::{Validator, Violation};

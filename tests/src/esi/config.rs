@@ -1,0 +1,260 @@
+//! How a [`FakeEsi`](super::FakeEsi) is set up: spec, address, paging shapes, limits, fixed bodies.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::auth::{RejectAll, TokenVerifier};
+
+/// File name of the spec the fake serves by default.
+pub const DEFAULT_SPEC_FILE: &str = "esi-openapi-2026-08-18.json";
+
+/// The workspace's `specs/` directory (pinned spec files).
+pub fn specs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("specs")
+}
+
+/// The default spec: the pinned 2026-08-18 OpenAPI document.
+pub fn default_spec_path() -> PathBuf {
+    specs_dir().join(DEFAULT_SPEC_FILE)
+}
+
+/// Every pinned spec file (`specs/esi-*.json`), sorted by name.
+pub fn pinned_spec_paths() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(specs_dir())
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("esi-") && n.ends_with(".json"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// Compatibility dates of the pinned OpenAPI specs (`specs/esi-openapi-YYYY-MM-DD.json`).
+pub fn pinned_compatibility_dates() -> Vec<String> {
+    let mut dates: Vec<String> = pinned_spec_paths()
+        .iter()
+        .filter_map(|p| {
+            p.file_name()?
+                .to_str()?
+                .strip_prefix("esi-openapi-")?
+                .strip_suffix(".json")
+                .map(str::to_string)
+        })
+        .filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+        .collect();
+    dates.sort();
+    dates
+}
+
+/// How many pages of how many items an `X-Pages` resource has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageShape {
+    /// Number of pages (`X-Pages`), at least 1.
+    pub pages: u32,
+    /// Items on each page.
+    pub per_page: u32,
+}
+
+impl PageShape {
+    /// `pages` pages of `per_page` items.
+    pub fn new(pages: u32, per_page: u32) -> Self {
+        PageShape {
+            pages: pages.max(1),
+            per_page,
+        }
+    }
+}
+
+/// Sizes of paginated resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PagingConfig {
+    /// Shape of `X-Pages` resources without an override: 3 pages of 4 items.
+    pub default_shape: PageShape,
+    /// Per-operation shapes, keyed by path template without base path or trailing slash
+    /// (`/markets/{region_id}/orders`) or by operation id. Default: market orders of a region,
+    /// 50 pages of 1000 orders.
+    pub shapes: BTreeMap<String, PageShape>,
+    /// Records in each cursor-paginated data set (oldest first): 25.
+    pub cursor_records: usize,
+    /// Records in each `from_id` data set (newest first): 25.
+    pub from_id_records: usize,
+    /// Records per `from_id` answer: 10.
+    pub from_id_page_size: usize,
+}
+
+impl Default for PagingConfig {
+    fn default() -> Self {
+        PagingConfig {
+            default_shape: PageShape::new(3, 4),
+            shapes: BTreeMap::from([(
+                "/markets/{region_id}/orders".to_string(),
+                PageShape::new(50, 1000),
+            )]),
+            cursor_records: 25,
+            from_id_records: 25,
+            from_id_page_size: 10,
+        }
+    }
+}
+
+/// A replacement for a rate-limit group's declared bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketOverride {
+    /// Tokens in the bucket (`None`: as declared).
+    pub max_tokens: Option<u32>,
+    /// Window length (`None`: as declared).
+    pub window: Option<Duration>,
+}
+
+/// ESI's two limiters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsConfig {
+    /// Non-2xx/3xx answers allowed per window and client IP before 420s: 100.
+    pub error_limit: u32,
+    /// The error limit's fixed window: 60 s.
+    pub error_window: Duration,
+    /// Whether routes with `x-rate-limit` enforce it: true.
+    pub rate_limits: bool,
+    /// Per-group replacements of the declared buckets (key: group name, or `*` for all).
+    pub buckets: BTreeMap<String, BucketOverride>,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            error_limit: 100,
+            error_window: Duration::from_secs(60),
+            rate_limits: true,
+            buckets: BTreeMap::new(),
+        }
+    }
+}
+
+/// Everything [`FakeEsi::start`](super::FakeEsi::start) needs.
+#[derive(Clone)]
+pub struct FakeEsiConfig {
+    /// The spec file to serve (any spec `esi_codegen::load` reads).
+    pub spec_path: PathBuf,
+    /// Address to bind; must be loopback.
+    pub bind: IpAddr,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+    /// Mixed into every seed; change it to get other (still deterministic) data.
+    pub seed: u64,
+    /// Dates `/meta/compatibility-dates` lists (default: the pinned specs' dates).
+    pub compatibility_dates: Vec<String>,
+    /// Paging shapes.
+    pub paging: PagingConfig,
+    /// Limiter settings.
+    pub limits: LimitsConfig,
+    /// `max-age` for routes whose spec gives no cache time: 60 s.
+    pub default_cache_seconds: u64,
+    /// Fixed JSON bodies replacing synthesised ones, keyed like [`PagingConfig::shapes`].
+    pub bodies: BTreeMap<String, Value>,
+    /// Checks bearer tokens of authenticated routes (default: rejects every token).
+    pub verifier: Arc<dyn TokenVerifier>,
+}
+
+impl std::fmt::Debug for FakeEsiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeEsiConfig")
+            .field("spec_path", &self.spec_path)
+            .field("bind", &self.bind)
+            .field("port", &self.port)
+            .field("seed", &self.seed)
+            .field("compatibility_dates", &self.compatibility_dates)
+            .field("paging", &self.paging)
+            .field("limits", &self.limits)
+            .field("default_cache_seconds", &self.default_cache_seconds)
+            .field("bodies", &self.bodies.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for FakeEsiConfig {
+    fn default() -> Self {
+        FakeEsiConfig {
+            spec_path: default_spec_path(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            seed: 0,
+            compatibility_dates: pinned_compatibility_dates(),
+            paging: PagingConfig::default(),
+            limits: LimitsConfig::default(),
+            default_cache_seconds: 60,
+            bodies: BTreeMap::new(),
+            verifier: Arc::new(RejectAll),
+        }
+    }
+}
+
+impl FakeEsiConfig {
+    /// Serves another spec file.
+    pub fn spec(mut self, path: impl Into<PathBuf>) -> Self {
+        self.spec_path = path.into();
+        self
+    }
+
+    /// Binds another (loopback) address.
+    pub fn bind(mut self, addr: IpAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Listens on a fixed port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Uses `verifier` for bearer tokens.
+    pub fn verifier(mut self, verifier: Arc<dyn TokenVerifier>) -> Self {
+        self.verifier = verifier;
+        self
+    }
+
+    /// Gives an `X-Pages` operation (path template or operation id) another shape.
+    pub fn pages(mut self, operation: impl Into<String>, shape: PageShape) -> Self {
+        self.paging.shapes.insert(operation.into(), shape);
+        self
+    }
+
+    /// Serves a fixed body for an operation (path template or operation id).
+    pub fn body(mut self, operation: impl Into<String>, body: Value) -> Self {
+        self.bodies.insert(operation.into(), body);
+        self
+    }
+
+    /// Sets the error limit and its window.
+    pub fn error_limit(mut self, errors: u32, window: Duration) -> Self {
+        self.limits.error_limit = errors;
+        self.limits.error_window = window;
+        self
+    }
+
+    /// Replaces a rate-limit group's bucket (`*` for every group).
+    pub fn bucket(mut self, group: impl Into<String>, max_tokens: u32, window: Duration) -> Self {
+        self.limits.buckets.insert(
+            group.into(),
+            BucketOverride {
+                max_tokens: Some(max_tokens),
+                window: Some(window),
+            },
+        );
+        self
+    }
+}
