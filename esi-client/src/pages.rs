@@ -63,6 +63,9 @@ where
             op,
             options,
         } = self;
+        // Streamed pages are for data too big to hold: they are not kept in the cache.
+        let mut options = options;
+        options.no_store = true;
         let first = {
             let (client, op) = (client.clone(), op.clone());
             let options = page_options(&options, 1, false);

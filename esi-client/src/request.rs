@@ -75,6 +75,8 @@ pub struct CallOptions {
     pub(crate) query: Vec<(&'static str, String)>,
     /// Skip the cache (refetches after a page set changed).
     pub(crate) no_cache: bool,
+    /// Read the cache but store nothing (streamed pages, too big to keep).
+    pub(crate) no_store: bool,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -92,6 +94,7 @@ impl std::fmt::Debug for CallOptions {
             .field("page", &self.page)
             .field("query", &self.query)
             .field("no_cache", &self.no_cache)
+            .field("no_store", &self.no_store)
             .finish()
     }
 }

@@ -42,6 +42,8 @@ struct Prepared {
     headers: HeaderMap,
     body: Option<Bytes>,
     cache_key: Option<String>,
+    /// Whether a fresh answer may be stored in the cache.
+    store: bool,
     /// Whose limits and cache entries these are: a character, a token hash, or `public`.
     who: String,
 }
@@ -290,6 +292,7 @@ fn prepare<O: Operation>(
         headers,
         body,
         cache_key,
+        store: !options.no_store,
         who,
     })
 }
@@ -429,7 +432,9 @@ async fn execute(inner: &Inner, prepared: &Prepared) -> Result<Raw> {
             );
             if (200..300).contains(&status) {
                 span.record("cache", "miss");
-                if let (Some(key), Some(cache), 200) = (&prepared.cache_key, &inner.cache, status) {
+                if let (Some(key), Some(cache), 200, true) =
+                    (&prepared.cache_key, &inner.cache, status, prepared.store)
+                {
                     let now = SystemTime::now();
                     let entry = CachedResponse {
                         status,

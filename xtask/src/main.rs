@@ -2,6 +2,10 @@
 //!
 //! - `gen-stats [SPEC...]`: how long code generation takes for each spec, and how much code
 //!   it emits (the figures issue reports quote).
+//! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
+//!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -30,6 +34,20 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
+    Bench {
+        /// Runs per mode; the median is printed.
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
+    /// One benchmark measurement (used by `bench`, in a child process).
+    #[command(hide = true)]
+    BenchOnce {
+        /// `reqwest`, `typed` or `stream`.
+        mode: String,
+        /// Base URL of esi-fake.
+        url: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,10 +57,18 @@ fn main() -> anyhow::Result<()> {
             resources,
             runs,
         } => gen_stats(specs, &resources, runs.max(1)),
+        Command::Bench { runs } => {
+            if cfg!(debug_assertions) {
+                eprintln!("note: xtask was built without optimisations; figures will be slow");
+            }
+            bench::run(runs.max(1))
+        }
+        Command::BenchOnce { mode, url } => bench::once(&mode, &url),
     }
 }
 
-fn workspace_root() -> PathBuf {
+/// The workspace's top folder.
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
