@@ -1,4 +1,74 @@
-//! Storage of EVE SSO tokens, their scopes and pending callback redirects, through sea-orm
-//! (SQLite by default, PostgreSQL for sites that outgrow one machine).
+//! Storage of EVE SSO tokens, their scopes and pending logins, through sea-orm (SQLite by
+//! default, in a file or in memory; PostgreSQL through `DATABASE_URL`), and the logic that keeps
+//! tokens valid: a Rust take on django-esi's `Token` model, managers and tasks.
 //!
-//! This crate is being built; see the workspace README for its status.
+//! ```no_run
+//! # async fn demo(session: &str, query: &str) -> Result<(), esi_store::StoreError> {
+//! use esi_store::{StoreConfig, TokenStore};
+//!
+//! let sso = esi_sso::Sso::from_env()?; // ESI_SSO_CLIENT_ID, _SECRET, _CALLBACK_URL
+//! let store = TokenStore::connect(StoreConfig::new("sqlite://tokens.db?mode=rwc"), sso).await?;
+//!
+//! // Login: redirect the browser, then handle the callback.
+//! let go = store.start_login(session, "esi-wallet.read_character_wallet.v1", "/wallet").await?;
+//! # let _ = go.url;
+//! let callback = esi_sso::Callback::from_query(query)?;
+//! let done = store.finish_login(session, &callback, Some("user-42")).await?;
+//!
+//! // Later, anywhere: a valid access token, refreshed once even under concurrency.
+//! let token = store
+//!     .get_token(done.token.character_id, "esi-wallet.read_character_wallet.v1")
+//!     .await?
+//!     .expect("stored above");
+//! let access = store.valid_access_token(&token).await?;
+//! # let _ = access;
+//! // Or let the ESI client ask: `.token_source(&store)` on any authenticated call.
+//! # Ok(()) }
+//! ```
+//!
+//! # Policies
+//!
+//! - A refresh answered `invalid_grant` **deletes** the token (as django-esi's
+//!   `refresh_or_delete`); so does an owner-hash change (the character changed hands). An
+//!   unavailable SSO never deletes anything.
+//! - Refreshes are single-flight per token in a process and guarded across processes by a
+//!   lease taken with a compare-and-swap on the refresh token (see the `refresh` module docs).
+//! - A login updates the equivalent token (same character, exact scopes, same user) unless
+//!   [`StoreConfig::always_create_token`] is set.
+//! - Secrets are wrapped in [`esi_sso::Secret`]; entity `Debug` output redacts them; SQL
+//!   statement logging is off so bound values never reach the logs. Refresh tokens are stored in
+//!   clear text: protect the database.
+
+mod bulk;
+mod cleanup;
+mod config;
+mod create;
+mod db;
+pub mod entity;
+mod error;
+mod login;
+pub mod migration;
+mod query;
+mod refresh;
+mod scopes;
+mod source;
+mod store;
+mod token;
+
+pub use bulk::BulkRefreshReport;
+pub use cleanup::{CleanupRunner, CleanupSchedule, DEFAULT_CALLBACK_MAX_AGE, TokenCleanupReport};
+pub use config::{DEFAULT_DATABASE_URL, ENV_ALWAYS_CREATE_TOKEN, ENV_DATABASE_URL, StoreConfig};
+pub use error::StoreError;
+pub use login::{FinishedLogin, LoginRedirect};
+pub use migration::Migrator;
+pub use query::TokenQuery;
+pub use store::TokenStore;
+pub use token::Token;
+
+/// A random id (lease owners): 16 random bytes as hex.
+pub(crate) fn random_id() -> String {
+    use rand::RngCore as _;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

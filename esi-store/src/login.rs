@@ -1,0 +1,116 @@
+//! The web login flow on top of the store, as django-esi's views and decorators do it:
+//! [`TokenStore::start_login`] records a callback redirect (session key, `state`, PKCE
+//! verifier, return URL) and gives the SSO URL; [`TokenStore::finish_login`] checks the callback
+//! against it (CSRF protection bound to the session), stores the token and links it;
+//! [`TokenStore::take_callback_token`] hands the token to the view that asked for it.
+
+use chrono::Utc;
+use esi_sso::{Callback, Scopes, Secret};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use url::Url;
+
+use crate::entity::callback_redirect;
+use crate::error::StoreError;
+use crate::store::TokenStore;
+use crate::token::Token;
+
+/// Where to send the browser to log in.
+#[derive(Debug, Clone)]
+pub struct LoginRedirect {
+    /// The SSO login URL.
+    pub url: Url,
+    /// The `state` it carries.
+    pub state: String,
+}
+
+/// A handled callback.
+#[derive(Debug, Clone)]
+pub struct FinishedLogin {
+    /// The stored (or updated) token.
+    pub token: Token,
+    /// Where the login started, to redirect the browser back.
+    pub return_url: String,
+}
+
+impl TokenStore {
+    /// Starts a login for the browser session `session_key`: forgets the session's earlier
+    /// unfinished logins, records a new one and returns the SSO URL to redirect to.
+    pub async fn start_login(
+        &self,
+        session_key: &str,
+        scopes: impl Into<Scopes>,
+        return_url: &str,
+    ) -> Result<LoginRedirect, StoreError> {
+        let auth = self.sso().authorize(scopes).await?;
+        callback_redirect::Entity::delete_many()
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .exec(self.db())
+            .await?;
+        callback_redirect::ActiveModel {
+            session_key: Set(session_key.to_owned()),
+            state: Set(auth.state.clone()),
+            pkce_verifier: Set(auth.pkce_verifier.map(Secret::into_inner)),
+            return_url: Set(return_url.to_owned()),
+            created: Set(Utc::now()),
+            token_id: Set(None),
+            ..Default::default()
+        }
+        .insert(self.db())
+        .await?;
+        Ok(LoginRedirect {
+            url: auth.url,
+            state: auth.state,
+        })
+    }
+
+    /// Handles the SSO's redirect back: the `state` must match a login started by the same
+    /// session. Exchanges the code (with the recorded PKCE verifier), stores the token for
+    /// `user_id` and links it to the login.
+    pub async fn finish_login(
+        &self,
+        session_key: &str,
+        callback: &Callback,
+        user_id: Option<&str>,
+    ) -> Result<FinishedLogin, StoreError> {
+        let pending = callback_redirect::Entity::find()
+            .filter(callback_redirect::Column::State.eq(callback.state.as_str()))
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .filter(callback_redirect::Column::TokenId.is_null())
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::UnknownCallback)?;
+        let verifier = pending.pkce_verifier.clone().map(Secret::new);
+        let token = self
+            .create_from_code(&callback.code, verifier.as_ref(), user_id)
+            .await?;
+        let return_url = pending.return_url.clone();
+        let mut am: callback_redirect::ActiveModel = pending.into();
+        am.token_id = Set(Some(token.id));
+        am.pkce_verifier = Set(None);
+        am.update(self.db()).await?;
+        Ok(FinishedLogin { token, return_url })
+    }
+
+    /// The token of the session's finished login, if any; the login record is deleted, so the
+    /// token is handed out once.
+    pub async fn take_callback_token(
+        &self,
+        session_key: &str,
+    ) -> Result<Option<Token>, StoreError> {
+        let Some(done) = callback_redirect::Entity::find()
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .filter(callback_redirect::Column::TokenId.is_not_null())
+            .one(self.db())
+            .await?
+        else {
+            return Ok(None);
+        };
+        callback_redirect::Entity::delete_by_id(done.id)
+            .exec(self.db())
+            .await?;
+        match done.token_id {
+            Some(id) => self.token(id).await,
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! [`TokenStore`]: the handle everything else hangs off: the database, the SSO client, the
+//! configuration and the in-process single-flight table. Cheap to clone (one `Arc`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use esi_sso::Sso;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::StoreConfig;
+use crate::db;
+use crate::entity::token;
+use crate::error::StoreError;
+use crate::migration::Migrator;
+use crate::refresh::InFlight;
+use crate::scopes;
+use crate::token::Token;
+
+/// The token store. Clones share everything; pass `&store` to
+/// `esi_client` calls with `.token_source(&store)`.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), esi_store::StoreError> {
+/// use esi_store::{StoreConfig, TokenStore};
+/// let sso = esi_sso::Sso::from_env()?;
+/// let store = TokenStore::connect(StoreConfig::from_env()?, sso).await?;
+/// if let Some(token) = store.get_token(90000001, "esi-wallet.read_character_wallet.v1").await? {
+///     let access = store.valid_access_token(&token).await?;
+///     # let _ = access;
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct TokenStore {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) sso: Sso,
+    pub(crate) config: StoreConfig,
+    pub(crate) inflight: Mutex<HashMap<i64, InFlight>>,
+}
+
+impl fmt::Debug for TokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenStore")
+            .field("database", &db::redact_url(&self.inner.config.database_url))
+            .field("sso", &self.inner.sso)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenStore {
+    /// Opens the database named by `config`, runs the migrations (unless
+    /// [`StoreConfig::run_migrations`] is off) and returns the store.
+    pub async fn connect(config: StoreConfig, sso: Sso) -> Result<Self, StoreError> {
+        let conn = db::connect(&config.database_url, config.max_connections).await?;
+        if config.run_migrations {
+            Migrator::up(&conn, None).await?;
+        }
+        Ok(Self::with_connection(conn, sso, config))
+    }
+
+    /// A store over a connection you opened (migrations are yours to run: [`Migrator`]).
+    pub fn with_connection(db: DatabaseConnection, sso: Sso, config: StoreConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                sso,
+                config,
+                inflight: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// A store configured entirely from the environment (`DATABASE_URL`, `ESI_SSO_*`).
+    pub async fn from_env() -> Result<Self, StoreError> {
+        Self::connect(StoreConfig::from_env()?, Sso::from_env()?).await
+    }
+
+    /// The database connection.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    /// The SSO client.
+    pub fn sso(&self) -> &Sso {
+        &self.inner.sso
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StoreConfig {
+        &self.inner.config
+    }
+
+    /// The token with this id, if it exists.
+    pub async fn token(&self, id: i64) -> Result<Option<Token>, StoreError> {
+        let Some(model) = token::Entity::find_by_id(id).one(self.db()).await? else {
+            return Ok(None);
+        };
+        Ok(self.with_scopes(vec![model]).await?.pop())
+    }
+
+    /// Deletes a token (its scope links and callback rows go with it). True if it existed.
+    pub async fn delete(&self, token_id: i64) -> Result<bool, StoreError> {
+        let res = token::Entity::delete_many()
+            .filter(token::Column::Id.eq(token_id))
+            .exec(self.db())
+            .await?;
+        Ok(res.rows_affected > 0)
+    }
+
+    /// Revokes the token's refresh token at the SSO (RFC 7009), then deletes the token. The
+    /// token is kept when the SSO is unavailable, so the revocation can be tried again.
+    pub async fn revoke(&self, token: &Token) -> Result<(), StoreError> {
+        if let Some(rt) = token.refresh_token() {
+            self.sso().revoke(rt).await?;
+        }
+        self.delete(token.id).await?;
+        Ok(())
+    }
+
+    /// Attaches scopes to models (one query per thousand tokens).
+    pub(crate) async fn with_scopes(
+        &self,
+        models: Vec<token::Model>,
+    ) -> Result<Vec<Token>, StoreError> {
+        let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
+        let mut by_id = scopes::load(self.db(), &ids).await?;
+        Ok(models
+            .into_iter()
+            .map(|m| {
+                let s = by_id.remove(&m.id).unwrap_or_default();
+                Token::from_model(m, s)
+            })
+            .collect())
+    }
+}

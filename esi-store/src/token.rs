@@ -1,0 +1,89 @@
+//! [`Token`]: a stored token as the application sees it, with its scopes. The secrets are kept
+//! inside [`esi_sso::Secret`]s and never printed.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use esi_sso::{Scopes, Secret};
+
+use crate::entity::token;
+
+/// A stored token with its scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Row id.
+    pub id: i64,
+    /// The character.
+    pub character_id: i64,
+    /// The character's name.
+    pub character_name: String,
+    /// The owner hash at login.
+    pub owner_hash: String,
+    /// `character` (the subject type of the JWT).
+    pub token_type: String,
+    /// The embedding application's user, if any.
+    pub user_id: Option<String>,
+    /// Granted scopes.
+    pub scopes: Scopes,
+    /// When the token was first stored.
+    pub created: DateTime<Utc>,
+    /// When the access token expires.
+    pub expires: DateTime<Utc>,
+    access_token: Secret,
+    refresh_token: Option<Secret>,
+}
+
+impl Token {
+    pub(crate) fn from_model(m: token::Model, scopes: Scopes) -> Self {
+        Self {
+            id: m.id,
+            character_id: m.character_id,
+            character_name: m.character_name,
+            owner_hash: m.character_owner_hash,
+            token_type: m.token_type,
+            user_id: m.user_id,
+            scopes,
+            created: m.created,
+            expires: m.expires,
+            access_token: Secret::new(m.access_token),
+            refresh_token: m.refresh_token.map(Secret::new),
+        }
+    }
+
+    /// The access token as stored; it may be expired. Use
+    /// [`crate::TokenStore::valid_access_token`] to get one that is valid.
+    pub fn access_token(&self) -> &Secret {
+        &self.access_token
+    }
+
+    /// The refresh token, if any.
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        self.refresh_token.as_ref()
+    }
+
+    /// Whether the token can be refreshed.
+    pub fn can_refresh(&self) -> bool {
+        self.refresh_token.is_some()
+    }
+
+    /// Whether the access token expires within `margin` from now.
+    pub fn is_expired(&self, margin: Duration) -> bool {
+        is_expired(self.expires, margin)
+    }
+}
+
+/// `expires` is within `margin` of now, or past.
+pub(crate) fn is_expired(expires: DateTime<Utc>, margin: Duration) -> bool {
+    let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero());
+    expires <= Utc::now() + margin
+}
+
+impl Token {
+    /// The same token with the secrets and expiry of a refresh.
+    pub(crate) fn with_fresh(mut self, fresh: crate::refresh::Fresh) -> Self {
+        self.access_token = fresh.access_token;
+        self.refresh_token = fresh.refresh_token;
+        self.expires = fresh.expires;
+        self
+    }
+}
