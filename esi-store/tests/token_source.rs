@@ -1,0 +1,63 @@
+//! The store as the ESI client's token source, end to end: the generated client asks the store
+//! for a token of the path's character, the store refreshes the expired one, and the fake ESI
+//! (verifying tokens with the fake SSO's keys) answers.
+
+#[macro_use]
+mod support;
+
+use std::sync::Arc;
+
+use esi_client::{Client, UserAgent};
+use esi_fake::esi::{FakeEsi, FakeEsiConfig};
+use support::*;
+
+async fn wallet_through_token_source(env: &Env) {
+    let esi = FakeEsi::start(FakeEsiConfig::default().verifier(Arc::new(env.fake.keys())))
+        .await
+        .expect("fake ESI");
+    let client = Client::builder()
+        .base_url(esi.base_url())
+        .user_agent(UserAgent::new("esi-store-tests", "0").email("tests@example.invalid"))
+        .build()
+        .expect("client");
+    let t = env.login(PILOT_1, &[WALLET], Some("u")).await;
+    expire(&env.store, t.id).await;
+    env.fake.clear_requests();
+
+    let balance = client
+        .wallet()
+        .get_characters_character_id_wallet(PILOT_1)
+        .token_source(&env.store)
+        .await;
+    assert!(balance.is_ok(), "{balance:?}");
+    assert_eq!(
+        env.fake.token_requests_count(),
+        1,
+        "the expired token was refreshed first"
+    );
+    let sent = esi
+        .requests()
+        .into_iter()
+        .rev()
+        .find_map(|r| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .map(|(_, v)| v.clone())
+        })
+        .expect("a bearer token was sent");
+    let stored = env.store.token(t.id).await.expect("q").expect("exists");
+    assert_eq!(sent, format!("Bearer {}", stored.access_token().expose()));
+
+    // A character without a token: the source says so, no request is made.
+    let before = esi.requests().len();
+    let err = client
+        .wallet()
+        .get_characters_character_id_wallet(PILOT_2)
+        .token_source(&env.store)
+        .await
+        .expect_err("no token");
+    assert!(err.to_string().contains("no token"), "{err}");
+    assert_eq!(esi.requests().len(), before);
+}
+both_backends!(wallet_through_token_source);
