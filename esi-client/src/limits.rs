@@ -129,7 +129,9 @@ impl Limits {
                             wait: until - now,
                         });
                     }
+                    // ESI said when to come back; the next answer tells the real count.
                     bucket.blocked_until = None;
+                    bucket.remaining = bucket.limit;
                 }
                 if bucket.remaining < BUCKET_RESERVE && bucket.limit > 0 {
                     // Floating window: about window/limit for each token to come back.

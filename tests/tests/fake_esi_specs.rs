@@ -18,7 +18,9 @@ async fn every_get_answer_is_schema_valid(file: &str) {
     let client = client();
     let validator = Validator::new(&api);
     let mut checked = 0;
+    let mut decoded = 0;
     let mut failures = Vec::new();
+    let decodes_with_client = client_spec_file() == file;
     for op in api
         .operations
         .iter()
@@ -59,6 +61,17 @@ async fn every_get_answer_is_schema_valid(file: &str) {
         for violation in validator.validate(schema, &value).into_iter().take(3) {
             failures.push(format!("{} {url}: {violation}", op.operation_id));
         }
+        // Both sides checked: the generated client decodes what the fake serves.
+        if decodes_with_client {
+            match esi_client::__decode_check(&op.operation_id, text.as_bytes()) {
+                Some(Ok(())) => decoded += 1,
+                Some(Err(e)) => failures.push(format!(
+                    "{} {url}: the generated client cannot decode it: {e}",
+                    op.operation_id
+                )),
+                None => failures.push(format!("{}: not in the generated client", op.operation_id)),
+            }
+        }
         checked += 1;
     }
     assert!(
@@ -68,6 +81,27 @@ async fn every_get_answer_is_schema_valid(file: &str) {
         failures.join("\n")
     );
     assert!(checked > 150, "only {checked} operations checked");
+    if decodes_with_client {
+        assert_eq!(
+            decoded, checked,
+            "every answer decoded by the generated client"
+        );
+    }
+}
+
+/// The pinned spec file esi-client was generated from in this build (`ESI_SPEC_PATH` or
+/// its spec feature): CI runs these tests once per pinned spec.
+fn client_spec_file() -> String {
+    if let Some(path) = option_env!("ESI_SPEC_PATH").filter(|p| !p.is_empty()) {
+        return std::path::Path::new(path)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+    }
+    match esi_client::SPEC.kind {
+        esi_client::SpecKind::Swagger2 => "esi-swagger-latest-v1.3.8.json".into(),
+        _ => format!("esi-openapi-{}.json", esi_client::SPEC.version),
+    }
 }
 
 #[tokio::test]

@@ -152,6 +152,7 @@ impl Generator {
         let mut modules = Vec::new();
         let mut accessors = Vec::new();
         let mut op_infos = Vec::new();
+        let mut decode_arms = Vec::new();
         for (module, tag) in &resources {
             let module_plans: Vec<&&ops::OpPlan> =
                 kept.iter().filter(|p| &p.resource == module).collect();
@@ -181,6 +182,10 @@ impl Generator {
             for p in &module_plans {
                 let s = format_ident!("{}", p.struct_name);
                 op_infos.push(quote!(<#module_ident::#s as crate::Operation>::INFO));
+                let id = &api.operations[p.op_index()].operation_id;
+                decode_arms.push(quote! {
+                    #id => Some(serde_json::from_slice::<<#module_ident::#s as crate::Operation>::Output>(body).map(drop)),
+                });
             }
             modules.push(quote! {
                 #module_doc
@@ -250,6 +255,16 @@ impl Generator {
 
             /// Every operation this build of the client offers, in spec order.
             pub const OPERATIONS: &[&crate::OperationInfo] = &[#(#op_infos),*];
+
+            /// Decodes `body` as the success type of `operation_id` (for tests of fake servers and
+            /// tools that must agree with the generated models). `None` for an unknown id.
+            #[doc(hidden)]
+            pub fn __decode_check(operation_id: &str, body: &[u8]) -> Option<serde_json::Result<()>> {
+                match operation_id {
+                    #(#decode_arms)*
+                    _ => None,
+                }
+            }
 
             #shared_module
             #(#modules)*

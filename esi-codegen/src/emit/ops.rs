@@ -66,6 +66,11 @@ pub(crate) struct OpPlan {
 }
 
 impl OpPlan {
+    /// Index of the operation in [`Api::operations`].
+    pub(crate) fn op_index(&self) -> usize {
+        self.op_index
+    }
+
     /// Named types the operation's signature mentions.
     pub(crate) fn roots(&self) -> std::collections::BTreeSet<String> {
         let mut out = std::collections::BTreeSet::new();

@@ -1,0 +1,737 @@
+//! The esi-client runtime against the fake ESI and SSO on 127.0.0.1: what reaches the
+//! server, how many requests, and what the caller gets, for every behaviour of the runtime
+//! and every scripted fault.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use esi_client::market::OrderType;
+use esi_client::{
+    AccessToken, CacheStore, CachedResponse, Client, ClientBuilder, Error, LimitPolicy,
+    MemoryCache, RetryPolicy, TokenRequest, TokenSource, TokenSourceError, UserAgent,
+};
+use esi_fake::esi::{FakeEsiConfig, Fault, PageShape};
+use esi_fake::harness::Harness;
+use esi_fake::sso::SsoConfig;
+use futures::StreamExt;
+
+const PILOT: i64 = 90_000_001;
+const OTHER_PILOT: i64 = 90_000_002;
+const WALLET: &str = "esi-wallet.read_character_wallet.v1";
+const FORGE: i64 = 10_000_002;
+
+fn builder(h: &Harness) -> ClientBuilder {
+    Client::builder()
+        .base_url(h.esi_url())
+        .user_agent(UserAgent::new("esi-rs tests", "1.0").email("tests@esi-rs.invalid"))
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        })
+        .read_timeout(Duration::from_secs(5))
+}
+
+async fn harness(config: FakeEsiConfig) -> Harness {
+    Harness::start_with(config, SsoConfig::default())
+        .await
+        .expect("fake servers start")
+}
+
+/// A small X-Pages set for tests that need few pages.
+fn small_orders(config: FakeEsiConfig) -> FakeEsiConfig {
+    config.pages("/markets/{region_id}/orders", PageShape::new(5, 20))
+}
+
+#[tokio::test]
+async fn public_call_sends_identity_date_and_tenant_and_decodes() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let status = client.status().get_status().await.unwrap();
+    assert!(status.players >= 0);
+    let requests = h.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(r.path, "/status");
+    let ua = r.header("user-agent").unwrap();
+    assert!(
+        ua.starts_with("esi-rstests/1.0 (tests@esi-rs.invalid) esi-client/"),
+        "{ua}"
+    );
+    assert_eq!(r.header("x-compatibility-date"), Some("2026-08-18"));
+    assert_eq!(r.header("x-tenant"), Some("tranquility"));
+    assert_eq!(r.header("authorization"), None);
+}
+
+#[tokio::test]
+async fn authenticated_call_with_token_works_and_missing_token_sends_nothing() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let token = h.token(PILOT, &[WALLET]).unwrap();
+    let balance = client
+        .wallet()
+        .get_characters_character_id_wallet(PILOT)
+        .token(&token)
+        .await
+        .unwrap();
+    assert!(balance.is_finite());
+    let sent = h.requests();
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {token}").as_str())
+    );
+
+    let err = client
+        .wallet()
+        .get_characters_character_id_wallet(PILOT)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::MissingToken { .. }), "{err}");
+
+    let wrong = h.token(PILOT, &["esi-skills.read_skills.v1"]).unwrap();
+    let err = client
+        .wallet()
+        .get_characters_character_id_wallet(PILOT)
+        .token(wrong)
+        .await
+        .unwrap_err();
+    match err {
+        Error::MissingScopes { missing, .. } => assert_eq!(missing, [WALLET]),
+        other => panic!("{other}"),
+    }
+    assert_eq!(h.requests().len(), 1, "refused calls sent nothing");
+}
+
+#[derive(Clone)]
+struct HarnessTokens {
+    tokens: Arc<std::collections::HashMap<i64, String>>,
+    asked: Arc<AtomicUsize>,
+}
+
+impl TokenSource for HarnessTokens {
+    fn access_token<'a>(
+        &'a self,
+        request: TokenRequest<'a>,
+    ) -> esi_client::BoxFuture<'a, Result<AccessToken, TokenSourceError>> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        let found = request
+            .character_id
+            .and_then(|id| self.tokens.get(&id))
+            .cloned();
+        Box::pin(async move {
+            found
+                .map(AccessToken::new)
+                .ok_or(TokenSourceError::NoToken {
+                    character_id: request.character_id,
+                    scopes: request.scopes.iter().map(|s| s.to_string()).collect(),
+                })
+        })
+    }
+}
+
+#[tokio::test]
+async fn token_source_supplies_the_character_token() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let source = HarnessTokens {
+        tokens: Arc::new([(PILOT, h.token(PILOT, &[WALLET]).unwrap())].into()),
+        asked: Arc::default(),
+    };
+    client
+        .wallet()
+        .get_characters_character_id_wallet(PILOT)
+        .token_source(&source)
+        .await
+        .unwrap();
+    let err = client
+        .wallet()
+        .get_characters_character_id_wallet(OTHER_PILOT)
+        .token_source(&source)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::TokenSource { .. }), "{err}");
+    assert_eq!(source.asked.load(Ordering::SeqCst), 2);
+    // Public calls never ask.
+    client
+        .status()
+        .get_status()
+        .token_source(&source)
+        .await
+        .unwrap();
+    assert_eq!(source.asked.load(Ordering::SeqCst), 2);
+    assert_eq!(h.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn with_response_gives_metadata_and_cache_serves_fresh_data_without_requests() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let first = client.status().get_status().with_response().await.unwrap();
+    assert_eq!(first.status, 200);
+    assert!(first.etag.is_some());
+    assert!(first.expires.is_some());
+    assert!(first.last_modified.is_some());
+    assert!(!first.from_cache && !first.not_modified);
+
+    let second = client.status().get_status().with_response().await.unwrap();
+    assert!(second.from_cache);
+    assert_eq!(second.data, first.data);
+    // Clones share the cache, from many tasks at once.
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.status().get_status().await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), first.data);
+    }
+    assert_eq!(h.requests().len(), 1, "no request before Expires");
+}
+
+/// A cache whose entries are always stale, so every call revalidates with its ETag.
+struct StaleCache(MemoryCache);
+
+impl CacheStore for StaleCache {
+    fn get<'a>(&'a self, key: &'a str) -> esi_client::BoxFuture<'a, Option<CachedResponse>> {
+        Box::pin(async move {
+            self.0.get(key).await.map(|mut e| {
+                e.fresh_until = None;
+                e
+            })
+        })
+    }
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        entry: CachedResponse,
+        keep: Duration,
+    ) -> esi_client::BoxFuture<'a, ()> {
+        self.0.put(key, entry, keep)
+    }
+    fn remove<'a>(&'a self, key: &'a str) -> esi_client::BoxFuture<'a, ()> {
+        self.0.remove(key)
+    }
+}
+
+#[tokio::test]
+async fn stale_entries_revalidate_with_if_none_match_and_304_serves_the_cached_body() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h)
+        .cache(Arc::new(StaleCache(MemoryCache::default())))
+        .build()
+        .unwrap();
+    let first = client.status().get_status().with_response().await.unwrap();
+    let second = client.status().get_status().with_response().await.unwrap();
+    assert!(second.not_modified);
+    assert!(!second.from_cache);
+    assert_eq!(second.data, first.data);
+    let requests = h.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].header("if-none-match"), None);
+    assert_eq!(requests[1].header("if-none-match"), first.etag.as_deref());
+    assert_eq!(requests[1].status, Some(304));
+}
+
+#[tokio::test]
+async fn cache_entries_are_per_character() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let scope = "esi-markets.structure_markets.v1";
+    for pilot in [PILOT, OTHER_PILOT, PILOT] {
+        let token = h.token(pilot, &[scope]).unwrap();
+        client
+            .market()
+            .get_markets_structures_structure_id(1_000_000_000_001)
+            .token(token)
+            .await
+            .unwrap();
+    }
+    let sent = h.count_for("/markets/structures/");
+    assert_eq!(
+        sent, 2,
+        "the second character did not get the first one's cached data"
+    );
+}
+
+#[tokio::test]
+async fn all_pages_fetches_every_page_once_in_order() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let orders = client
+        .market()
+        .get_markets_region_id_orders(FORGE)
+        .order_type(OrderType::All)
+        .all_pages()
+        .with_response()
+        .await
+        .unwrap();
+    assert_eq!(orders.pages, Some(50));
+    assert_eq!(orders.data.len(), 50_000);
+    let ids: Vec<i64> = orders.data.iter().map(|o| o.order_id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 50_000, "no page twice");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "page order kept");
+    let mut pages: Vec<String> = h
+        .requests()
+        .iter()
+        .map(|r| r.query_param("page").unwrap_or_default())
+        .collect();
+    pages.sort_by_key(|p| p.parse::<u32>().unwrap_or(0));
+    let expected: Vec<String> = (1..=50).map(|p| p.to_string()).collect();
+    assert_eq!(pages, expected, "one request per page");
+    assert!(
+        h.requests()
+            .iter()
+            .all(|r| r.query_param("order_type").as_deref() == Some("all"))
+    );
+
+    // All fresh now: the second walk asks nothing.
+    let again = client
+        .market()
+        .get_markets_region_id_orders(FORGE)
+        .all_pages()
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 50_000);
+    assert_eq!(h.requests().len(), 50);
+}
+
+#[tokio::test]
+async fn pages_stream_yields_pages_in_order() {
+    let h = harness(small_orders(FakeEsiConfig::default())).await;
+    let client = builder(&h).build().unwrap();
+    let mut stream = client.market().get_markets_region_id_orders(FORGE).pages();
+    let mut seen = Vec::new();
+    while let Some(page) = stream.next().await {
+        let page = page.unwrap();
+        assert_eq!(page.pages, Some(5));
+        assert_eq!(page.data.len(), 20);
+        seen.push(page.data[0].order_id);
+    }
+    assert_eq!(seen.len(), 5);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[tokio::test]
+async fn changing_page_sets_are_refetched_or_refused_never_mixed() {
+    for fault in [Fault::x_pages_change(7), Fault::last_modified_change(60)] {
+        let h = harness(small_orders(FakeEsiConfig::default())).await;
+        let client = builder(&h).build().unwrap();
+        h.esi.inject(fault.clone().times(1));
+        let orders = client
+            .market()
+            .get_markets_region_id_orders(FORGE)
+            .all_pages()
+            .await
+            .unwrap();
+        assert_eq!(orders.len(), 100, "complete after one restart");
+        assert!(h.requests().len() > 5);
+
+        let h = harness(small_orders(FakeEsiConfig::default())).await;
+        let client = builder(&h).build().unwrap();
+        h.esi.inject(fault.clone().always());
+        let err = client
+            .market()
+            .get_markets_region_id_orders(FORGE)
+            .all_pages()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::PagesChanged { .. }), "{err}");
+        let streamed: Vec<_> = client
+            .market()
+            .get_markets_region_id_orders(FORGE)
+            .pages()
+            .collect()
+            .await;
+        assert!(streamed.last().unwrap().is_err());
+        assert!(streamed.iter().filter(|p| p.is_err()).count() == 1);
+    }
+}
+
+#[tokio::test]
+async fn gateway_errors_are_retried_with_backoff_then_reported() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    h.esi.inject(Fault::status(503).times(2).on("/status"));
+    client.status().get_status().await.unwrap();
+    assert_eq!(h.count_for("/status"), 3);
+
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    h.esi.inject(Fault::status(502).times(3).on("/status"));
+    let err = client.status().get_status().await.unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert!(err.is_retryable());
+    assert_eq!(h.count_for("/status"), 3, "default three attempts");
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    h.esi.inject(Fault::status(404).on("/status"));
+    let err = client.status().get_status().await.unwrap_err();
+    match err {
+        Error::Status { status, error, .. } => {
+            assert_eq!(status, 404);
+            assert!(error.unwrap().error.contains("scripted"));
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(h.count_for("/status"), 1);
+}
+
+#[tokio::test]
+async fn html_gateway_page_is_a_typed_error_not_a_panic() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).retry(RetryPolicy::none()).build().unwrap();
+    h.esi.inject(Fault::html_gateway_timeout().on("/status"));
+    match client.status().get_status().await.unwrap_err() {
+        Error::Status {
+            status,
+            error,
+            body_excerpt,
+            ..
+        } => {
+            assert_eq!(status, 504);
+            assert!(error.is_none());
+            assert!(
+                body_excerpt.to_lowercase().contains("<html"),
+                "{body_excerpt}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn truncated_json_is_a_decode_error() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    h.esi.inject(Fault::truncated_json().on("/status"));
+    match client.status().get_status().await.unwrap_err() {
+        Error::Decode {
+            operation, excerpt, ..
+        } => {
+            assert_eq!(operation, "GetStatus");
+            assert!(!excerpt.is_empty());
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn dropped_connections_and_cut_bodies_are_retried() {
+    for fault in [Fault::drop_connection(), Fault::truncated_body()] {
+        let h = harness(FakeEsiConfig::default()).await;
+        let client = builder(&h).build().unwrap();
+        h.esi.inject(fault.on("/status"));
+        client.status().get_status().await.unwrap();
+        assert_eq!(h.count_for("/status"), 2);
+    }
+}
+
+#[tokio::test]
+async fn slow_answers_time_out_and_are_retried() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counter = attempts.clone();
+    let client = builder(&h)
+        .read_timeout(Duration::from_millis(200))
+        .on_request(move |e| {
+            assert_eq!(e.status, None, "a timeout has no status");
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    h.esi.inject(Fault::delay(1_000).times(3).on("/status"));
+    let started = Instant::now();
+    let err = client.status().get_status().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // The fake never logs these: the client hung up before it answered.
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn posts_are_retried_only_when_they_only_read() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let token = h.token(PILOT, &["esi-ui.write_waypoint.v1"]).unwrap();
+    h.esi
+        .inject(Fault::status(503).times(3).on("/ui/autopilot/waypoint"));
+    let err = client
+        .user_interface()
+        .post_ui_autopilot_waypoint(30_000_142)
+        .token(token)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(
+        h.count_for("/ui/autopilot/waypoint"),
+        1,
+        "a write is never resent"
+    );
+
+    h.esi
+        .inject(Fault::status(503).times(1).on("/universe/names"));
+    let names = client
+        .universe()
+        .post_universe_names()
+        .body(vec![30_000_142, 34])
+        .await
+        .unwrap();
+    assert!(!names.is_empty());
+    assert_eq!(h.count_for("/universe/names"), 2, "a lookup is resent");
+}
+
+#[tokio::test]
+async fn long_id_lists_are_split_into_chunks_and_merged() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let ids: Vec<i64> = (1..=2_500).collect();
+    let merged = client
+        .universe()
+        .post_universe_names()
+        .body(ids)
+        .await
+        .unwrap();
+    assert_eq!(h.count_for("/universe/names"), 3, "1000 + 1000 + 500");
+    let mut separately = 0;
+    for chunk in [1..=1_000, 1_001..=2_000, 2_001..=2_500] {
+        separately += client
+            .universe()
+            .post_universe_names()
+            .body(chunk.collect())
+            .await
+            .unwrap()
+            .len();
+    }
+    assert_eq!(merged.len(), separately, "answers concatenated");
+
+    let err = client.universe().post_universe_names().await.unwrap_err();
+    assert!(matches!(err, Error::MissingBody { .. }));
+}
+
+#[tokio::test]
+async fn error_limit_holds_requests_before_the_window_is_spent() {
+    // A small window: 20 errors per 2 s. Many failing calls from clones at once.
+    let config = FakeEsiConfig::default().error_limit(20, Duration::from_secs(2));
+    let h = harness(config).await;
+    let client = builder(&h)
+        .retry(RetryPolicy::none())
+        .error_reserve(2)
+        .limit_policy(LimitPolicy::FailFast)
+        .build()
+        .unwrap();
+    h.esi.inject(Fault::status(404).always().on("/alliances/"));
+    let mut refused = 0;
+    for round in 0..6 {
+        let calls: Vec<_> = (0..5)
+            .map(|i| {
+                let c = client.clone();
+                tokio::spawn(async move {
+                    c.alliance()
+                        .get_alliances_alliance_id(99_000_000 + round * 10 + i)
+                        .await
+                })
+            })
+            .collect();
+        for call in calls {
+            if let Err(Error::ErrorLimited { .. }) = call.await.unwrap() {
+                refused += 1;
+            }
+        }
+    }
+    let statuses: Vec<Option<u16>> = h.requests().iter().map(|r| r.status).collect();
+    assert!(!statuses.contains(&Some(420)), "no 420 was ever served");
+    assert!(refused > 0, "the client held requests back");
+    assert!(statuses.len() <= 20, "{} errors sent", statuses.len());
+    let window = client.error_window();
+    assert!(window.remain.is_some());
+
+    // After the window resets, requests flow again.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    h.esi.faults().clear();
+    client
+        .alliance()
+        .get_alliances_alliance_id(99_000_001)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_420_pauses_every_request_until_the_reset() {
+    let config = FakeEsiConfig::default().error_limit(100, Duration::from_secs(1));
+    let h = harness(config).await;
+    let fail_fast = builder(&h)
+        .limit_policy(LimitPolicy::FailFast)
+        .build()
+        .unwrap();
+    h.esi.inject(Fault::error_limited().on("/status"));
+    let err = fail_fast.status().get_status().await.unwrap_err();
+    assert!(matches!(err, Error::ErrorLimited { .. }), "{err}");
+    let before = h.requests().len();
+    let err = fail_fast.alliance().get_alliances().await.unwrap_err();
+    assert!(matches!(err, Error::ErrorLimited { .. }));
+    assert_eq!(
+        h.requests().len(),
+        before,
+        "zero requests while the window is closed"
+    );
+
+    // The waiting policy sleeps through the window and then succeeds.
+    let waiting = builder(&h).build().unwrap();
+    h.esi.inject(Fault::error_limited().on("/status"));
+    let started = Instant::now();
+    waiting.status().get_status().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn a_429_waits_retry_after_or_fails_fast_with_the_group() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let fail_fast = builder(&h)
+        .limit_policy(LimitPolicy::FailFast)
+        .build()
+        .unwrap();
+    h.esi.inject(Fault::rate_limited(1).on("/status"));
+    match fail_fast.status().get_status().await.unwrap_err() {
+        Error::RateLimited {
+            group, retry_after, ..
+        } => {
+            assert_eq!(group.as_deref(), Some("status"));
+            assert_eq!(retry_after, Duration::from_secs(1));
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(h.count_for("/status"), 1);
+
+    let waiting = builder(&h).build().unwrap();
+    h.esi.inject(Fault::rate_limited(1).on("/status"));
+    let started = Instant::now();
+    waiting.status().get_status().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(h.count_for("/status"), 3);
+}
+
+#[tokio::test]
+async fn rate_limit_buckets_are_tracked_per_group_and_character() {
+    let config = FakeEsiConfig::default().bucket("char-wallet", 20, Duration::from_secs(60));
+    let h = harness(config).await;
+    let client = builder(&h)
+        .no_cache()
+        .limit_policy(LimitPolicy::FailFast)
+        .build()
+        .unwrap();
+    let token = h.token(PILOT, &[WALLET]).unwrap();
+    let mut refused = 0;
+    for _ in 0..12 {
+        match client
+            .wallet()
+            .get_characters_character_id_wallet(PILOT)
+            .token(&token)
+            .await
+        {
+            Ok(_) => {}
+            Err(Error::RateLimited { .. }) => refused += 1,
+            Err(other) => panic!("{other}"),
+        }
+    }
+    let bucket = client
+        .rate_limit_bucket("char-wallet", &format!("character:{PILOT}"))
+        .unwrap();
+    assert_eq!(bucket.limit, 20);
+    assert!(refused > 0, "slowed down before the bucket was empty");
+    assert!(
+        h.requests().iter().all(|r| r.status == Some(200)),
+        "never a 429 from ESI"
+    );
+    // Another character has its own bucket.
+    let other = h.token(OTHER_PILOT, &[WALLET]).unwrap();
+    client
+        .wallet()
+        .get_characters_character_id_wallet(OTHER_PILOT)
+        .token(other)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn request_hook_sees_requests_and_cache_hits() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let client = builder(&h)
+        .on_request(move |e| {
+            log.lock()
+                .unwrap()
+                .push((e.operation, e.status, e.from_cache));
+        })
+        .build()
+        .unwrap();
+    client.status().get_status().await.unwrap();
+    client.status().get_status().await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [
+            ("GetStatus", Some(200), false),
+            ("GetStatus", Some(200), true)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn cursor_and_from_id_routes_are_walked_fully() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let walk = client
+        .freelance_jobs()
+        .get_freelance_jobs_listing()
+        .walk_cursor()
+        .await
+        .unwrap();
+    assert!(!walk.pages.is_empty());
+    assert!(walk.after.is_some());
+    let requests = h.requests();
+    assert_eq!(
+        requests.len(),
+        walk.pages.len() + 1,
+        "walked until an empty answer"
+    );
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|r| r.query_param("before").is_some())
+    );
+
+    let token = h.token(PILOT, &[WALLET]).unwrap();
+    let transactions = client
+        .wallet()
+        .get_characters_character_id_wallet_transactions(PILOT)
+        .token(token)
+        .walk_from_id()
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = transactions.iter().map(|t| t.transaction_id).collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "no duplicates");
+    assert!(h.count_for("/characters/90000001/wallet/transactions") >= 2);
+}
+
+#[tokio::test]
+async fn building_a_client_needs_contact_information() {
+    let err = Client::builder()
+        .user_agent(UserAgent::new("App", "1.0"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+    assert!(Client::builder().build().is_err());
+}
