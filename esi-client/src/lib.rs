@@ -32,6 +32,7 @@ extern crate self as esi_client;
 mod auth;
 mod cache;
 mod client;
+mod dynamic;
 mod enums;
 mod error;
 mod identity;
@@ -47,12 +48,13 @@ mod stats;
 pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
 pub use cache::{CacheStore, CachedResponse, MemoryCache};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
+pub use dynamic::{DynamicCall, PageProgress, find_operation};
 pub use enums::Language;
 pub use error::{Error, EsiErrorBody, Result};
 pub use limits::{BucketState, ErrorWindow, LimitPolicy};
 pub use operation::{
-    BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamValue, Params, RateLimitInfo,
-    SpecInfo, SpecKind, path_segment,
+    BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
+    ParamLocation, ParamValue, Params, RateLimitInfo, SpecInfo, SpecKind, path_segment,
 };
 pub use pages::{AllPages, CursorWalk};
 pub use request::{AccessToken, CallOptions, Request, WithResponse};

@@ -133,10 +133,100 @@ pub struct OperationInfo {
     /// Whether the call may be retried after a timeout or 5xx (reads; PUT and DELETE are
     /// idempotent; POSTs only where they are lookups).
     pub retry_safe: bool,
+    /// The parameters the caller supplies, in spec order.
+    pub params: &'static [ParamInfo],
     /// `x-compatibility-date`: when the operation last changed.
     pub last_changed: Option<&'static str>,
     /// A compatibility date pinned for this operation at build time (else the client's).
     pub compatibility_date: Option<&'static str>,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamLocation {
+    /// In the path.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+}
+
+/// A parameter's type, as far as a caller building requests from text needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamKind {
+    /// An integer.
+    Integer,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// Text.
+    String,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// RFC 3339 date and time.
+    DateTime,
+    /// One of these values.
+    Enum(&'static [&'static str]),
+    /// A comma-separated list.
+    List(&'static ParamKind),
+}
+
+impl ParamKind {
+    /// Checks a value given as text; the error says what was expected.
+    pub fn check(&self, value: &str) -> std::result::Result<(), String> {
+        let ok = match self {
+            ParamKind::Integer => value.parse::<i64>().is_ok(),
+            ParamKind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
+            ParamKind::Boolean => matches!(value, "true" | "false"),
+            ParamKind::String => true,
+            ParamKind::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
+            ParamKind::DateTime => chrono::DateTime::parse_from_rfc3339(value).is_ok(),
+            ParamKind::Enum(values) => values.contains(&value),
+            ParamKind::List(inner) => {
+                return value
+                    .split(',')
+                    .try_for_each(|item| inner.check(item.trim()));
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("{value:?} is not {}", self.describe()))
+        }
+    }
+
+    /// What the kind expects, for messages: `an integer`, `one of buy, sell, all`...
+    pub fn describe(&self) -> String {
+        match self {
+            ParamKind::Integer => "an integer".into(),
+            ParamKind::Number => "a number".into(),
+            ParamKind::Boolean => "true or false".into(),
+            ParamKind::String => "text".into(),
+            ParamKind::Date => "a YYYY-MM-DD date".into(),
+            ParamKind::DateTime => "an RFC 3339 date-time".into(),
+            ParamKind::Enum(values) => format!("one of {}", values.join(", ")),
+            ParamKind::List(inner) => format!("a comma-separated list of {}", inner.describe()),
+        }
+    }
+}
+
+/// One parameter of an operation, from the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// Name as in the spec.
+    pub name: &'static str,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Whether it is required.
+    pub required: bool,
+    /// Its type.
+    pub kind: ParamKind,
+    /// The spec default, as text.
+    pub default: Option<&'static str>,
+    /// Its description.
+    pub description: &'static str,
 }
 
 impl OperationInfo {

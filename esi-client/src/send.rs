@@ -58,22 +58,65 @@ pub(crate) async fn send<O: Operation>(
     decode_response::<O::Output>(O::INFO, raw)
 }
 
+/// What one call consists of, whether it came from a typed operation or was built by name.
+#[derive(Debug, Clone)]
+pub(crate) struct CallParts {
+    pub info: &'static OperationInfo,
+    /// Path with parameters substituted.
+    pub path: String,
+    /// Query and header parameters.
+    pub params: Params,
+    /// Encoded JSON body.
+    pub body: Option<Vec<u8>>,
+    /// The character the call acts as, for token sources.
+    pub character_id: Option<i64>,
+}
+
+impl CallParts {
+    /// The parts of a typed operation.
+    pub(crate) fn of<O: Operation>(op: &O) -> Result<Self> {
+        let info = O::INFO;
+        let mut params = Params::default();
+        op.params(&mut params);
+        let body = op.body().transpose().map_err(|source| Error::Encode {
+            operation: info.id,
+            source,
+        })?;
+        Ok(CallParts {
+            info,
+            path: op.path(),
+            params,
+            body,
+            character_id: op.character_id(),
+        })
+    }
+}
+
 /// Sends one call of `op` and returns the undecoded answer (bodies of chunked calls merged).
 pub(crate) async fn send_raw<O: Operation>(
     client: &Client,
     op: &O,
     options: &CallOptions,
 ) -> Result<Raw> {
-    let info = O::INFO;
-    let token = resolve_token(op, options).await?;
+    send_parts(client, &CallParts::of(op)?, options).await
+}
+
+/// Sends one call and returns the undecoded answer (bodies of chunked calls merged).
+pub(crate) async fn send_parts(
+    client: &Client,
+    parts: &CallParts,
+    options: &CallOptions,
+) -> Result<Raw> {
+    let info = parts.info;
+    let token = resolve_token(parts, options).await?;
     if let Some(token) = &token {
         check_scopes(info, token)?;
     }
-    let bodies = chunked_bodies(op)?;
+    let bodies = chunked_bodies(parts)?;
     if bodies.len() <= 1 {
         let prepared = prepare(
             client,
-            op,
+            parts,
             options,
             token.as_ref(),
             bodies.into_iter().next(),
@@ -84,7 +127,7 @@ pub(crate) async fn send_raw<O: Operation>(
     let mut merged: Vec<serde_json::Value> = Vec::new();
     let mut last = None;
     for body in bodies {
-        let prepared = prepare(client, op, options, token.as_ref(), Some(body))?;
+        let prepared = prepare(client, parts, options, token.as_ref(), Some(body))?;
         let raw = execute(&client.inner, &prepared).await?;
         let items: Vec<serde_json::Value> =
             serde_json::from_slice(&raw.body).map_err(|source| Error::Decode {
@@ -105,15 +148,15 @@ pub(crate) async fn send_raw<O: Operation>(
 
 /// The token for the call: the one given, else one from the token source when the
 /// operation needs one.
-async fn resolve_token<O: Operation>(op: &O, options: &CallOptions) -> Result<Option<AccessToken>> {
-    let info = O::INFO;
+async fn resolve_token(parts: &CallParts, options: &CallOptions) -> Result<Option<AccessToken>> {
+    let info = parts.info;
     if let Some(token) = &options.token {
         return Ok(Some(token.clone()));
     }
     match &options.token_source {
         Some(source) if !info.scopes.is_empty() => {
             let request = TokenRequest {
-                character_id: options.character_id.or_else(|| op.character_id()),
+                character_id: options.character_id.or(parts.character_id),
                 scopes: info.scopes,
                 operation: info.id,
             };
@@ -152,18 +195,14 @@ fn check_scopes(info: &OperationInfo, token: &AccessToken) -> Result<()> {
 }
 
 /// The body, split into chunks of at most `max_items` when it is a longer list.
-fn chunked_bodies<O: Operation>(op: &O) -> Result<Vec<Bytes>> {
-    let info = O::INFO;
-    let Some(body) = op.body() else {
+fn chunked_bodies(parts: &CallParts) -> Result<Vec<Bytes>> {
+    let info = parts.info;
+    let Some(body) = parts.body.clone() else {
         return match info.body {
             BodyKind::Required { .. } => Err(Error::MissingBody { operation: info.id }),
             _ => Ok(Vec::new()),
         };
     };
-    let body = body.map_err(|source| Error::Encode {
-        operation: info.id,
-        source,
-    })?;
     let max = match info.body {
         BodyKind::Required { max_items } | BodyKind::Optional { max_items } => max_items,
         BodyKind::None => None,
@@ -189,14 +228,14 @@ fn chunked_bodies<O: Operation>(op: &O) -> Result<Vec<Bytes>> {
 
 /// Builds the request parts: path and parameters from the operation, the rest from the
 /// options and client.
-fn prepare<O: Operation>(
+fn prepare(
     client: &Client,
-    op: &O,
+    parts: &CallParts,
     options: &CallOptions,
     token: Option<&AccessToken>,
     body: Option<Bytes>,
 ) -> Result<Prepared> {
-    let info = O::INFO;
+    let info = parts.info;
     let inner = &client.inner;
     if !info.scopes.is_empty() && token.is_none() {
         return Err(Error::MissingToken {
@@ -204,8 +243,7 @@ fn prepare<O: Operation>(
             scopes: info.scopes,
         });
     }
-    let mut params = Params::default();
-    op.params(&mut params);
+    let mut params = parts.params.clone();
     for (name, value) in &options.query {
         params.query.retain(|(n, _)| n != name);
         params.query.push((name, value.clone()));
@@ -224,7 +262,7 @@ fn prepare<O: Operation>(
         params.query.push(("page", page.to_string()));
     }
 
-    let mut url = url::Url::parse(&format!("{}{}", inner.base_url, op.path()))
+    let mut url = url::Url::parse(&format!("{}{}", inner.base_url, parts.path))
         .map_err(|e| Error::Config(format!("bad request URL: {e}")))?;
     if !params.query.is_empty() {
         let mut pairs = url.query_pairs_mut();

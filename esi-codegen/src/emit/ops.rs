@@ -522,6 +522,7 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
         Some(d) => quote!(Some(#d)),
         None => quote!(None),
     };
+    let params = op.parameters.iter().map(|p| param_info(api, p));
     let empty = plan.output == Ty::Unit;
     let retry_safe = op.read_only || !matches!(op.method, crate::model::HttpMethod::Post);
     quote! {
@@ -542,9 +543,61 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
             body: #body,
             empty_response: #empty,
             retry_safe: #retry_safe,
+            params: &[#(#params),*],
             last_changed: #date,
             compatibility_date: None,
         }
+    }
+}
+
+/// A parameter's entry in the operation table, for callers that build calls by name (the CLI).
+fn param_info(api: &Api, p: &crate::model::Parameter) -> TokenStream {
+    let name = &p.name;
+    let location = format_ident!(
+        "{}",
+        match p.location {
+            ParamLocation::Path => "Path",
+            ParamLocation::Query => "Query",
+            ParamLocation::Header => "Header",
+        }
+    );
+    let required = p.required;
+    let kind = param_kind(api, &p.schema, 0);
+    let default = match p.default() {
+        Some(Value::String(s)) => quote!(Some(#s)),
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => {
+            let text = v.to_string();
+            quote!(Some(#text))
+        }
+        _ => quote!(None),
+    };
+    let description = docs::clean(p.description.as_deref().unwrap_or_default());
+    quote! {
+        crate::ParamInfo {
+            name: #name,
+            location: crate::ParamLocation::#location,
+            required: #required,
+            kind: #kind,
+            default: #default,
+            description: #description,
+        }
+    }
+}
+
+fn param_kind(api: &Api, schema: &crate::model::Schema, depth: usize) -> TokenStream {
+    use crate::model::{SchemaKind as K, StringFormat};
+    match &api.resolve(schema).kind {
+        K::Boolean => quote!(crate::ParamKind::Boolean),
+        K::Integer(_) => quote!(crate::ParamKind::Integer),
+        K::Number(_) => quote!(crate::ParamKind::Number),
+        K::String(StringFormat::Date) => quote!(crate::ParamKind::Date),
+        K::String(StringFormat::DateTime) => quote!(crate::ParamKind::DateTime),
+        K::Enum(values) => quote!(crate::ParamKind::Enum(&[#(#values),*])),
+        K::Array { items, .. } if depth == 0 => {
+            let inner = param_kind(api, items, depth + 1);
+            quote!(crate::ParamKind::List(&#inner))
+        }
+        _ => quote!(crate::ParamKind::String),
     }
 }
 

@@ -1,0 +1,280 @@
+//! Calls built by name at run time, for tools such as the `esi` command line: the operation
+//! table generated with the API ([`crate::OPERATIONS`]), parameters given as text and checked
+//! against the spec's types before anything is sent, answers as JSON. They go through the same
+//! pipeline as typed calls (auth, cache, limits, retries).
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use crate::auth::TokenSource;
+use crate::client::Client;
+use crate::error::{Error, Result, excerpt};
+use crate::operation::{OperationInfo, Pagination, ParamInfo, ParamLocation, Params, path_segment};
+use crate::request::{AccessToken, CallOptions};
+use crate::response::Response;
+use crate::send::{CallParts, decode_response, send_parts};
+
+/// Finds an operation by resource (`market`, or the tag `Market`) and name (the method name
+/// `get_markets_region_id_orders` or the operation id `GetMarketsRegionIdOrders`).
+///
+/// ```
+/// let op = esi_client::find_operation("status", "get_status").unwrap();
+/// assert_eq!(op.path, "/status");
+/// ```
+pub fn find_operation(resource: &str, name: &str) -> Option<&'static OperationInfo> {
+    let resource = normalise(resource);
+    let name_norm = normalise(name);
+    crate::OPERATIONS.iter().copied().find(|op| {
+        (normalise(op.resource) == resource || normalise(op.tag) == resource)
+            && (normalise(op.name) == name_norm || normalise(op.id) == name_norm)
+    })
+}
+
+/// Lower case without separators, so `Faction Warfare`, `faction_warfare` and
+/// `faction-warfare` compare equal.
+fn normalise(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Called after each page of [`DynamicCall::all_pages`] with (pages done, pages in all).
+pub type PageProgress = Arc<dyn Fn(u32, u32) + Send + Sync>;
+
+/// A call of an operation chosen at run time.
+#[must_use = "a call does nothing until it is sent"]
+#[derive(Clone)]
+pub struct DynamicCall {
+    client: Client,
+    info: &'static OperationInfo,
+    values: Vec<(&'static ParamInfo, String)>,
+    body: Option<serde_json::Value>,
+    options: CallOptions,
+    progress: Option<PageProgress>,
+}
+
+impl std::fmt::Debug for DynamicCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamicCall")
+            .field("operation", &self.info.id)
+            .field("values", &self.values)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts a call of `info` (from [`find_operation`] or [`crate::OPERATIONS`]).
+    pub fn call(&self, info: &'static OperationInfo) -> DynamicCall {
+        DynamicCall {
+            client: self.clone(),
+            info,
+            values: Vec::new(),
+            body: None,
+            options: CallOptions::default(),
+            progress: None,
+        }
+    }
+}
+
+impl DynamicCall {
+    /// The operation called.
+    pub fn info(&self) -> &'static OperationInfo {
+        self.info
+    }
+
+    /// Sets a parameter from text, checked against the spec: an unknown name or a value of the
+    /// wrong type is an error naming what was expected.
+    pub fn param(mut self, name: &str, value: impl Into<String>) -> Result<Self> {
+        let value = value.into();
+        let Some(param) = self.info.params.iter().find(|p| p.name == name) else {
+            let known: Vec<&str> = self.info.params.iter().map(|p| p.name).collect();
+            return Err(self.invalid(format!(
+                "unknown parameter `{name}`; it takes: {}",
+                if known.is_empty() {
+                    "no parameters".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        };
+        param
+            .kind
+            .check(&value)
+            .map_err(|e| self.invalid(format!("parameter `{name}`: {e}")))?;
+        self.values.retain(|(p, _)| p.name != name);
+        self.values.push((param, value));
+        Ok(self)
+    }
+
+    /// Sets the JSON request body.
+    pub fn body(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Authenticates with an access token.
+    pub fn token(mut self, token: impl Into<AccessToken>) -> Self {
+        self.options.token = Some(token.into());
+        self
+    }
+
+    /// Gets the token from a token source (a token store).
+    pub fn token_source<S: TokenSource + Clone + 'static>(mut self, source: &S) -> Self {
+        self.options.token_source = Some(Arc::new(source.clone()));
+        self
+    }
+
+    /// Acts as this character when asking the token source.
+    pub fn character(mut self, character_id: i64) -> Self {
+        self.options.character_id = Some(character_id);
+        self
+    }
+
+    /// Asks for one page of an `X-Pages` route.
+    pub fn page(mut self, page: u32) -> Self {
+        self.options.page = Some(page);
+        self
+    }
+
+    /// Uses this compatibility date for the call.
+    pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
+        self.options.compatibility_date = Some(date.into());
+        self
+    }
+
+    /// Reports progress of [`all_pages`](Self::all_pages).
+    pub fn on_page(mut self, progress: impl Fn(u32, u32) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// The parameters still missing (required, without a spec default).
+    pub fn missing(&self) -> Vec<&'static str> {
+        self.info
+            .params
+            .iter()
+            .filter(|p| p.required && p.default.is_none())
+            .filter(|p| !self.values.iter().any(|(v, _)| v.name == p.name))
+            .map(|p| p.name)
+            .collect()
+    }
+
+    fn invalid(&self, message: String) -> Error {
+        Error::InvalidOption {
+            operation: self.info.id,
+            message,
+        }
+    }
+
+    fn parts(&self) -> Result<CallParts> {
+        let missing = self.missing();
+        if !missing.is_empty() {
+            return Err(self.invalid(format!(
+                "missing required parameter(s): {}",
+                missing.join(", ")
+            )));
+        }
+        let mut path = self.info.path.to_string();
+        let mut params = Params::default();
+        let mut character_id = None;
+        for param in self.info.params {
+            let given = self.values.iter().find(|(p, _)| p.name == param.name);
+            let value = match (given, param.required, param.default) {
+                (Some((_, v)), ..) => v.clone(),
+                (None, true, Some(default)) => default.to_string(),
+                _ => continue,
+            };
+            match param.location {
+                ParamLocation::Path => {
+                    if param.name == "character_id" {
+                        character_id = value.parse().ok();
+                    }
+                    path = path.replace(&format!("{{{}}}", param.name), &path_segment(&value));
+                }
+                ParamLocation::Query => params.query.push((param.name, value)),
+                ParamLocation::Header => params.headers.push((param.name, value)),
+            }
+        }
+        let body = self
+            .body
+            .as_ref()
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|source| Error::Encode {
+                operation: self.info.id,
+                source,
+            })?;
+        Ok(CallParts {
+            info: self.info,
+            path,
+            params,
+            body,
+            character_id,
+        })
+    }
+
+    /// Sends the call; the answer as JSON with its metadata.
+    pub async fn send(self) -> Result<Response<serde_json::Value>> {
+        let parts = self.parts()?;
+        let raw = send_parts(&self.client, &parts, &self.options).await?;
+        decode_response(self.info, raw)
+    }
+
+    /// Fetches every page of an `X-Pages` route (a few at a time, in order) and returns all
+    /// items as one JSON array, with page 1's metadata. Other routes answer as [`send`](Self::send).
+    pub async fn all_pages(self) -> Result<Response<serde_json::Value>> {
+        if self.info.pagination != Pagination::XPages {
+            return self.send().await;
+        }
+        let parts = self.parts()?;
+        let mut options = self.options.clone();
+        options.page = Some(1);
+        let first = send_parts(&self.client, &parts, &options).await?;
+        let mut first = decode_response::<serde_json::Value>(self.info, first)?;
+        let total = first.pages.unwrap_or(1);
+        if let Some(progress) = &self.progress {
+            progress(1, total);
+        }
+        let expected = (first.pages, first.last_modified);
+        let mut items = match first.data.take() {
+            serde_json::Value::Array(items) => items,
+            other => {
+                return Err(Error::InvalidOption {
+                    operation: self.info.id,
+                    message: format!(
+                        "an X-Pages route answered a non-list: {}",
+                        excerpt(other.to_string().as_bytes(), 80)
+                    ),
+                });
+            }
+        };
+        let concurrency = self.client.inner.page_concurrency;
+        let mut rest = futures::stream::iter(2..=total.max(1))
+            .map(|page| {
+                let mut options = self.options.clone();
+                options.page = Some(page);
+                let (client, parts) = (self.client.clone(), parts.clone());
+                async move { send_parts(&client, &parts, &options).await }
+            })
+            .buffered(concurrency);
+        let mut done = 1;
+        while let Some(raw) = rest.next().await {
+            let page = decode_response::<Vec<serde_json::Value>>(self.info, raw?)?;
+            if (page.pages, page.last_modified) != expected {
+                return Err(Error::PagesChanged {
+                    operation: self.info.id,
+                });
+            }
+            items.extend(page.data);
+            done += 1;
+            if let Some(progress) = &self.progress {
+                progress(done, total);
+            }
+        }
+        first.data = serde_json::Value::Array(items);
+        Ok(first)
+    }
+}

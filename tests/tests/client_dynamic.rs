@@ -1,0 +1,89 @@
+//! Calls built by name (what the `esi` command line uses) against the fake ESI: parameters
+//! checked against the spec before sending, answers as JSON, all pages.
+
+use esi_client::{Client, Error, UserAgent, find_operation};
+use esi_fake::esi::{FakeEsiConfig, PageShape};
+use esi_fake::harness::Harness;
+use esi_fake::sso::SsoConfig;
+
+async fn setup() -> (Harness, Client) {
+    let config =
+        FakeEsiConfig::default().pages("/markets/{region_id}/orders", PageShape::new(4, 25));
+    let h = Harness::start_with(config, SsoConfig::default())
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .base_url(h.esi_url())
+        .user_agent(UserAgent::new("dyn", "1").email("t@esi-rs.invalid"))
+        .build()
+        .unwrap();
+    (h, client)
+}
+
+#[test]
+fn operations_are_found_by_resource_and_name_or_id() {
+    let by_name = find_operation("market", "get_markets_region_id_orders").unwrap();
+    let by_id = find_operation("Market", "GetMarketsRegionIdOrders").unwrap();
+    assert_eq!(by_name, by_id);
+    assert!(find_operation("faction-warfare", "get_fw_stats").is_some());
+    assert!(find_operation("market", "nope").is_none());
+    let order_type = by_name
+        .params
+        .iter()
+        .find(|p| p.name == "order_type")
+        .unwrap();
+    assert_eq!(order_type.default, Some("all"));
+}
+
+#[tokio::test]
+async fn bad_parameters_are_refused_before_sending() {
+    let (h, client) = setup().await;
+    let op = find_operation("market", "get_markets_region_id_orders").unwrap();
+    let err = client.call(op).param("region_id", "the-forge").unwrap_err();
+    assert!(err.to_string().contains("is not an integer"), "{err}");
+    let err = client.call(op).param("order_type", "swap").unwrap_err();
+    assert!(err.to_string().contains("one of buy, sell, all"), "{err}");
+    let err = client.call(op).param("colour", "red").unwrap_err();
+    assert!(err.to_string().contains("it takes: order_type"), "{err}");
+    let err = client.call(op).send().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidOption { .. }));
+    assert!(
+        err.to_string()
+            .contains("missing required parameter(s): region_id")
+    );
+    assert!(h.requests().is_empty());
+}
+
+#[tokio::test]
+async fn by_name_calls_answer_json_and_walk_all_pages() {
+    let (h, client) = setup().await;
+    let status = client
+        .call(find_operation("status", "get_status").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(status.data["players"].is_i64());
+
+    let op = find_operation("market", "get_markets_region_id_orders").unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let all = client
+        .call(op)
+        .param("region_id", "10000002")
+        .unwrap()
+        .param("order_type", "sell")
+        .unwrap()
+        .on_page(move |done, total| log.lock().unwrap().push((done, total)))
+        .all_pages()
+        .await
+        .unwrap();
+    assert_eq!(all.data.as_array().unwrap().len(), 100);
+    assert_eq!(*seen.lock().unwrap(), [(1, 4), (2, 4), (3, 4), (4, 4)]);
+    assert_eq!(h.count_for("/markets/10000002/orders"), 4);
+    assert!(
+        h.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/markets"))
+            .all(|r| r.query_param("order_type").as_deref() == Some("sell"))
+    );
+}
