@@ -1,0 +1,175 @@
+//! `esi demo`: the newcomer's whole path, offline. Starts the bundled fake ESI and EVE SSO on
+//! 127.0.0.1, logs a character in through the real PKCE flow (this command plays the browser
+//! on the fake SSO's login page), stores the token in a SQLite file, calls an authenticated
+//! route with it, and fetches every page of The Forge's market orders.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use esi_client::market::MarketsRegionIdOrdersGetItem;
+use esi_client::{Client, UserAgent};
+use esi_fake::harness::Harness;
+use esi_fake::sso::DEFAULT_NATIVE_CLIENT_ID;
+use esi_sso::{Sso, SsoConfig};
+use esi_store::{StoreConfig, TokenStore};
+use futures::StreamExt;
+use url::Url;
+
+use crate::CliResult;
+use crate::context::sqlite_url;
+use crate::output::Progress;
+
+const THE_FORGE: i64 = 10_000_002;
+const SCOPES: &str = "esi-wallet.read_character_wallet.v1 esi-skills.read_skills.v1";
+const PILOT: &str = "90000001";
+
+pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
+    let started = Instant::now();
+    println!("esi demo: offline, against the bundled fake ESI and EVE SSO on 127.0.0.1\n");
+
+    let step = Instant::now();
+    let harness = Harness::start().await?;
+    println!(
+        "1. fake ESI at {}, fake SSO at {}",
+        harness.esi_url(),
+        harness.sso_url()
+    );
+    let servers = step.elapsed();
+
+    let step = Instant::now();
+    let path = database.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("esi-demo-{}.sqlite", std::process::id()))
+    });
+    let _ = std::fs::remove_file(&path);
+    let callback = format!("http://127.0.0.1:{}/callback", free_port()?);
+    let sso =
+        Sso::new(SsoConfig::new(DEFAULT_NATIVE_CLIENT_ID, callback).base_url(&harness.sso_url())?)?;
+    let store = TokenStore::connect(StoreConfig::new(sqlite_url(&path)), sso).await?;
+    let token = crate::login::login(&store, SCOPES, Duration::from_secs(30), |url| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            if let Err(e) = play_browser(url).await {
+                eprintln!("demo browser: {e:#}");
+            }
+        });
+    })
+    .await?;
+    println!(
+        "2. logged in {} ({}) with PKCE; token #{} stored in {}",
+        token.character_name,
+        token.character_id,
+        token.id,
+        path.display()
+    );
+    let login = step.elapsed();
+
+    let client = Client::builder()
+        .base_url(harness.esi_url())
+        .user_agent(
+            UserAgent::new("esi-demo", env!("CARGO_PKG_VERSION")).email("demo@esi-rs.invalid"),
+        )
+        .build()?;
+
+    let step = Instant::now();
+    let balance = client
+        .wallet()
+        .get_characters_character_id_wallet(token.character_id)
+        .token_source(&store)
+        .await?;
+    println!(
+        "3. wallet of {}: {balance:.2} ISK (an authenticated route, token from the store)",
+        token.character_name
+    );
+    let wallet = step.elapsed();
+
+    let step = Instant::now();
+    let progress = Progress::new("market orders of The Forge", 1);
+    let mut pages = client
+        .market()
+        .get_markets_region_id_orders(THE_FORGE)
+        .pages();
+    let (mut orders, mut sells, mut pages_seen, mut best): (usize, usize, u32, Option<f64>) =
+        (0, 0, 0, None);
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        pages_seen += 1;
+        progress.set(u64::from(pages_seen), u64::from(page.pages.unwrap_or(1)));
+        orders += page.data.len();
+        for order in &page.data {
+            tally(order, &mut sells, &mut best);
+        }
+    }
+    progress.finish();
+    let market = step.elapsed();
+    println!(
+        "4. {orders} market orders of The Forge in {pages_seen} pages ({sells} sell, {} buy){}",
+        orders - sells,
+        best.map(|p| format!("; cheapest sell order {p:.2} ISK"))
+            .unwrap_or_default()
+    );
+
+    harness.shutdown().await;
+    println!(
+        "\ntimings: fake servers {} ms, SSO login {} ms, wallet {} ms, all pages {} ms, total {} ms",
+        servers.as_millis(),
+        login.as_millis(),
+        wallet.as_millis(),
+        market.as_millis(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+fn tally(order: &MarketsRegionIdOrdersGetItem, sells: &mut usize, best: &mut Option<f64>) {
+    if !order.is_buy_order {
+        *sells += 1;
+        *best = Some(best.map_or(order.price, |b: f64| b.min(order.price)));
+    }
+}
+
+/// A free loopback port for the callback listener.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// What a person does in the browser: open the SSO page, pick the first character, and let
+/// the SSO send the browser back to the callback URL.
+async fn play_browser(url: Url) -> anyhow::Result<()> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = http
+        .get(url.clone())
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let request_id = hidden_value(&page, "request_id").context("no login form on the SSO page")?;
+    let action = url.join("/v2/oauth/authorize/grant")?;
+    let answer = http
+        .post(action)
+        .form(&[("request_id", request_id.as_str()), ("character_id", PILOT)])
+        .send()
+        .await?;
+    let Some(location) = answer.headers().get(reqwest::header::LOCATION) else {
+        bail!("the SSO did not redirect back ({})", answer.status());
+    };
+    let back = Url::parse(location.to_str()?)?;
+    if back.host_str() != Some("127.0.0.1") {
+        bail!("refusing to follow a redirect off loopback: {back}");
+    }
+    http.get(back).send().await?.error_for_status()?;
+    Ok(())
+}
+
+/// The value of `<input ... name="NAME" value="...">` in a page.
+fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let rest = &html[at..];
+    let start = rest.find("value=\"")? + "value=\"".len();
+    let end = rest[start..].find('"')?;
+    Some(rest[start..start + end].to_string())
+}

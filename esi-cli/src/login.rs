@@ -1,0 +1,122 @@
+//! `esi login`: the EVE SSO login of a native application (PKCE, no client secret), with a
+//! one-shot listener on the loopback callback URL the application registered.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use axum::extract::{RawQuery, State};
+use axum::response::Html;
+use esi_sso::Callback;
+use esi_store::{Token, TokenStore};
+use tokio::sync::oneshot;
+use url::Url;
+
+type Pending = Arc<Mutex<Option<oneshot::Sender<String>>>>;
+
+/// Logs a character in: prints (and hands `show` the) SSO URL, waits up to `timeout` for the
+/// browser to come back to the callback URL, stores the token.
+pub(crate) async fn login(
+    store: &TokenStore,
+    scopes: &str,
+    timeout: Duration,
+    show: impl FnOnce(&Url),
+) -> anyhow::Result<Token> {
+    let callback = Url::parse(&store.sso().config().callback_url)
+        .context("ESI_SSO_CALLBACK_URL is not a URL")?;
+    let addr = loopback_addr(&callback)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for the SSO callback"))?;
+
+    let session = format!("esi-cli-{}", std::process::id());
+    let scopes = scopes.replace(',', " ");
+    let redirect = store.start_login(&session, scopes.as_str(), "/").await?;
+
+    let (tx, rx) = oneshot::channel::<String>();
+    let pending: Pending = Arc::new(Mutex::new(Some(tx)));
+    let app = axum::Router::new()
+        .route(callback.path(), axum::routing::get(receive))
+        .with_state(pending);
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stop_rx.await;
+            })
+            .await
+    });
+
+    eprintln!(
+        "Open this URL to log in with EVE SSO:\n\n  {}\n",
+        redirect.url
+    );
+    show(&redirect.url);
+    let query = tokio::time::timeout(timeout, rx).await;
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let query = match query {
+        Ok(Ok(query)) => query,
+        Ok(Err(_)) => bail!("the callback listener stopped"),
+        Err(_) => bail!("no answer from the SSO within {} s", timeout.as_secs()),
+    };
+    let callback = Callback::from_query(&query)?;
+    let finished = store.finish_login(&session, &callback, None).await?;
+    Ok(finished.token)
+}
+
+/// The callback URL must be plain HTTP on a loopback address: that is where we listen.
+fn loopback_addr(callback: &Url) -> anyhow::Result<SocketAddr> {
+    if callback.scheme() != "http" {
+        bail!("the callback URL of a native login must be http://127.0.0.1:PORT/...: {callback}");
+    }
+    let ip = match callback.host() {
+        Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
+        Some(url::Host::Domain("localhost")) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        _ => bail!("the callback URL must be on 127.0.0.1 or localhost: {callback}"),
+    };
+    if !ip.is_loopback() {
+        bail!("the callback URL must be on a loopback address: {callback}");
+    }
+    let port = callback
+        .port_or_known_default()
+        .context("the callback URL has no port")?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+async fn receive(State(pending): State<Pending>, RawQuery(query): RawQuery) -> Html<&'static str> {
+    let sender = pending.lock().ok().and_then(|mut p| p.take());
+    if let Some(sender) = sender {
+        let _ = sender.send(query.unwrap_or_default());
+    }
+    Html(
+        "<!doctype html><title>esi login</title><p>Login received. You can close this tab and \
+         return to the terminal.</p>",
+    )
+}
+
+/// Opens the URL in a browser when there is a desktop to show one.
+pub(crate) fn open_browser(url: &Url) {
+    let desktop = cfg!(any(target_os = "macos", target_os = "windows"))
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if desktop && open::that_detached(url.as_str()).is_err() {
+        eprintln!("(could not open a browser; copy the URL above)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_must_be_loopback_http() {
+        let ok = Url::parse("http://127.0.0.1:8765/callback").unwrap();
+        assert_eq!(loopback_addr(&ok).unwrap().port(), 8765);
+        assert!(loopback_addr(&Url::parse("https://127.0.0.1/cb").unwrap()).is_err());
+        assert!(loopback_addr(&Url::parse("http://example.com/cb").unwrap()).is_err());
+        assert!(loopback_addr(&Url::parse("http://10.0.0.1:80/cb").unwrap()).is_err());
+    }
+}

@@ -1,0 +1,192 @@
+//! `esi`: everyday ESI jobs from the shell, built on the workspace's library crates.
+//!
+//! - `esi status`, `esi call <resource> <operation> [--<param> <value>]...`: any ESI route by
+//!   name, parameters checked against the spec, JSON out.
+//! - `esi login --scopes "..."`: EVE SSO login with PKCE through a one-shot listener on
+//!   127.0.0.1; the token goes into the store.
+//! - `esi tokens list|refresh|revoke|delete`, `esi cleanup`: the store's chores.
+//! - `esi demo`: the whole path offline, against the bundled fake ESI and SSO.
+//!
+//! Exit codes: 0 success, 1 ESI, SSO or storage failure, 2 bad usage or input, 3 no token
+//! for the scopes a route needs.
+
+mod call;
+mod cleanup;
+mod context;
+#[cfg(feature = "demo")]
+mod demo;
+mod login;
+mod output;
+mod tokens;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use context::Context;
+
+/// Command-line options shared by every command.
+#[derive(Parser, Debug)]
+#[command(name = "esi", version, about = "EVE Online's ESI from the shell")]
+struct Cli {
+    /// ESI server (default: https://esi.evetech.net).
+    #[arg(long, global = true, env = "ESI_BASE_URL")]
+    base_url: Option<String>,
+    /// EVE SSO server (default: https://login.eveonline.com).
+    #[arg(long, global = true, env = "ESI_SSO_BASE_URL")]
+    sso_url: Option<String>,
+    /// Token database (default: a SQLite file in the user's data directory).
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Contact email sent in the User-Agent, as CCP asks.
+    #[arg(long, global = true, env = "ESI_USER_CONTACT_EMAIL")]
+    contact: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Server status (players online, server version).
+    Status {
+        /// Print the raw JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Calls any ESI operation by resource and name: `esi call market
+    /// get_markets_region_id_orders --region_id 10000002 --all-pages`. `esi call --list` lists
+    /// them; `esi call <resource> --help` shows a resource's operations.
+    #[command(disable_help_flag = true)]
+    Call {
+        /// Resource, operation, `--<param> <value>` pairs and call flags (`--all-pages`,
+        /// `--page N`, `--character ID`, `--body JSON`, `--json`, `--list`, `--help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Logs a character in with EVE SSO (PKCE) and stores the token.
+    Login {
+        /// Scopes, space- or comma-separated.
+        #[arg(long, default_value = "")]
+        scopes: String,
+        /// Seconds to wait for the browser to come back.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Stored tokens.
+    Tokens {
+        #[command(subcommand)]
+        action: tokens::Action,
+    },
+    /// Deletes stale callback redirects and expired tokens (run it on a schedule).
+    Cleanup {
+        /// Delete callback redirects older than --max-age.
+        #[arg(long)]
+        callback_redirects: bool,
+        /// Seconds a callback redirect may wait (default 300).
+        #[arg(long, default_value_t = 300)]
+        max_age: u64,
+        /// Refresh expired tokens, delete those that cannot be refreshed.
+        #[arg(long)]
+        tokens: bool,
+    },
+    /// Runs the whole path offline against the bundled fake ESI and SSO: login, an
+    /// authenticated call, all pages of The Forge's market orders.
+    #[cfg(feature = "demo")]
+    Demo {
+        /// Keep the token database here (default: a new file in the temp directory).
+        #[arg(long)]
+        database: Option<std::path::PathBuf>,
+    },
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    /// Bad usage or input (exit code 2).
+    pub(crate) fn usage(message: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 2,
+            error: anyhow::anyhow!("{message}"),
+        }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        let error = error.into();
+        let code = match error.downcast_ref::<esi_client::Error>() {
+            Some(esi_client::Error::InvalidOption { .. } | esi_client::Error::Config(_)) => 2,
+            Some(
+                esi_client::Error::MissingToken { .. }
+                | esi_client::Error::MissingScopes { .. }
+                | esi_client::Error::TokenSource { .. },
+            ) => 3,
+            _ => 1,
+        };
+        Failure { code, error }
+    }
+}
+
+pub(crate) type CliResult<T = ()> = Result<T, Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // One TLS stack for the whole process: rustls with ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("esi: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("esi: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> CliResult {
+    let ctx = Context::new(cli.base_url, cli.sso_url, cli.database_url, cli.contact);
+    match cli.command {
+        Command::Status { json } => call::status(&ctx, json).await,
+        Command::Call { args } => call::run(&ctx, args).await,
+        Command::Login { scopes, timeout } => {
+            let store = ctx.store().await?;
+            let token = login::login(
+                &store,
+                &scopes,
+                std::time::Duration::from_secs(timeout),
+                login::open_browser,
+            )
+            .await?;
+            println!(
+                "logged in {} ({}) with {} scope(s); token #{} stored",
+                token.character_name,
+                token.character_id,
+                token.scopes.len(),
+                token.id
+            );
+            Ok(())
+        }
+        Command::Tokens { action } => tokens::run(&ctx, action).await,
+        Command::Cleanup {
+            callback_redirects,
+            max_age,
+            tokens,
+        } => cleanup::run(&ctx, callback_redirects, max_age, tokens).await,
+        #[cfg(feature = "demo")]
+        Command::Demo { database } => demo::run(database).await,
+    }
+}
