@@ -197,7 +197,7 @@ impl TokenQuery {
         let report = store.bulk_refresh(expired).await?;
         let mut out = fresh;
         out.extend(report.refreshed);
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|t| std::cmp::Reverse(t.id));
         Ok(out)
     }
 

@@ -247,7 +247,7 @@ pub async fn stored_refresh_token(store: &TokenStore, token_id: i64) -> Option<S
 }
 
 /// Runs `scenario` on SQLite (in memory) and, when configured, on PostgreSQL.
-
+#[allow(unused_macros)]
 macro_rules! both_backends {
     ($scenario:ident) => {
         mod $scenario {
