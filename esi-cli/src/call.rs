@@ -214,9 +214,9 @@ async fn call(
             .all_pages()
             .await;
         bar.finish();
-        answer?
+        answer.map_err(|e| with_login_hint(info, e))?
     } else {
-        call.send().await?
+        call.send().await.map_err(|e| with_login_hint(info, e))?
     };
     if !flags.json {
         let count = answer
@@ -242,6 +242,20 @@ async fn call(
     }
     output::json(&answer.data);
     Ok(())
+}
+
+/// A missing token is the user's to fix: say how.
+fn with_login_hint(info: &OperationInfo, error: esi_client::Error) -> Failure {
+    let hint = matches!(error, esi_client::Error::TokenSource { .. });
+    let mut failure = Failure::from(error);
+    if hint {
+        failure.error = failure.error.context(format!(
+            "no stored token can call {}; log in first with `esi login --scopes \"{}\"`",
+            info.name,
+            info.scopes.join(" ")
+        ));
+    }
+    failure
 }
 
 /// `esi call --list` / `esi call <resource>`.

@@ -1,0 +1,300 @@
+//! The `esi` binary against the fake ESI and SSO on 127.0.0.1: every subcommand, bad input
+//! (clear message, non-zero exit) and nothing written to the store on failure.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use assert_cmd::cargo::CommandCargoExt;
+use esi_fake::esi::{FakeEsiConfig, PageShape};
+use esi_fake::harness::Harness;
+use esi_fake::sso::{DEFAULT_NATIVE_CLIENT_ID, SsoConfig};
+
+const WALLET: &str = "esi-wallet.read_character_wallet.v1";
+
+struct Env {
+    harness: Harness,
+    db: PathBuf,
+    callback: String,
+    _dir: TempDir,
+}
+
+/// A temporary folder removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn env() -> Env {
+    let config =
+        FakeEsiConfig::default().pages("/markets/{region_id}/orders", PageShape::new(3, 10));
+    let harness = Harness::start_with(config, SsoConfig::default())
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "esi-cli-test-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    Env {
+        harness,
+        db: dir.join("tokens.sqlite"),
+        callback: format!("http://127.0.0.1:{port}/callback"),
+        _dir: TempDir(dir),
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+impl Env {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("esi").unwrap();
+        cmd.args(args)
+            .env("ESI_BASE_URL", self.harness.esi_url())
+            .env("ESI_SSO_BASE_URL", self.harness.sso_url())
+            .env("ESI_SSO_CLIENT_ID", DEFAULT_NATIVE_CLIENT_ID)
+            .env("ESI_SSO_CALLBACK_URL", &self.callback)
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", self.db.display()),
+            )
+            .env_remove("ESI_SSO_CLIENT_SECRET")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY");
+        cmd
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = self.command(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// `esi login`, with this test playing the browser: it reads the SSO URL the command
+    /// prints, gets a code from the fake SSO for it and calls the callback URL.
+    async fn login(&self, scopes: &str) -> Output {
+        let mut cmd = self.command(&["login", "--scopes", scopes, "--timeout", "20"]);
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let url = tokio::task::spawn_blocking(move || {
+            BufReader::new(stderr)
+                .lines()
+                .take(20)
+                .map_while(Result::ok)
+                .find_map(|l| {
+                    l.trim()
+                        .strip_prefix("http")
+                        .map(|rest| format!("http{rest}"))
+                })
+        })
+        .await
+        .unwrap()
+        .expect("the login URL is printed");
+        let url = url::Url::parse(&url).unwrap();
+        let query: std::collections::HashMap<String, String> =
+            url.query_pairs().into_owned().collect();
+        let scope_list: Vec<&str> = query["scope"].split(' ').collect();
+        let code = self
+            .harness
+            .sso
+            .authorize_code(
+                &query["client_id"],
+                &query["redirect_uri"],
+                90_000_001,
+                &scope_list,
+                query.get("code_challenge").map(String::as_str),
+            )
+            .unwrap();
+        let back = format!(
+            "{}?code={code}&state={}",
+            query["redirect_uri"], query["state"]
+        );
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::get(back)
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_and_calls_by_name() {
+    let env = env().await;
+    let out = env.run(&["status"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("players online"));
+
+    let out = env
+        .run(&[
+            "call",
+            "market",
+            "get_markets_region_id_orders",
+            "--region_id",
+            "10000002",
+            "--all-pages",
+            "--json",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let orders: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(orders.as_array().unwrap().len(), 30, "3 pages of 10");
+
+    let out = env.run(&["call", "--list"]).await;
+    assert!(text(&out.stdout).contains("get_markets_region_id_orders"));
+    let out = env
+        .run(&["call", "market", "get_markets_region_id_orders", "--help"])
+        .await;
+    assert!(text(&out.stdout).contains("--order_type"));
+    assert!(text(&out.stdout).contains("one of buy, sell, all"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_a_clear_message_and_exit_code_2() {
+    let env = env().await;
+    let cases: [(&[&str], &str); 5] = [
+        (&["call", "market", "get_nothing"], "unknown operation"),
+        (&["call", "nowhere", "get_status"], "unknown resource"),
+        (
+            &["call", "market", "get_markets_region_id_orders"],
+            "needs --region_id",
+        ),
+        (
+            &[
+                "call",
+                "market",
+                "get_markets_region_id_orders",
+                "--region_id",
+                "forge",
+            ],
+            "is not an integer",
+        ),
+        (&["cleanup"], "say what to clean"),
+    ];
+    for (args, message) in cases {
+        let out = env.run(args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(message),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert!(env.harness.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_token_is_exit_code_3_and_writes_nothing() {
+    let env = env().await;
+    let out = env
+        .run(&[
+            "call",
+            "wallet",
+            "get_characters_character_id_wallet",
+            "--character_id",
+            "90000001",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("esi login"));
+    let out = env.run(&["tokens", "list"]).await;
+    assert!(text(&out.stdout).contains("no tokens stored"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_then_tokens_and_authenticated_calls() {
+    let env = env().await;
+    let out = env.login(WALLET).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("logged in Fake Pilot One (90000001)"));
+
+    let out = env.run(&["tokens", "list"]).await;
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("90000001") && listed.contains(WALLET),
+        "{listed}"
+    );
+    assert!(!listed.contains("ey"), "no token secrets printed");
+
+    let out = env
+        .run(&[
+            "call",
+            "wallet",
+            "get_characters_character_id_wallet",
+            "--character_id",
+            "90000001",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let balance: f64 = text(&out.stdout).trim().parse().unwrap();
+    assert!(balance.is_finite());
+
+    let out = env.run(&["tokens", "refresh"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env
+        .run(&["cleanup", "--callback-redirects", "--tokens"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("callback redirect"));
+
+    let out = env.run(&["tokens", "delete", "999"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.run(&["tokens", "revoke", "1"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env.run(&["tokens", "list"]).await;
+    assert!(text(&out.stdout).contains("no tokens stored"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_runs_offline() {
+    let dir = TempDir(std::env::temp_dir().join(format!("esi-demo-test-{}", rand_suffix())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let db = dir.0.join("demo.sqlite");
+    let mut cmd = Command::cargo_bin("esi").unwrap();
+    cmd.args(["demo", "--database", db.to_str().unwrap()])
+        .env_remove("ESI_BASE_URL")
+        .env_remove("ESI_SSO_BASE_URL")
+        .env_remove("DATABASE_URL");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("logged in Fake Pilot One"), "{stdout}");
+    assert!(
+        stdout.contains("50000 market orders of The Forge in 50 pages"),
+        "{stdout}"
+    );
+    assert!(db.is_file(), "the token was stored in SQLite");
+}
