@@ -2,10 +2,12 @@
 //!
 //! - `gen-stats [SPEC...]`: how long code generation takes for each spec, and how much code
 //!   it emits (the figures issue reports quote).
+//! - `test`: the whole test suite (what the README and CI run).
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 
 mod bench;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -34,6 +36,9 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Runs the whole test suite: nextest, doctests, and the client built from every pinned
+    /// spec.
+    Test,
     /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
     Bench {
         /// Runs per mode; the median is printed.
@@ -57,9 +62,16 @@ fn main() -> anyhow::Result<()> {
             resources,
             runs,
         } => gen_stats(specs, &resources, runs.max(1)),
+        Command::Test => test::run(),
         Command::Bench { runs } => {
             if cfg!(debug_assertions) {
-                eprintln!("note: xtask was built without optimisations; figures will be slow");
+                // Benchmarks need an optimised build: run again as one.
+                let status = std::process::Command::new(env!("CARGO"))
+                    .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench", "--runs"])
+                    .arg(runs.to_string())
+                    .current_dir(workspace_root())
+                    .status()?;
+                std::process::exit(status.code().unwrap_or(1));
             }
             bench::run(runs.max(1))
         }
