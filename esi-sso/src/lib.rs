@@ -48,6 +48,8 @@
 //! `base64` and `rand`. JWTs are checked with `jsonwebtoken` 11 with exactly its `rust_crypto`
 //! backend enabled (with none or both it panics at run time).
 
+#![warn(missing_docs)]
+
 mod authorize;
 mod client;
 mod config;

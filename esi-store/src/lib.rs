@@ -39,6 +39,8 @@
 //!   statement logging is off so bound values never reach the logs. Refresh tokens are stored in
 //!   clear text: protect the database.
 
+#![warn(missing_docs)]
+
 mod bulk;
 mod cleanup;
 mod config;

@@ -524,3 +524,49 @@ async fn cleanup_tasks(env: &Env) {
     assert!(gone, "the runner cleaned the old redirects");
 }
 both_backends!(cleanup_tasks);
+
+async fn stale_lease_is_taken_over(env: &Env) {
+    use esi_store::entity::token;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let s = &env.store;
+    let t = env.login(PILOT_1, &[WALLET], Some("u")).await;
+    expire(s, t.id).await;
+    // A process that crashed while refreshing left its lease behind, expired.
+    token::Entity::update_many()
+        .col_expr(token::Column::RefreshLeaseOwner, Expr::value("crashed"))
+        .col_expr(
+            token::Column::RefreshLeaseUntil,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .filter(token::Column::Id.eq(t.id))
+        .exec(s.db())
+        .await
+        .expect("lease");
+    s.valid_access_token(&t).await.expect("taken over");
+
+    // A live lease held elsewhere for longer than we wait: a temporary error, token kept.
+    let mut config = s.config().clone();
+    config.refresh_lease = Duration::from_millis(300);
+    config.run_migrations = false;
+    let impatient = TokenStore::with_connection(s.db().clone(), s.sso().clone(), config);
+    expire(s, t.id).await;
+    token::Entity::update_many()
+        .col_expr(token::Column::RefreshLeaseOwner, Expr::value("busy"))
+        .col_expr(
+            token::Column::RefreshLeaseUntil,
+            Expr::value(chrono::Utc::now() + chrono::Duration::minutes(10)),
+        )
+        .filter(token::Column::Id.eq(t.id))
+        .exec(s.db())
+        .await
+        .expect("lease");
+    let err = impatient
+        .valid_access_token(&t)
+        .await
+        .expect_err("lease held");
+    assert!(matches!(err, StoreError::LeaseTimeout { .. }), "{err:?}");
+    assert!(err.is_temporary());
+    assert!(s.token(t.id).await.expect("q").is_some());
+}
+both_backends!(stale_lease_is_taken_over);
