@@ -4,6 +4,8 @@
 //! The pipeline, one module per stage:
 //! [`load`] (file → JSON) → `normalize` (JSON → [`model::Api`]) → [`fixes`] → `select`
 //! (resources to keep) → [`emit`] (model → Rust source, formatted by prettyplease).
+//! [`overrides`] swaps single resources to another version before emission, and [`diff`]
+//! compares two specs (what `cargo xtask spec-diff` prints).
 //!
 //! ```no_run
 //! let api = esi_codegen::load("specs/esi-openapi-2026-08-18.json")?;
@@ -13,12 +15,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod diff;
 pub mod emit;
 mod error;
 pub mod fixes;
 pub mod model;
 pub mod names;
 mod normalize;
+pub mod overrides;
 
 use std::path::Path;
 

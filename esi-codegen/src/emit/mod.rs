@@ -17,6 +17,7 @@ use quote::{format_ident, quote};
 use crate::error::{Error, Result};
 use crate::model::{Api, SpecKind};
 use crate::names;
+use crate::overrides::{self, ResourceVersion, SpecSources};
 use types::{Placement, Registry, SHARED_MODULE};
 
 /// Generates the typed client for an [`Api`].
@@ -32,9 +33,23 @@ use types::{Placement, Registry, SHARED_MODULE};
 /// assert_eq!(generated.operations, 1);
 /// # Ok::<(), esi_codegen::Error>(())
 /// ```
+///
+/// One resource can be generated at another version than the rest (see [`overrides`] for the
+/// rules and how shared types stay coherent):
+///
+/// ```no_run
+/// let api = esi_codegen::load("specs/esi-openapi-2026-08-18.json")?;
+/// let generated = esi_codegen::Generator::new(api)
+///     .spec_dir("specs") // where esi-openapi-2025-11-06.json is
+///     .resource_version("Universe", "2025-11-06")
+///     .generate()?;
+/// # Ok::<(), esi_codegen::Error>(())
+/// ```
 pub struct Generator {
     api: Api,
     resources: Option<Vec<String>>,
+    versions: Vec<ResourceVersion>,
+    sources: SpecSources,
 }
 
 /// What [`Generator::generate`] produced.
@@ -63,7 +78,46 @@ impl Generator {
         Generator {
             api,
             resources: None,
+            versions: Vec::new(),
+            sources: SpecSources::default(),
         }
+    }
+
+    /// Generates `resource` (a spec tag such as `Faction Warfare` or a module name such as
+    /// `faction_warfare`, any case) at another `version`: a compatibility date `YYYY-MM-DD` for
+    /// OpenAPI specs (its operations and models come from that date's spec, found with
+    /// [`Generator::spec_dir`] or [`Generator::with_spec`], and its requests send that date),
+    /// or a route version such as `v1` for Swagger specs (its paths move from `/latest/` to
+    /// `/v1/`). Checked by [`Generator::generate`], which fails with a message listing what
+    /// exists when the resource or version does not.
+    pub fn resource_version(mut self, resource: impl AsRef<str>, version: impl AsRef<str>) -> Self {
+        self.versions
+            .push(ResourceVersion::new(resource.as_ref(), version.as_ref()));
+        self
+    }
+
+    /// Several [`Generator::resource_version`]s at once, e.g. from
+    /// [`overrides::parse_resource_versions`].
+    pub fn resource_versions(
+        mut self,
+        versions: impl IntoIterator<Item = ResourceVersion>,
+    ) -> Self {
+        self.versions.extend(versions);
+        self
+    }
+
+    /// A folder holding OpenAPI specs named `esi-openapi-<date>.json`, searched (in the order
+    /// given, after the specs of [`Generator::with_spec`]) for the dates of resource versions.
+    pub fn spec_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.sources.dirs.push(dir.into());
+        self
+    }
+
+    /// An already loaded OpenAPI spec to take resource versions from (its compatibility date
+    /// is the version it provides).
+    pub fn with_spec(mut self, api: Api) -> Self {
+        self.sources.loaded.push(api);
+        self
     }
 
     /// Keeps only these resources, given as spec tags (`Faction Warfare`) or module names
@@ -89,12 +143,23 @@ impl Generator {
 
     /// Emits the code.
     pub fn generate(&self) -> Result<Generated> {
-        let api = &self.api;
+        let mut checked = Vec::new();
+        for rv in &self.versions {
+            overrides::push_unique(&mut checked, rv.clone())?;
+        }
+        let applied = overrides::apply(&self.api, &checked, &self.sources)?;
+        let api = &applied.api;
         let struct_names = api.operations.iter().map(ops::struct_name);
         let mut reg = Registry::new(api, struct_names.chain(reserved_names()));
-        let plans: Vec<ops::OpPlan> = (0..api.operations.len())
+        let mut plans: Vec<ops::OpPlan> = (0..api.operations.len())
             .map(|i| ops::plan(&mut reg, api, i))
             .collect();
+        for plan in &mut plans {
+            plan.pinned_date = applied
+                .pinned
+                .get(&api.operations[plan.op_index()].operation_id)
+                .cloned();
+        }
 
         // Which resources reach each type, over the whole API, so names and homes are stable.
         let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -172,9 +237,24 @@ impl Generator {
                 .iter()
                 .find(|t| t.name == *tag)
                 .and_then(|t| t.description.clone());
+            let version_note = applied
+                .versions
+                .iter()
+                .find(|(m, _)| m == module)
+                .map(|(_, v)| {
+                    let rest = match &api.compatibility_date {
+                        Some(date) => format!("compatibility date `{date}`"),
+                        None => format!("routes under `{}/`", self.api.base_path),
+                    };
+                    format!(
+                        "Generated at version `{v}` (a resource version, see `RESOURCE_VERSIONS`); \
+                         the rest of the client follows {rest}."
+                    )
+                });
             let module_doc = docs::attrs(&docs::join([
                 Some(format!("The `{tag}` resource of ESI: [`Client::{module}`](crate::Client::{module}).").as_str()),
                 tag_desc.as_deref(),
+                version_note.as_deref(),
             ]));
             let struct_doc =
                 format!(" Operations of the `{tag}` resource; get it with `client.{module}()`.");
@@ -242,6 +322,7 @@ impl Generator {
             None => quote!(None),
         };
         let resource_names = resources.iter().map(|(m, _)| m);
+        let version_pairs = applied.versions.iter().map(|(m, v)| quote!((#m, #v)));
         let file = quote! {
             /// The spec this client was generated from.
             pub const SPEC: crate::SpecInfo = crate::SpecInfo {
@@ -252,6 +333,11 @@ impl Generator {
                 base_url: #base_url,
                 resources: &[#(#resource_names),*],
             };
+
+            /// Resources generated at another version than the rest of the spec, as
+            /// `(module, version)`: a compatibility date (OpenAPI) or a route version (Swagger),
+            /// from `ESI_RESOURCE_VERSIONS` or the generator's `resource_version`.
+            pub const RESOURCE_VERSIONS: &[(&str, &str)] = &[#(#version_pairs),*];
 
             /// Every operation this build of the client offers, in spec order.
             pub const OPERATIONS: &[&crate::OperationInfo] = &[#(#op_infos),*];

@@ -63,6 +63,9 @@ pub(crate) struct OpPlan {
     params: Vec<ParamPlan>,
     body: Option<(Ty, bool, Option<u64>, String)>,
     op_index: usize,
+    /// A compatibility date pinned for this operation by a resource version (else `None`:
+    /// the client's date).
+    pub pinned_date: Option<String>,
 }
 
 impl OpPlan {
@@ -147,6 +150,7 @@ pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> OpPlan {
         params,
         body,
         op_index: index,
+        pinned_date: None,
     }
 }
 
@@ -523,6 +527,10 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
         None => quote!(None),
     };
     let params = op.parameters.iter().map(|p| param_info(api, p));
+    let pinned = match &plan.pinned_date {
+        Some(d) => quote!(Some(#d)),
+        None => quote!(None),
+    };
     let empty = plan.output == Ty::Unit;
     let retry_safe = op.read_only || !matches!(op.method, crate::model::HttpMethod::Post);
     quote! {
@@ -545,7 +553,7 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
             retry_safe: #retry_safe,
             params: &[#(#params),*],
             last_changed: #date,
-            compatibility_date: None,
+            compatibility_date: #pinned,
         }
     }
 }
