@@ -121,7 +121,9 @@ impl<O: Operation> Request<O> {
         }
     }
 
-    pub(crate) fn op_mut(&mut self) -> &mut O {
+    /// Used by generated setters.
+    #[doc(hidden)]
+    pub fn op_mut(&mut self) -> &mut O {
         &mut self.op
     }
 

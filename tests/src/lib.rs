@@ -7,3 +7,9 @@
 pub mod esi;
 pub mod harness;
 pub mod sso;
+
+/// The README's examples, compiled (and run where they can) as doctests of this crate, so the
+/// README can never rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
