@@ -10,6 +10,9 @@
 //! Exit codes: 0 success, 1 ESI, SSO or storage failure, 2 bad usage or input, 3 no token
 //! for the scopes a route needs.
 
+// The doc comments of the options are also `--help` text, where bare URLs read best.
+#![allow(rustdoc::bare_urls)]
+
 mod call;
 mod cleanup;
 mod context;

@@ -2,7 +2,7 @@
 //!
 //! The fake ESI does not know how tokens are made. A [`TokenVerifier`] turns a token into a
 //! [`VerifiedToken`] (the fake SSO's keys are one, [`StaticTokens`] is a fixed table for tests),
-//! and [`authorize`] applies ESI's rules: 401 without a valid token, 403 without the route's
+//! and `authorize` applies ESI's rules: 401 without a valid token, 403 without the route's
 //! scopes or when the token's character is not the one in the path.
 
 use std::collections::HashMap;
