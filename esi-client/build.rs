@@ -5,6 +5,12 @@
 //!   are on, which cargo's feature unification can cause).
 //! - Only enabled resource features are generated; a resource the spec has but this crate has
 //!   no feature for (a newer spec) is always generated.
+//! - `ESI_RESOURCE_VERSIONS=Universe=2025-11-06,Market=2026-08-18` generates single resources
+//!   at another version (see `esi_codegen::overrides`): for OpenAPI specs a compatibility date,
+//!   whose spec `esi-openapi-<date>.json` is looked for in `ESI_SPEC_DIR` (absolute path), then
+//!   in the pinned `specs/`; for Swagger specs a route version such as `v1`. Resources are
+//!   spec tags or module names, any case. A resource or version that does not exist fails the
+//!   build with a list of what does.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +24,8 @@ const PINNED: &[(&str, &str)] = &[
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=ESI_SPEC_PATH");
+    println!("cargo::rerun-if-env-changed=ESI_RESOURCE_VERSIONS");
+    println!("cargo::rerun-if-env-changed=ESI_SPEC_DIR");
     if let Err(message) = run() {
         for line in message.lines() {
             println!("cargo::error={line}");
@@ -32,21 +40,31 @@ fn run() -> Result<(), String> {
 
     let api = esi_codegen::load(&spec).map_err(|e| format!("esi-client: bad ESI spec: {e}"))?;
     let declared = declared_resources(&manifest_dir)?;
+    let versions = resource_versions()?;
     let enabled: Vec<String> = api
         .used_tags()
         .into_iter()
         .map(esi_codegen::names::resource)
+        .chain(versions.iter().map(|rv| rv.module()))
         .filter(|r| !declared.contains(r) || feature_on(r))
         .collect();
-    let generated = esi_codegen::Generator::new(api)
-        .resources(&enabled)
-        .generate()
-        .map_err(|e| {
-            format!(
-                "esi-client: cannot generate the API from {}: {e}",
-                spec.display()
-            )
-        })?;
+    let mut generator = esi_codegen::Generator::new(api).resources(&enabled);
+    if !versions.is_empty() {
+        for dir in spec_dirs(&manifest_dir)? {
+            println!("cargo::rerun-if-changed={}", dir.display());
+            generator = generator.spec_dir(dir);
+        }
+        generator = generator.resource_versions(versions);
+    }
+    let generated = generator.generate().map_err(|e| match e {
+        esi_codegen::Error::Selection(message) => {
+            format!("esi-client: ESI_RESOURCE_VERSIONS: {message}")
+        }
+        e => format!(
+            "esi-client: cannot generate the API from {}: {e}",
+            spec.display()
+        ),
+    })?;
     let out = PathBuf::from(env("OUT_DIR")?).join("esi_api.rs");
     std::fs::write(&out, generated.source.as_bytes())
         .map_err(|e| format!("esi-client: cannot write {}: {e}", out.display()))?;
@@ -91,6 +109,46 @@ fn choose_spec(manifest_dir: &Path) -> Result<PathBuf, String> {
         .map(|dir| dir.join(file))
         .find(|p| p.is_file())
         .ok_or_else(|| format!("esi-client: pinned spec {file} not found in ../specs or specs"))
+}
+
+/// `ESI_RESOURCE_VERSIONS`, parsed (empty when unset).
+fn resource_versions() -> Result<Vec<esi_codegen::overrides::ResourceVersion>, String> {
+    let Some(text) = std::env::var_os("ESI_RESOURCE_VERSIONS") else {
+        return Ok(Vec::new());
+    };
+    let text = text
+        .into_string()
+        .map_err(|_| "esi-client: ESI_RESOURCE_VERSIONS is not valid UTF-8".to_string())?;
+    esi_codegen::overrides::parse_resource_versions(&text)
+        .map_err(|e| format!("esi-client: ESI_RESOURCE_VERSIONS={text:?}: {e}"))
+}
+
+/// Where specs of other compatibility dates are looked for: `ESI_SPEC_DIR`, then the pinned
+/// specs.
+fn spec_dirs(manifest_dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut dirs = Vec::new();
+    if let Some(dir) = std::env::var_os("ESI_SPEC_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        if !dir.is_absolute() {
+            return Err(format!(
+                "esi-client: ESI_SPEC_DIR must be an absolute path, got {}",
+                dir.display()
+            ));
+        }
+        if !dir.is_dir() {
+            return Err(format!(
+                "esi-client: ESI_SPEC_DIR {} is not a directory",
+                dir.display()
+            ));
+        }
+        dirs.push(dir);
+    }
+    dirs.extend(
+        [manifest_dir.join("../specs"), manifest_dir.join("specs")]
+            .into_iter()
+            .filter(|d| d.is_dir()),
+    );
+    Ok(dirs)
 }
 
 /// The resource features this crate declares, read from its manifest's `all-resources` list.

@@ -197,7 +197,12 @@ impl ClientBuilder {
         self
     }
 
-    /// The compatibility date sent with every request (default: the spec's date).
+    /// The compatibility date sent with every request (default: the spec's date), except by
+    /// resources generated at a version of their own (`RESOURCE_VERSIONS`). [`build`] fails
+    /// with [`Error::Config`] for a date in the future (ESI's day changes at 11:00 UTC) or
+    /// before 2020-01-01.
+    ///
+    /// [`build`]: ClientBuilder::build
     pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
         self.compatibility_date = Some(date.into());
         self
@@ -299,7 +304,8 @@ impl ClientBuilder {
         url::Url::parse(&base_url)
             .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
         if let Some(date) = &self.compatibility_date {
-            crate::request::check_date_format(date).map_err(Error::Config)?;
+            crate::dates::check_compatibility_date(date, std::time::SystemTime::now())
+                .map_err(|e| Error::Config(e.to_string()))?;
         }
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config()?)

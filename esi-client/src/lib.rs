@@ -32,6 +32,7 @@ extern crate self as esi_client;
 mod auth;
 mod cache;
 mod client;
+mod dates;
 mod dynamic;
 mod enums;
 mod error;
@@ -48,6 +49,9 @@ mod stats;
 pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
 pub use cache::{CacheStore, CachedResponse, MemoryCache};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
+pub use dates::{
+    CompatibilityDateError, MIN_COMPATIBILITY_DATE, check_compatibility_date, esi_today,
+};
 pub use dynamic::{DynamicCall, PageProgress, find_operation};
 pub use enums::Language;
 pub use error::{Error, EsiErrorBody, Result};

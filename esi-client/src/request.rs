@@ -158,7 +158,9 @@ impl<O: Operation> Request<O> {
         self
     }
 
-    /// Uses this compatibility date (`YYYY-MM-DD`) for this call only.
+    /// Uses this compatibility date (`YYYY-MM-DD`) for this call only. A date in the future
+    /// (ESI's day changes at 11:00 UTC) or before 2020-01-01 fails the call with
+    /// [`Error::InvalidOption`](crate::Error::InvalidOption) before anything is sent.
     pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
         self.options.compatibility_date = Some(date.into());
         self
@@ -215,11 +217,4 @@ impl<O: Operation> IntoFuture for WithResponse<O> {
             async move { crate::send::send(&request.client, &request.op, &request.options).await },
         )
     }
-}
-
-/// Checks a compatibility date is shaped `YYYY-MM-DD` with a real month and day.
-pub(crate) fn check_date_format(date: &str) -> std::result::Result<(), String> {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|_| ())
-        .map_err(|_| format!("compatibility date {date:?} is not a YYYY-MM-DD date"))
 }

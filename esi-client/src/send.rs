@@ -20,7 +20,7 @@ use crate::error::{Error, EsiErrorBody, Result, excerpt};
 use crate::identity;
 use crate::limits::{Hold, LimitPolicy};
 use crate::operation::{BodyKind, ClientParam, Operation, OperationInfo, Params};
-use crate::request::{AccessToken, CallOptions, check_date_format};
+use crate::request::{AccessToken, CallOptions};
 use crate::response::{Response, http_date};
 use crate::retry::retryable_status;
 use crate::stats::RequestEvent;
@@ -283,9 +283,11 @@ fn prepare(
             .or(info.compatibility_date)
             .or(inner.compatibility_date.as_deref());
         if let Some(date) = date {
-            check_date_format(date).map_err(|message| Error::InvalidOption {
-                operation: info.id,
-                message,
+            crate::dates::check_compatibility_date(date, SystemTime::now()).map_err(|e| {
+                Error::InvalidOption {
+                    operation: info.id,
+                    message: e.to_string(),
+                }
             })?;
             insert(&mut headers, "x-compatibility-date", date, info)?;
         }
