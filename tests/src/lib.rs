@@ -4,6 +4,8 @@
 //! - [`sso`]: a fake EVE SSO v2 issuing real RS256 JWTs.
 //! - [`harness`]: start both in-process on free ports and inspect what arrived.
 
+#![warn(missing_docs)]
+
 pub mod esi;
 pub mod harness;
 pub mod sso;

@@ -414,11 +414,13 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
         }
         DefBody::Struct(fields) => {
             let fields = fields.iter().map(|f| {
+                // ESI describes most fields, not all; rustdoc wants every public item documented.
+                let fallback = format!("`{}`", f.json);
                 let ident: syn::Ident =
                     syn::parse_str(&f.ident).unwrap_or_else(|_| format_ident!("field"));
                 let ty = place.tokens(&f.ty, module);
                 let ty = if f.optional { quote!(Option<#ty>) } else { ty };
-                let doc = super::docs::attrs(&f.doc);
+                let doc = super::docs::attrs(if f.doc.is_empty() { &fallback } else { &f.doc });
                 let bare = f.ident.trim_start_matches("r#");
                 let rename = (bare != f.json).then(|| {
                     let json = &f.json;
@@ -443,7 +445,8 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
         DefBody::OneOf(variants) => {
             let vs = variants.iter().map(|v| {
                 let vname = format_ident!("{}", v.name);
-                let doc = super::docs::attrs(&v.doc);
+                let fallback = format!("The `{}` form.", v.name);
+                let doc = super::docs::attrs(if v.doc.is_empty() { &fallback } else { &v.doc });
                 match &v.single {
                     Some((json, ident, ty)) => {
                         let ident: syn::Ident =
@@ -452,7 +455,8 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
                         let bare = ident.to_string();
                         let rename = (bare.trim_start_matches("r#") != json)
                             .then(|| quote!(#[serde(rename = #json)]));
-                        quote! { #doc #vname { #rename #ident: #ty }, }
+                        let field_doc = format!(" `{json}`");
+                        quote! { #doc #vname { #[doc = #field_doc] #rename #ident: #ty }, }
                     }
                     None => {
                         let ty = place.tokens(&v.ty, module);
