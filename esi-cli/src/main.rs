@@ -5,6 +5,7 @@
 //! - `esi login --scopes "..."`: EVE SSO login with PKCE through a one-shot listener on
 //!   127.0.0.1; the token goes into the store.
 //! - `esi tokens list|refresh|revoke|delete`, `esi cleanup`: the store's chores.
+//! - `esi spec-diff OLD NEW`: what moving to another spec (compatibility date) would change.
 //! - `esi demo`: the whole path offline, against the bundled fake ESI and SSO.
 //!
 //! Exit codes: 0 success, 1 ESI, SSO or storage failure, 2 bad usage or input, 3 no token
@@ -91,6 +92,14 @@ enum Command {
         /// Refresh expired tokens, delete those that cannot be refreshed.
         #[arg(long)]
         tokens: bool,
+    },
+    /// What changes between two specs (for example two compatibility dates): operations added,
+    /// removed and changed (parameters, response fields, enum values, rate-limit groups).
+    SpecDiff {
+        /// The spec in use.
+        old: std::path::PathBuf,
+        /// The spec to compare with.
+        new: std::path::PathBuf,
     },
     /// Runs the whole path offline against the bundled fake ESI and SSO: login, an
     /// authenticated call, all pages of The Forge's market orders.
@@ -189,6 +198,14 @@ async fn run(cli: Cli) -> CliResult {
             max_age,
             tokens,
         } => cleanup::run(&ctx, callback_redirects, max_age, tokens).await,
+        Command::SpecDiff { old, new } => {
+            let load = |path: &std::path::Path| {
+                esi_codegen::load(path).map_err(|e| Failure::usage(format!("{e}")))
+            };
+            let diff = esi_codegen::diff::diff(&load(&old)?, &load(&new)?);
+            print!("{diff}");
+            Ok(())
+        }
         #[cfg(feature = "demo")]
         Command::Demo { database } => demo::run(database).await,
     }

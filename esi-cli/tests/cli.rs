@@ -298,3 +298,27 @@ async fn demo_runs_offline() {
     );
     assert!(db.is_file(), "the token was stored in SQLite");
 }
+
+#[test]
+fn spec_diff_reports_changes_between_dates() {
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let out = Command::cargo_bin("esi")
+        .unwrap()
+        .arg("spec-diff")
+        .arg(specs.join("esi-openapi-2025-11-06.json"))
+        .arg(specs.join("esi-openapi-2026-08-18.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("GetFreelanceJobsListing"),
+        "new routes listed"
+    );
+    let out = Command::cargo_bin("esi")
+        .unwrap()
+        .args(["spec-diff", "/nonexistent.json", "/nonexistent2.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
