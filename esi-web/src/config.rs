@@ -1,0 +1,81 @@
+//! [`WebConfig`]: where the login routes are mounted, how long a login may take, where
+//! anonymous visitors log in to the site, and the session cookie's settings.
+
+use std::time::Duration;
+
+/// How the web integration behaves.
+///
+/// ```
+/// let config = esi_web::WebConfig::default();
+/// assert_eq!(config.mount_path, "/sso");
+/// assert_eq!(config.login_max_age.as_secs(), 300);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WebConfig {
+    /// Where the site nests [`crate::EsiWeb::router`] (used to build login links). The SSO
+    /// callback URL registered with CCP (`ESI_SSO_CALLBACK_URL`) must be
+    /// `<site origin><mount_path>/callback`.
+    pub mount_path: String,
+    /// How long a login may take between leaving for EVE SSO and coming back; an older
+    /// callback is refused (404). Keep it at or below the age at which
+    /// `TokenStore::cleanup_callbackredirect` deletes pending logins.
+    pub login_max_age: Duration,
+    /// Where `tokens_required` sends a visitor the [`crate::UserSource`] calls anonymous
+    /// (with `?next=<page>`); `None` answers 401.
+    pub site_login_url: Option<String>,
+    /// Name of the session cookie.
+    pub cookie_name: String,
+    /// Mark the session cookie `Secure`. `None`: exactly when the SSO callback URL is https.
+    pub secure_cookie: Option<bool>,
+    /// A session unused for this long expires.
+    pub session_inactivity: Duration,
+    /// Largest select-token form body read, in bytes.
+    pub max_form_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            mount_path: "/sso".to_owned(),
+            login_max_age: esi_store::DEFAULT_CALLBACK_MAX_AGE,
+            site_login_url: None,
+            cookie_name: "esi_session".to_owned(),
+            secure_cookie: None,
+            session_inactivity: Duration::from_secs(14 * 24 * 3600),
+            max_form_bytes: 16 * 1024,
+        }
+    }
+}
+
+impl WebConfig {
+    /// Sets [`WebConfig::mount_path`].
+    pub fn mount_path(mut self, path: impl Into<String>) -> Self {
+        self.mount_path = path.into();
+        self
+    }
+
+    /// Sets [`WebConfig::login_max_age`].
+    pub fn login_max_age(mut self, age: Duration) -> Self {
+        self.login_max_age = age;
+        self
+    }
+
+    /// Sets [`WebConfig::site_login_url`].
+    pub fn site_login_url(mut self, url: impl Into<String>) -> Self {
+        self.site_login_url = Some(url.into());
+        self
+    }
+
+    /// Sets [`WebConfig::cookie_name`].
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// Sets [`WebConfig::secure_cookie`].
+    pub fn secure_cookie(mut self, secure: bool) -> Self {
+        self.secure_cookie = Some(secure);
+        self
+    }
+}

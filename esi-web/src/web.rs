@@ -1,0 +1,295 @@
+//! [`EsiWeb`]: the handle a site builds once and hangs everything off: the session layer, the
+//! login router, and the three token-requiring layers. Cheap to clone (one `Arc`).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use esi_sso::Scopes;
+use esi_store::TokenStore;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::WebConfig;
+use crate::error::WebError;
+use crate::html::{self, DefaultPages, Pages};
+use crate::require::{Need, RequireLayer};
+use crate::routes;
+use crate::session_store::DbSessionStore;
+use crate::user::{SessionUsers, UserSource};
+
+/// The web integration: login routes, sessions and token-requiring layers over a
+/// [`TokenStore`].
+///
+/// ```no_run
+/// # async fn demo(store: esi_store::TokenStore) -> Result<(), esi_web::WebError> {
+/// use axum::{Router, routing::get};
+/// use esi_web::{EsiToken, EsiWeb};
+///
+/// async fn wallet(EsiToken(token): EsiToken) -> String {
+///     format!("{} is logged in", token.character_name)
+/// }
+///
+/// let web = EsiWeb::new(store).await?;
+/// let app: Router = Router::new()
+///     .route("/wallet", get(wallet).layer(web.token_required("esi-wallet.read_character_wallet.v1", false)))
+///     .nest("/sso", web.router())
+///     .layer(web.session_layer());
+/// # let _ = app; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct EsiWeb {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: TokenStore,
+    pub(crate) config: WebConfig,
+    pub(crate) users: Arc<dyn UserSource>,
+    pub(crate) pages: Arc<dyn Pages>,
+    pub(crate) sessions: DbSessionStore,
+}
+
+impl std::fmt::Debug for EsiWeb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EsiWeb")
+            .field("store", &self.inner.store)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`EsiWeb`]: [`EsiWeb::builder`].
+#[must_use = "call .build().await"]
+pub struct EsiWebBuilder {
+    store: TokenStore,
+    config: WebConfig,
+    users: Arc<dyn UserSource>,
+    pages: Arc<dyn Pages>,
+    migrate: bool,
+}
+
+impl std::fmt::Debug for EsiWebBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EsiWebBuilder")
+            .field("config", &self.config)
+            .field("migrate", &self.migrate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EsiWebBuilder {
+    /// Sets the configuration (default: [`WebConfig::default`]).
+    pub fn config(mut self, config: WebConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets how the current user is found (default: [`SessionUsers::per_browser`]).
+    pub fn users(mut self, users: impl UserSource) -> Self {
+        self.users = Arc::new(users);
+        self
+    }
+
+    /// Sets the pages (default: [`DefaultPages`]).
+    pub fn pages(mut self, pages: impl Pages) -> Self {
+        self.pages = Arc::new(pages);
+        self
+    }
+
+    /// Whether [`EsiWebBuilder::build`] creates the session table (default: yes). Turn it off
+    /// when you run [`crate::session_store::migration::Migrator`] yourself.
+    pub fn migrate(mut self, on: bool) -> Self {
+        self.migrate = on;
+        self
+    }
+
+    /// Creates the session table (unless turned off) and returns the integration.
+    pub async fn build(self) -> Result<EsiWeb, WebError> {
+        let sessions = DbSessionStore::new(self.store.db().clone());
+        if self.migrate {
+            sessions.migrate().await?;
+        }
+        if !self.config.mount_path.starts_with('/') || self.config.mount_path.ends_with('/') {
+            return Err(WebError::Config(format!(
+                "mount_path {:?} must start with '/' and not end with one",
+                self.config.mount_path
+            )));
+        }
+        Ok(EsiWeb {
+            inner: Arc::new(Inner {
+                store: self.store,
+                config: self.config,
+                users: self.users,
+                pages: self.pages,
+                sessions,
+            }),
+        })
+    }
+}
+
+impl EsiWeb {
+    /// A builder over `store`.
+    pub fn builder(store: TokenStore) -> EsiWebBuilder {
+        EsiWebBuilder {
+            store,
+            config: WebConfig::default(),
+            users: Arc::new(SessionUsers::default()),
+            pages: Arc::new(DefaultPages),
+            migrate: true,
+        }
+    }
+
+    /// The integration with the defaults (sessions in the token database, one user per browser
+    /// session, routes under `/sso`).
+    pub async fn new(store: TokenStore) -> Result<Self, WebError> {
+        Self::builder(store).build().await
+    }
+
+    /// The token store.
+    pub fn store(&self) -> &TokenStore {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &WebConfig {
+        &self.inner.config
+    }
+
+    /// The session store (in the token database).
+    pub fn sessions(&self) -> &DbSessionStore {
+        &self.inner.sessions
+    }
+
+    /// The session layer to wrap the whole site in (outside every route that uses the router or
+    /// the token layers): sessions in the token database, cookie `HttpOnly`, `SameSite=Lax`
+    /// (sent on the SSO's redirect back, a top-level GET), `Secure` per
+    /// [`WebConfig::secure_cookie`], expiring after [`WebConfig::session_inactivity`] unused.
+    pub fn session_layer(&self) -> SessionManagerLayer<DbSessionStore> {
+        let c = &self.inner.config;
+        let secure = c.secure_cookie.unwrap_or_else(|| {
+            self.inner
+                .store
+                .sso()
+                .config()
+                .callback_url
+                .starts_with("https:")
+        });
+        let inactivity =
+            time::Duration::try_from(c.session_inactivity).unwrap_or(time::Duration::days(14));
+        SessionManagerLayer::new(self.inner.sessions.clone())
+            .with_name(c.cookie_name.clone())
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(secure)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(inactivity))
+    }
+
+    /// The login routes, to nest under [`WebConfig::mount_path`]:
+    ///
+    /// - `GET login?scopes=..&next=..`: starts an EVE SSO login for the scopes (a
+    ///   space-delimited list, or the parameter repeated) and comes back to `next` (a same-site
+    ///   path; default `/`);
+    /// - `GET callback?code=..&state=..`: EVE SSO's redirect back (register
+    ///   `<origin><mount_path>/callback` as the application's callback URL). 400 without `code`
+    ///   and `state`; 404 unless `state` names a login this browser session started less than
+    ///   [`WebConfig::login_max_age`] ago. Stores the token for the current user (for no user
+    ///   after a single-use login) and redirects to where the login started.
+    pub fn router<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        routes::router(self.clone())
+    }
+
+    /// django-esi's `token_required(scopes, new)`, as a layer for a route: the handler gets one
+    /// valid token of the current user holding `scopes` (a list or a space-delimited string),
+    /// through the [`crate::EsiToken`] extractor.
+    ///
+    /// - Just back from EVE SSO for this page: the new token.
+    /// - Not `new`, exactly one character of the user has such a token: that token.
+    /// - Not `new`, several: a select-token page (one entry per character, and a button to log
+    ///   another one in). Its form posts back to the same URL with a CSRF token; the pick must be
+    ///   a valid token of this user with the scopes, and the browser is then redirected (303) to
+    ///   the same URL, where the handler runs with it.
+    /// - Otherwise (none, or `new`): an EVE SSO login that comes back here.
+    ///
+    /// The route must accept POST for the select-token form to reach the layer: a layer on a
+    /// `MethodRouter` also wraps its 405 fallback, so `get(handler).layer(..)` is enough.
+    pub fn token_required(&self, scopes: impl Into<Scopes>, new: bool) -> RequireLayer {
+        RequireLayer::new(
+            self.clone(),
+            Need::Token {
+                scopes: scopes.into(),
+                new,
+            },
+        )
+    }
+
+    /// django-esi's `tokens_required(scopes)`: the handler gets every valid token of the current
+    /// user holding `scopes` (a list or a space-delimited string), without prompting, through
+    /// [`crate::EsiTokens`]. With none, an EVE SSO login comes back here; an anonymous visitor
+    /// is sent to [`WebConfig::site_login_url`] (401 without one).
+    pub fn tokens_required(&self, scopes: impl Into<Scopes>) -> RequireLayer {
+        RequireLayer::new(
+            self.clone(),
+            Need::Tokens {
+                scopes: scopes.into(),
+            },
+        )
+    }
+
+    /// django-esi's `single_use_token(scopes)`: every visit goes through a fresh EVE SSO login
+    /// and the handler gets the new token through [`crate::EsiToken`]. The token belongs to no
+    /// user, whoever is logged in, and is handed out once.
+    pub fn single_use_token(&self, scopes: impl Into<Scopes>) -> RequireLayer {
+        RequireLayer::new(
+            self.clone(),
+            Need::SingleUse {
+                scopes: scopes.into(),
+            },
+        )
+    }
+
+    /// The URL of the router's login route for `scopes`, returning to `next` (a same-site path).
+    ///
+    /// ```no_run
+    /// # async fn demo(web: esi_web::EsiWeb) {
+    /// let href = web.login_url("esi-wallet.read_character_wallet.v1", "/wallet");
+    /// assert_eq!(href, "/sso/login?scopes=esi-wallet.read_character_wallet.v1&next=%2Fwallet");
+    /// let button = esi_web::html::login_button(&href, esi_web::html::ButtonStyle::Plain);
+    /// # let _ = button; }
+    /// ```
+    pub fn login_url(&self, scopes: impl Into<Scopes>, next: &str) -> String {
+        let scopes: Scopes = scopes.into();
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if !scopes.is_empty() {
+            q.append_pair("scopes", &scopes.to_string());
+        }
+        q.append_pair("next", next);
+        format!("{}/login?{}", self.inner.config.mount_path, q.finish())
+    }
+
+    /// A page of the site's [`Pages`] for an error status.
+    pub(crate) fn error_page(&self, status: StatusCode, message: &str) -> Response {
+        html::page_response(status, self.inner.pages.error(status, message))
+    }
+
+    /// An internal failure as a page of the site's [`Pages`] (details logged, not shown).
+    pub(crate) fn failure(&self, e: WebError) -> Response {
+        let status = e.status();
+        let fallback = e.into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            self.error_page(
+                status,
+                "EVE SSO or the database is unavailable right now. Please try again in a moment.",
+            )
+        } else if status.is_server_error() {
+            self.error_page(status, "Something went wrong on our side.")
+        } else {
+            fallback
+        }
+    }
+}
