@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
-use crate::auth::TokenSource;
 use crate::client::Client;
 use crate::error::{Error, Result, excerpt};
 use crate::operation::{OperationInfo, Pagination, ParamInfo, ParamLocation, Params, path_segment};
-use crate::request::{AccessToken, CallOptions};
+use crate::request::CallOptions;
 use crate::response::Response;
 use crate::send::{CallParts, decode_response, send_parts};
 
@@ -115,35 +114,7 @@ impl DynamicCall {
         self
     }
 
-    /// Authenticates with an access token.
-    pub fn token(mut self, token: impl Into<AccessToken>) -> Self {
-        self.options.token = Some(token.into());
-        self
-    }
-
-    /// Gets the token from a token source (a token store).
-    pub fn token_source<S: TokenSource + Clone + 'static>(mut self, source: &S) -> Self {
-        self.options.token_source = Some(Arc::new(source.clone()));
-        self
-    }
-
-    /// Acts as this character when asking the token source.
-    pub fn character(mut self, character_id: i64) -> Self {
-        self.options.character_id = Some(character_id);
-        self
-    }
-
-    /// Asks for one page of an `X-Pages` route.
-    pub fn page(mut self, page: u32) -> Self {
-        self.options.page = Some(page);
-        self
-    }
-
-    /// Uses this compatibility date for the call.
-    pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
-        self.options.compatibility_date = Some(date.into());
-        self
-    }
+    crate::request::call_option_setters!();
 
     /// Reports progress of [`all_pages`](Self::all_pages).
     pub fn on_page(mut self, progress: impl Fn(u32, u32) + Send + Sync + 'static) -> Self {

@@ -99,6 +99,62 @@ impl std::fmt::Debug for CallOptions {
     }
 }
 
+/// The per-call options every kind of call offers (typed [`Request`]s and by-name
+/// [`DynamicCall`](crate::DynamicCall)s): both keep them in a field `options`.
+macro_rules! call_option_setters {
+    () => {
+        /// Authenticates the call with an SSO access token.
+        pub fn token(mut self, access_token: impl Into<$crate::request::AccessToken>) -> Self {
+            self.options.token = Some(access_token.into());
+            self
+        }
+
+        /// Gets the access token from `source` (a token store), for the call's character and
+        /// the operation's scopes, refreshed if needed.
+        pub fn token_source<S: $crate::auth::TokenSource + Clone + 'static>(
+            mut self,
+            source: &S,
+        ) -> Self {
+            self.options.token_source = Some(::std::sync::Arc::new(source.clone()));
+            self
+        }
+
+        /// Acts as this character when asking the token source (default: the call's
+        /// `character_id` parameter; set it for corporation routes).
+        pub fn character(mut self, character_id: i64) -> Self {
+            self.options.character_id = Some(character_id);
+            self
+        }
+
+        /// Asks for answers in this language.
+        pub fn language(mut self, language: $crate::enums::Language) -> Self {
+            self.options.language = Some(language);
+            self
+        }
+
+        /// Uses this compatibility date (`YYYY-MM-DD`) for this call only. A date in the future
+        /// (ESI's day changes at 11:00 UTC) or before 2020-01-01 fails the call with
+        /// [`Error::InvalidOption`](crate::Error::InvalidOption) before anything is sent.
+        pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
+            self.options.compatibility_date = Some(date.into());
+            self
+        }
+
+        /// Uses this tenant for this call only.
+        pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+            self.options.tenant = Some(tenant.into());
+            self
+        }
+
+        /// Asks for one page of an `X-Pages` route (pages start at 1).
+        pub fn page(mut self, page: u32) -> Self {
+            self.options.page = Some(page);
+            self
+        }
+    };
+}
+pub(crate) use call_option_setters;
+
 /// One call of operation `O`, ready to be configured and awaited.
 ///
 /// Generated code adds the operation's own optional parameters as builder methods.
@@ -132,51 +188,7 @@ impl<O: Operation> Request<O> {
         &self.op
     }
 
-    /// Authenticates the call with an SSO access token.
-    pub fn token(mut self, access_token: impl Into<AccessToken>) -> Self {
-        self.options.token = Some(access_token.into());
-        self
-    }
-
-    /// Gets the access token from `source` (a token store), for the call's character and
-    /// the operation's scopes, refreshed if needed.
-    pub fn token_source<S: TokenSource + Clone + 'static>(mut self, source: &S) -> Self {
-        self.options.token_source = Some(Arc::new(source.clone()));
-        self
-    }
-
-    /// Acts as this character when asking the token source (default: the call's
-    /// `character_id` parameter; set it for corporation routes).
-    pub fn character(mut self, character_id: i64) -> Self {
-        self.options.character_id = Some(character_id);
-        self
-    }
-
-    /// Asks for answers in this language.
-    pub fn language(mut self, language: Language) -> Self {
-        self.options.language = Some(language);
-        self
-    }
-
-    /// Uses this compatibility date (`YYYY-MM-DD`) for this call only. A date in the future
-    /// (ESI's day changes at 11:00 UTC) or before 2020-01-01 fails the call with
-    /// [`Error::InvalidOption`](crate::Error::InvalidOption) before anything is sent.
-    pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
-        self.options.compatibility_date = Some(date.into());
-        self
-    }
-
-    /// Uses this tenant for this call only.
-    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
-        self.options.tenant = Some(tenant.into());
-        self
-    }
-
-    /// Asks for one page of an `X-Pages` route (pages start at 1).
-    pub fn page(mut self, page: u32) -> Self {
-        self.options.page = Some(page);
-        self
-    }
+    call_option_setters!();
 
     /// Returns the data with its status, headers and cache metadata.
     pub fn with_response(self) -> WithResponse<O> {
