@@ -3,12 +3,18 @@
 //! - `gen-stats [SPEC...]`: how long code generation takes for each spec, and how much code
 //!   it emits (the figures issue reports quote).
 //! - `test`: the whole test suite (what the README and CI run).
+//! - `refresh-spec [--date D | --swagger VERSION] [--base-url URL]`: fetches ESI's newest (or
+//!   the given) spec into `specs/`, validated by the generator, and prints what changed.
+//! - `spec-diff OLD NEW`: what changes between two spec files (operations added, removed,
+//!   changed: parameters, fields, enum values, rate-limit groups...).
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 
 mod bench;
+mod specs;
 mod test;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -39,6 +45,36 @@ enum Command {
     /// Runs the whole test suite: nextest, doctests, and the client built from every pinned
     /// spec.
     Test,
+    /// Fetches ESI's spec for the newest compatibility date (or --date) into specs/, checks
+    /// the generator accepts it, and prints what changed against the spec it replaces (or the
+    /// newest pinned one). The old file is kept on any failure.
+    RefreshSpec {
+        /// The compatibility date to fetch (YYYY-MM-DD; default: the newest ESI lists).
+        #[arg(long)]
+        date: Option<String>,
+        /// Fetch `/{VERSION}/swagger.json` (e.g. `latest`, `v1`) instead of the OpenAPI spec.
+        #[arg(long, value_name = "VERSION")]
+        swagger: Option<String>,
+        /// The server to ask.
+        #[arg(long, default_value = specs::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// Where to write the spec (default: the workspace's specs/).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// Timeout of each request, in seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Prints what changes from spec file OLD to spec file NEW.
+    SpecDiff {
+        /// The older spec file.
+        old: PathBuf,
+        /// The newer spec file.
+        new: PathBuf,
+        /// Exit with status 1 when the specs differ (like `git diff --exit-code`).
+        #[arg(long)]
+        exit_code: bool,
+    },
     /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
     Bench {
         /// Runs per mode; the median is printed.
@@ -63,11 +99,48 @@ fn main() -> anyhow::Result<()> {
             runs,
         } => gen_stats(specs, &resources, runs.max(1)),
         Command::Test => test::run(),
+        Command::RefreshSpec {
+            date,
+            swagger,
+            base_url,
+            out_dir,
+            timeout,
+        } => refresh_spec(specs::RefreshOptions {
+            base_url,
+            date,
+            swagger,
+            timeout: std::time::Duration::from_secs(timeout.max(1)),
+            ..specs::RefreshOptions::new(out_dir.unwrap_or_else(|| workspace_root().join("specs")))
+        }),
+        Command::SpecDiff {
+            old,
+            new,
+            exit_code,
+        } => {
+            let diff = specs::spec_diff(&old, &new)?;
+            // A closed pipe (`| head`) is not an error.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{} → {}", old.display(), new.display())
+                .and_then(|()| write!(out, "{diff}"));
+            if exit_code && !diff.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Bench { runs } => {
             if cfg!(debug_assertions) {
                 // Benchmarks need an optimised build: run again as one.
                 let status = std::process::Command::new(env!("CARGO"))
-                    .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench", "--runs"])
+                    .args([
+                        "run",
+                        "--quiet",
+                        "--release",
+                        "-p",
+                        "xtask",
+                        "--",
+                        "bench",
+                        "--runs",
+                    ])
                     .arg(runs.to_string())
                     .current_dir(workspace_root())
                     .status()?;
@@ -77,6 +150,28 @@ fn main() -> anyhow::Result<()> {
         }
         Command::BenchOnce { mode, url } => bench::once(&mode, &url),
     }
+}
+
+fn refresh_spec(options: specs::RefreshOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let target = match &options.swagger {
+        Some(version) => format!("{}/{version}/swagger.json", options.base_url),
+        None => format!("{}/meta/openapi.json", options.base_url),
+    };
+    let mut progress = specs::progress_line(&target);
+    let result = runtime.block_on(specs::refresh(&options, &mut progress));
+    eprintln!();
+    let done = result.map_err(|e| {
+        anyhow::anyhow!(
+            "refresh-spec failed: {e}; {} is unchanged",
+            options.out_dir.display()
+        )
+    })?;
+    specs::report(&done, &mut std::io::stdout().lock());
+    Ok(())
 }
 
 /// The workspace's top folder.
