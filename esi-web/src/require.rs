@@ -180,7 +180,7 @@ async fn decide(web: &EsiWeb, need: &Need, req: Request) -> Result<Step, WebErro
         }
         Need::Tokens { scopes } => tokens_required(web, &session, parts, body, &here, scopes).await,
         Need::SingleUse { scopes } => {
-            if let Some(t) = take_login_token(web, &session, true).await? {
+            if let Some(t) = take_login_token(web, &session, true, &here).await? {
                 if t.scopes.is_superset(scopes) {
                     return Ok(run(parts, body, Granted::One(t)));
                 }
@@ -216,7 +216,7 @@ async fn token_required(
     let user = web.inner.users.user(&parts, session).await?;
 
     // Back from EVE SSO for this page.
-    if let Some(t) = take_login_token(web, session, false).await? {
+    if let Some(t) = take_login_token(web, session, false, here).await? {
         if t.scopes.is_superset(scopes) && t.user_id == user {
             return Ok(run(parts, body, Granted::One(t)));
         }
@@ -379,7 +379,7 @@ async fn tokens_required(
             .require_valid()
     };
 
-    if let Some(t) = take_login_token(web, session, false).await? {
+    if let Some(t) = take_login_token(web, session, false, here).await? {
         if t.scopes.is_superset(scopes) && t.user_id == user {
             let tokens = match &user {
                 Some(u) => {
@@ -420,11 +420,13 @@ async fn tokens_required(
 }
 
 /// The token of this session's finished login, if the login was of the wanted kind
-/// (single-use or not); the login record is deleted, so the token is handed out once.
+/// (single-use or not) and started for this page (`here`); the login record is deleted, so the
+/// token is handed out once.
 async fn take_login_token(
     web: &EsiWeb,
     session: &Session,
     single_use: bool,
+    here: &str,
 ) -> Result<Option<Token>, WebError> {
     let Some(pending) = session::pending_login(session).await? else {
         return Ok(None);
@@ -439,6 +441,7 @@ async fn take_login_token(
     let Some(done) = callback_redirect::Entity::find()
         .filter(callback_redirect::Column::SessionKey.eq(key.as_str()))
         .filter(callback_redirect::Column::State.eq(pending.state.as_str()))
+        .filter(callback_redirect::Column::ReturnUrl.eq(here))
         .filter(callback_redirect::Column::TokenId.is_not_null())
         .one(db)
         .await?
