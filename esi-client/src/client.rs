@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::cache::{CacheStore, MemoryCache};
 use crate::enums::Language;
 use crate::error::{Error, Result};
-use crate::limits::{BucketState, ErrorWindow, LimitPolicy, Limits};
+use crate::limits::{BucketState, ErrorWindow, LimitPolicy, LimitStore, Limits, MemoryLimits};
 use crate::retry::RetryPolicy;
 use crate::stats::{RequestEvent, RequestHook};
 
@@ -142,6 +142,7 @@ pub struct ClientBuilder {
     cache: Option<Arc<dyn CacheStore>>,
     limit_policy: LimitPolicy,
     error_reserve: u32,
+    limit_store: Option<Arc<dyn LimitStore>>,
     retry: RetryPolicy,
     page_concurrency: usize,
     on_request: Option<RequestHook>,
@@ -156,6 +157,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("tenant", &self.tenant)
             .field("cache", &self.cache.is_some())
             .field("limit_policy", &self.limit_policy)
+            .field("shared_limits", &self.limit_store.is_some())
             .field("retry", &self.retry)
             .field("page_concurrency", &self.page_concurrency)
             .finish_non_exhaustive()
@@ -177,6 +179,7 @@ impl Default for ClientBuilder {
             cache: Some(Arc::new(MemoryCache::default())),
             limit_policy: LimitPolicy::default(),
             error_reserve: 10,
+            limit_store: None,
             retry: RetryPolicy::default(),
             page_concurrency: 8,
             on_request: None,
@@ -270,6 +273,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the error window and rate-limit buckets are kept (default: a [`MemoryLimits`] of
+    /// this client and its clones). Give every client of an application one shared store
+    /// (Redis, with the `redis` feature) so that all processes spend one budget.
+    pub fn limit_store(mut self, store: Arc<dyn LimitStore>) -> Self {
+        self.limit_store = Some(store);
+        self
+    }
+
+    /// Keeps the response cache and the limits in Redis, shared by every process that uses
+    /// the same Redis (and prefix): `.cache(redis.cache())` and
+    /// `.limit_store(redis.limits())` in one call.
+    #[cfg(feature = "redis")]
+    pub fn redis(self, redis: &crate::redis::RedisStore) -> Self {
+        self.cache(redis.cache()).limit_store(redis.limits())
+    }
+
     /// Retries of 502/503/504, timeouts and connection errors (default 3 attempts).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -325,7 +344,12 @@ impl ClientBuilder {
                 tenant: self.tenant,
                 language: self.language,
                 cache: self.cache,
-                limits: Limits::new(self.limit_policy, self.error_reserve),
+                limits: Limits::new(
+                    self.limit_policy,
+                    self.error_reserve,
+                    self.limit_store
+                        .unwrap_or_else(|| Arc::new(MemoryLimits::new())),
+                ),
                 retry: self.retry,
                 page_concurrency: self.page_concurrency,
                 on_request: self.on_request,

@@ -40,6 +40,8 @@ mod identity;
 mod limits;
 mod operation;
 mod pages;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod request;
 mod response;
 mod retry;
@@ -55,7 +57,10 @@ pub use dates::{
 pub use dynamic::{DynamicCall, PageProgress, find_operation};
 pub use enums::Language;
 pub use error::{Error, EsiErrorBody, Result};
-pub use limits::{BucketState, ErrorWindow, LimitPolicy};
+pub use limits::{
+    BucketState, ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore,
+    MemoryLimits, Permit,
+};
 pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
     ParamLocation, ParamValue, Params, RateLimitInfo, SpecInfo, SpecKind, path_segment,

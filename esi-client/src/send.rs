@@ -405,15 +405,17 @@ async fn execute(inner: &Inner, prepared: &Prepared) -> Result<Raw> {
                 Ok(answer) => {
                     let status = answer.status().as_u16();
                     let headers = answer.headers().clone();
-                    inner.limits.observe(info, &prepared.who, status, &headers);
+                    slot.record(status, &headers).await;
                     match answer.bytes().await {
                         Ok(body) => Ok((status, headers, body)),
                         Err(e) => Err(transport(info.id, e)),
                     }
                 }
-                Err(e) => Err(transport(info.id, e)),
+                Err(e) => {
+                    drop(slot);
+                    Err(transport(info.id, e))
+                }
             };
-            drop(slot);
             let (status, headers, body) = match outcome {
                 Ok(answer) => answer,
                 Err(error) => {
@@ -520,11 +522,11 @@ async fn execute(inner: &Inner, prepared: &Prepared) -> Result<Raw> {
 }
 
 /// Waits for the limits to let a request go (or fails, by policy).
-async fn acquire<'a>(inner: &'a Inner, prepared: &Prepared) -> Result<crate::limits::Slot<'a>> {
+async fn acquire<'a>(inner: &'a Inner, prepared: &'a Prepared) -> Result<crate::limits::Slot<'a>> {
     let info = prepared.info;
     // Bounded: each hold is a real wait, and waits past `max_wait` fail.
     for _ in 0..1_000 {
-        match inner.limits.try_acquire(info, &prepared.who) {
+        match inner.limits.try_acquire(info, &prepared.who).await {
             Ok(slot) => return Ok(slot),
             Err(hold) => match inner.limits.policy {
                 LimitPolicy::Wait { max_wait } if hold.wait() <= max_wait => {
