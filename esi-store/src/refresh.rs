@@ -7,7 +7,9 @@
 //! - Across processes, a refresh lease on the row is taken with one compare-and-swap `UPDATE`
 //!   (`WHERE id = ? AND refresh_token = <the one read> AND lease free or expired`). The holder
 //!   calls the SSO; the others poll the row (bounded) until it is fresh. No transaction stays
-//!   open during the HTTP call.
+//!   open during the HTTP call. On PostgreSQL a concurrent `UPDATE` of the row waits for the
+//!   first to commit and re-checks the `WHERE` on the new row, so exactly one wins. With the
+//!   `redis` feature a per-token Redis lock is taken first (see the `lock` module).
 //! - The rotated refresh token and the new access token are written (guarded by the lease)
 //!   before anyone gets the access token.
 //! - `invalid_grant` deletes the token (django-esi's `refresh_or_delete`); an owner-hash change
@@ -139,8 +141,10 @@ impl TokenStore {
             let Some(refresh_token) = row.refresh_token.clone() else {
                 return Err(StoreError::NotRefreshable { token_id });
             };
-            if let Some(lease) = self.take_lease(token_id, &refresh_token).await? {
-                return self.refresh_with_lease(row, refresh_token, lease).await;
+            if let Some((lease, gate)) = self.take_gate(token_id, &refresh_token).await? {
+                let out = self.refresh_with_lease(row, refresh_token, lease).await;
+                gate.release().await;
+                return out;
             }
             if Instant::now() >= deadline {
                 return Err(StoreError::LeaseTimeout { token_id });
@@ -152,7 +156,7 @@ impl TokenStore {
 
     /// Compare-and-swap: the lease is ours if the row still has `refresh_token` and no live
     /// lease. Returns the lease id.
-    async fn take_lease(
+    pub(crate) async fn take_lease(
         &self,
         token_id: i64,
         refresh_token: &str,

@@ -42,6 +42,9 @@ pub(crate) struct Inner {
     pub(crate) sso: Sso,
     pub(crate) config: StoreConfig,
     pub(crate) inflight: Mutex<HashMap<i64, InFlight>>,
+    /// The per-token refresh lock in Redis, when configured.
+    #[cfg(feature = "redis")]
+    pub(crate) redis_lock: Option<crate::lock::redis_lock::RedisRefreshLock>,
 }
 
 impl fmt::Debug for TokenStore {
@@ -72,6 +75,8 @@ impl TokenStore {
                 sso,
                 config,
                 inflight: Mutex::new(HashMap::new()),
+                #[cfg(feature = "redis")]
+                redis_lock: None,
             }),
         }
     }
