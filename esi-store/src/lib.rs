@@ -33,7 +33,7 @@
 //!   unavailable SSO never deletes anything.
 //! - Refreshes are single-flight per token in a process and guarded across processes by a
 //!   lease taken with a compare-and-swap on the refresh token (see the `refresh` module docs).
-//!   With the `redis` feature, [`TokenStore::with_redis_lock`] adds a per-token lock in Redis
+//!   With the `redis` feature, `TokenStore::with_redis_lock` adds a per-token lock in Redis
 //!   in front of it (one database write per refresh; the row lease still fences).
 //! - A login updates the equivalent token (same character, exact scopes, same user) unless
 //!   [`StoreConfig::always_create_token`] is set.
