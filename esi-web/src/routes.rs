@@ -77,18 +77,14 @@ pub(crate) async fn start_sso(
     Ok(redirect(status, go.url.as_str()))
 }
 
-fn session_of(web: &EsiWeb, req: &Request) -> Result<Session, Response> {
-    req.extensions()
-        .get::<Session>()
-        .cloned()
-        .ok_or_else(|| web.failure(WebError::NoSession))
+fn session_of(req: &Request) -> Option<Session> {
+    req.extensions().get::<Session>().cloned()
 }
 
 /// `GET login?scopes=..&next=..`.
 async fn login(State(web): State<EsiWeb>, req: Request) -> Response {
-    let session = match session_of(&web, &req) {
-        Ok(s) => s,
-        Err(resp) => return resp,
+    let Some(session) = session_of(&req) else {
+        return web.failure(WebError::NoSession);
     };
     let params = params(req.uri().query());
     let scopes: Scopes = params
@@ -114,9 +110,8 @@ async fn login(State(web): State<EsiWeb>, req: Request) -> Response {
 
 /// `GET callback?code=..&state=..`.
 async fn callback(State(web): State<EsiWeb>, req: Request) -> Response {
-    let session = match session_of(&web, &req) {
-        Ok(s) => s,
-        Err(resp) => return resp,
+    let Some(session) = session_of(&req) else {
+        return web.failure(WebError::NoSession);
     };
     let params = params(req.uri().query());
     let (code, state, error) = match (

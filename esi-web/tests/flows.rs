@@ -227,6 +227,10 @@ async fn login_returns_to_next_with_the_token() {
         "stored for the browser's user: {:?}",
         tokens[0].user_id
     );
+    assert_eq!(
+        site.web.login_url([WALLET], "/one?a=b"),
+        "/sso/login?scopes=esi-wallet.read_character_wallet.v1&next=%2Fone%3Fa%3Db"
+    );
     // Without next: back to /.
     let start = b.get(&format!("/sso/login?scopes={WALLET}")).await;
     assert_eq!(b.finish_sso(&start, PILOT_1).await, "/");

@@ -1,0 +1,92 @@
+//! The example site (`examples/web.rs`) over plain HTTP against the fake ESI and EVE SSO: every
+//! page answers, and each of the three layers shows wallet balances fetched from the fake ESI.
+
+#[path = "../examples/web.rs"]
+#[allow(dead_code)]
+mod web_example;
+
+mod support;
+
+use esi_store::{StoreConfig, TokenStore};
+use esi_web::EsiWeb;
+use esi_web::html::ButtonStyle;
+use support::{Browser, PILOT_1, PILOT_2, PILOT_3};
+
+#[test]
+fn isk_is_grouped() {
+    assert_eq!(web_example::format_isk(0.0), "0.00 ISK");
+    assert_eq!(web_example::format_isk(999.999), "1,000.00 ISK");
+    assert_eq!(web_example::format_isk(1_234_567.891), "1,234,567.89 ISK");
+    assert_eq!(web_example::format_isk(-12_345.5), "-12,345.50 ISK");
+}
+
+#[tokio::test]
+async fn every_page_of_the_example_shows_balances() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let fake = web_example::fake_backends(port).await.expect("fakes");
+    let store = TokenStore::connect(StoreConfig::new("sqlite::memory:"), fake.sso.clone())
+        .await
+        .expect("store");
+    let site = web_example::Site {
+        web: EsiWeb::new(store).await.expect("esi-web"),
+        esi: fake.esi.clone(),
+        button: ButtonStyle::Eve {
+            dark: true,
+            large: true,
+        },
+    };
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, web_example::app(site)).await;
+    });
+    let b = Browser::new(&format!("http://127.0.0.1:{port}"));
+
+    let home = b.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.body.contains("eve-sso-login-black-large.png"),
+        "CCP's button, linked"
+    );
+    assert!(home.body.contains(
+        "href=\"/sso/login?scopes=esi-wallet.read_character_wallet.v1&amp;next=%2Fwallet\""
+    ));
+
+    // token_required.
+    let wallet = b.login_through("/wallet", PILOT_1).await;
+    assert_eq!(wallet.status, 200, "{wallet:?}");
+    assert!(wallet.body.contains("Fake Pilot One") && wallet.body.contains(" ISK</strong>"));
+
+    // tokens_required: both characters' balances, no prompting.
+    let start = b
+        .get("/sso/login?scopes=esi-wallet.read_character_wallet.v1&next=/wallets")
+        .await;
+    let back = b.finish_sso(&start, PILOT_2).await;
+    let wallets = b.get(&back).await;
+    assert_eq!(wallets.status, 200, "{wallets:?}");
+    assert_eq!(
+        wallets.body.matches("class=\"balance\"").count(),
+        2,
+        "{}",
+        wallets.body
+    );
+    assert!(!wallets.body.contains("unavailable"));
+
+    // single_use_token: a fresh login every time.
+    let once = b.login_through("/wallet/once", PILOT_3).await;
+    assert_eq!(once.status, 200, "{once:?}");
+    assert!(once.body.contains("Fake Pilot Three") && once.body.contains(" ISK</strong>"));
+    assert!(b.get("/wallet/once").await.is_sso_redirect());
+
+    // Each character's wallet came from the fake ESI (repeats may be answered from the cache).
+    for id in [PILOT_1, PILOT_2, PILOT_3] {
+        assert!(
+            fake.harness.count_for(&format!("/characters/{id}/wallet")) >= 1,
+            "{:?}",
+            fake.harness.paths()
+        );
+    }
+    server.abort();
+}
