@@ -51,11 +51,15 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = self.status();
         tracing::error!(error = %self, "esi-web request failed");
-        let message = if status == StatusCode::SERVICE_UNAVAILABLE {
-            "EVE SSO or the database is unavailable right now. Please try again in a moment."
-        } else {
-            "Something went wrong on our side."
-        };
-        html::page_response(status, html::error_page(status, message))
+        html::page_response(status, html::error_page(status, public_message(status)))
+    }
+}
+
+/// What the browser is told about an internal failure (the details go to the logs only).
+pub(crate) fn public_message(status: StatusCode) -> &'static str {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        "EVE SSO or the database is unavailable right now. Please try again in a moment."
+    } else {
+        "Something went wrong on our side."
     }
 }

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use esi_sso::Scopes;
 use esi_store::TokenStore;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::WebConfig;
-use crate::error::WebError;
+use crate::error::{self, WebError};
 use crate::html::{self, DefaultPages, Pages};
 use crate::require::{Need, RequireLayer};
 use crate::routes;
@@ -280,16 +280,7 @@ impl EsiWeb {
     /// An internal failure as a page of the site's [`Pages`] (details logged, not shown).
     pub(crate) fn failure(&self, e: WebError) -> Response {
         let status = e.status();
-        let fallback = e.into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            self.error_page(
-                status,
-                "EVE SSO or the database is unavailable right now. Please try again in a moment.",
-            )
-        } else if status.is_server_error() {
-            self.error_page(status, "Something went wrong on our side.")
-        } else {
-            fallback
-        }
+        tracing::error!(error = %e, "esi-web request failed");
+        self.error_page(status, error::public_message(status))
     }
 }

@@ -733,3 +733,15 @@ async fn login_and_select_on_postgres() {
     }
     drop_postgres(&admin, &name).await;
 }
+
+#[tokio::test]
+async fn an_unavailable_sso_is_503() {
+    let site = TestSite::start().await;
+    site.harness.sso.outage(503, None).expect("outage");
+    let b = site.browser();
+    let page = b.get("/one").await;
+    assert_eq!(page.status, 503, "{page:?}");
+    assert!(page.body.contains("unavailable"), "{}", page.body);
+    site.harness.sso.clear_faults();
+    assert!(b.get("/one").await.is_sso_redirect(), "works again");
+}
