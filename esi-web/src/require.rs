@@ -203,7 +203,6 @@ fn redirect_status(method: &Method) -> StatusCode {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn token_required(
     web: &EsiWeb,
     session: &Session,
@@ -361,7 +360,6 @@ fn is_form(parts: &Parts) -> bool {
         })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn tokens_required(
     web: &EsiWeb,
     session: &Session,
