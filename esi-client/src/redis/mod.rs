@@ -28,7 +28,7 @@
 mod cache;
 mod limits;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -178,6 +178,7 @@ impl RedisStore {
             config,
             down: AtomicBool::new(false),
             reported_error: AtomicBool::new(false),
+            outages: AtomicU64::new(0),
         });
         let wait = link.config.connect_timeout;
         let ping = tokio::time::timeout(wait, link.ping()).await;
@@ -219,6 +220,11 @@ impl RedisStore {
         !self.link.down.load(Ordering::Acquire)
     }
 
+    /// How many times Redis was found down since the store was made (one warning each).
+    pub fn outages(&self) -> u64 {
+        self.link.outages.load(Ordering::Relaxed)
+    }
+
     /// `suffix` under this store's prefix.
     pub fn key(&self, suffix: &str) -> String {
         self.link.key(suffix)
@@ -250,6 +256,8 @@ pub(crate) struct Link {
     down: AtomicBool,
     /// A command error (not a connection problem) was logged already.
     reported_error: AtomicBool,
+    /// Times Redis was marked down.
+    outages: AtomicU64,
 }
 
 impl Link {
@@ -329,6 +337,7 @@ impl Link {
         if self.down.swap(true, Ordering::AcqRel) {
             return;
         }
+        self.outages.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(
             reason,
             "Redis unavailable: using this process's own cache and limits until it answers again"

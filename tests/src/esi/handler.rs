@@ -190,6 +190,10 @@ async fn pipeline(state: &State, req: &Req, notes: &mut Notes) -> Reply {
         notes.fault = Some(fault_name(&kind));
         match kind {
             FaultKind::Status { status } => {
+                // A scripted error is ESI's answer: a spent error window still answers 420.
+                if let Err(budget) = state.errors.check(req.ip, now) {
+                    return error_limited(budget);
+                }
                 let message = format!("scripted fault: HTTP {status}");
                 return limiter.finish(Reply::error(status, message));
             }
