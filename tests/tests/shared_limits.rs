@@ -494,9 +494,9 @@ async fn measure_cache_throughput_and_shared_limit_latency() {
     let Some(url) = redis_url("measure_cache_throughput_and_shared_limit_latency") else {
         return;
     };
-    let esi = FakeEsi::start(FakeEsiConfig::default())
-        .await
-        .expect("fake ESI");
+    // Buckets big enough for the run (`/status` is in the `status` group).
+    let config = FakeEsiConfig::default().bucket("*", 10_000_000, Duration::from_secs(900));
+    let esi = FakeEsi::start(config).await.expect("fake ESI");
     let redis = redis_store(&url, &prefix("measure")).await;
 
     // Cached-response throughput: 8 tasks, 40,000 calls answered from the cache.
