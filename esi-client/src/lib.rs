@@ -26,6 +26,14 @@
 //! Which spec is used is chosen by cargo features (`spec-2026-08-18`, the default,
 //! `spec-2025-11-06`, `spec-swagger-latest`) or by the `ESI_SPEC_PATH` environment variable at
 //! build time; which resources are compiled, by one feature per resource (all on by default).
+//!
+//! The response cache and ESI's limits (error window, rate-limit buckets) live in the process by
+//! default ([`MemoryCache`], [`MemoryLimits`]). Processes that share an IP or characters should
+//! share them too: the `redis` feature adds `esi_client::redis::RedisStore` (`REDIS_URL`), used
+//! with `Client::builder().redis(&store)`; [`CacheStore`] and [`LimitStore`] let other stores
+//! plug in.
+
+#![warn(missing_docs)]
 
 extern crate self as esi_client;
 
