@@ -468,8 +468,9 @@ async fn requests_keep_succeeding_while_redis_hangs_dies_and_comes_back() {
         "the cache is written to Redis again: {found:?}"
     );
     println!("slowest round (two calls) {slowest:?}");
+    // Redis's timeouts are 150-250 ms; the calls' own read timeout is 2 s.
     assert!(
-        slowest < Duration::from_secs(1),
+        slowest < Duration::from_millis(1_500),
         "no request waited on Redis past its timeouts: {slowest:?}"
     );
     esi.shutdown();
