@@ -345,6 +345,7 @@ impl Generator {
             /// Decodes `body` as the success type of `operation_id` (for tests of fake servers and
             /// tools that must agree with the generated models). `None` for an unknown id.
             #[doc(hidden)]
+            #[allow(clippy::all)]
             pub fn __decode_check(operation_id: &str, body: &[u8]) -> Option<serde_json::Result<()>> {
                 let _ = body;
                 match operation_id {
