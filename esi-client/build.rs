@@ -39,6 +39,13 @@ fn run() -> Result<(), String> {
     println!("cargo::rerun-if-changed={}", spec.display());
 
     let api = esi_codegen::load(&spec).map_err(|e| format!("esi-client: bad ESI spec: {e}"))?;
+    // Lets this crate's own tests know which spec's names the generated models have.
+    println!("cargo::rustc-check-cfg=cfg(esi_spec, values(any()))");
+    let spec_name = match api.kind {
+        esi_codegen::model::SpecKind::Swagger2 => format!("swagger-{}", api.version),
+        _ => api.version.clone(),
+    };
+    println!("cargo::rustc-cfg=esi_spec=\"{spec_name}\"");
     let declared = declared_resources(&manifest_dir)?;
     let versions = resource_versions()?;
     let enabled: Vec<String> = api
