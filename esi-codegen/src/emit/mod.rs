@@ -346,6 +346,7 @@ impl Generator {
             /// tools that must agree with the generated models). `None` for an unknown id.
             #[doc(hidden)]
             #[allow(clippy::all)]
+            #[cfg(feature = "decode-check")]
             pub fn __decode_check(operation_id: &str, body: &[u8]) -> Option<serde_json::Result<()>> {
                 let _ = body;
                 match operation_id {
