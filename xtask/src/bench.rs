@@ -9,6 +9,10 @@
 //! - `stream`: `esi-client`'s `.pages()`, dropping each page after counting it.
 //!
 //! It prints the median time of each, its ratio to curl and to reqwest, and peak RSS.
+//!
+//! Diagnostics, one measurement each: `xtask bench-once raw|decode|decode2 URL` (plain reqwest
+//! without decoding; the typed decoding alone on one and on two threads), and
+//! `ESI_BENCH_NO_CACHE=1` for the typed modes without the response cache.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -228,7 +232,9 @@ pub fn once(mode: &str, url: &str) -> anyhow::Result<()> {
             "reqwest" => reqwest_floor(url).await,
             "typed" => typed(url, false).await,
             "stream" => typed(url, true).await,
-            "decode" => decode_only(url).await,
+            "decode" => decode_only(url, 1).await,
+            "decode2" => decode_only(url, 2).await,
+            "raw" => raw_fetch(url).await,
             other => bail!("unknown mode {other}"),
         }
     })?;
@@ -285,7 +291,11 @@ async fn reqwest_floor(url: &str) -> anyhow::Result<(Duration, u64)> {
 
 async fn typed(url: &str, stream: bool) -> anyhow::Result<(Duration, u64)> {
     use futures::StreamExt;
-    let client = esi_client::Client::builder()
+    let mut builder = esi_client::Client::builder();
+    if std::env::var_os("ESI_BENCH_NO_CACHE").is_some() {
+        builder = builder.no_cache();
+    }
+    let client = builder
         .base_url(url)
         .user_agent(esi_client::UserAgent::new("esi-rs-bench", "1").email("bench@esi-rs.invalid"))
         .page_concurrency(CONCURRENCY)
@@ -311,7 +321,7 @@ async fn typed(url: &str, stream: bool) -> anyhow::Result<(Duration, u64)> {
 
 /// Only the decoding: bodies fetched first, then timed while decoded into typed models on
 /// one thread (a diagnostic for where the typed client's time goes).
-async fn decode_only(url: &str) -> anyhow::Result<(Duration, u64)> {
+async fn decode_only(url: &str, threads: usize) -> anyhow::Result<(Duration, u64)> {
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(
             rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
@@ -327,17 +337,61 @@ async fn decode_only(url: &str) -> anyhow::Result<(Duration, u64)> {
         bodies.push(http.get(page_url(url, page)).send().await?.bytes().await?);
     }
     let start = Instant::now();
-    let mut count = 0;
-    for body in &bodies {
-        let orders: Vec<esi_client::market::MarketsRegionIdOrdersGetItem> =
-            serde_json::from_slice(body)?;
-        count += orders.len();
-    }
+    let per_thread = bodies.len().div_ceil(threads);
+    let count: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = bodies
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|body| {
+                            serde_json::from_slice::<
+                                Vec<esi_client::market::MarketsRegionIdOrdersGetItem>,
+                            >(body)
+                            .map(|orders| orders.len())
+                            .unwrap_or(0)
+                        })
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
     let elapsed = start.elapsed();
     if count != (PAGES * 1000) as usize {
         bail!("decoded {count} orders");
     }
     Ok((elapsed, 0))
+}
+
+/// Plain reqwest fetching the bodies without decoding them (a diagnostic).
+async fn raw_fetch(url: &str) -> anyhow::Result<(Duration, u64)> {
+    use futures::StreamExt;
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(
+            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth(),
+        )
+        .build()?;
+    let start = Instant::now();
+    let total: u64 = futures::stream::iter(1..=PAGES)
+        .map(|page| {
+            let http = http.clone();
+            let url = page_url(url, page);
+            async move {
+                let body = http.get(url).send().await?.bytes().await?;
+                anyhow::Ok(body.len() as u64)
+            }
+        })
+        .buffered(CONCURRENCY)
+        .fold(0u64, |acc, r| async move { acc + r.unwrap_or(0) })
+        .await;
+    Ok((start.elapsed(), total))
 }
 
 /// Peak resident set size of this process in KiB (`VmHWM`), 0 where unknown.
