@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use esi_client::market::MarketsRegionIdOrdersGetItem;
 use esi_client::{Client, UserAgent};
 use esi_fake::harness::Harness;
@@ -22,7 +22,7 @@ use crate::output::Progress;
 
 const THE_FORGE: i64 = 10_000_002;
 const SCOPES: &str = "esi-wallet.read_character_wallet.v1 esi-skills.read_skills.v1";
-const PILOT: &str = "90000001";
+const PILOT: i64 = 90_000_001;
 
 pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
     let started = Instant::now();
@@ -134,42 +134,13 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// What a person does in the browser: open the SSO page, pick the first character, and let
+/// What a person does in the browser: log in on the SSO's page as the demo pilot and let
 /// the SSO send the browser back to the callback URL.
 async fn play_browser(url: Url) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let page = http
-        .get(url.clone())
-        .send()
-        .await?
-        .error_for_status()?
-        .text()
-        .await?;
-    let request_id = hidden_value(&page, "request_id").context("no login form on the SSO page")?;
-    let action = url.join("/v2/oauth/authorize/grant")?;
-    let answer = http
-        .post(action)
-        .form(&[("request_id", request_id.as_str()), ("character_id", PILOT)])
-        .send()
-        .await?;
-    let Some(location) = answer.headers().get(reqwest::header::LOCATION) else {
-        bail!("the SSO did not redirect back ({})", answer.status());
-    };
-    let back = Url::parse(location.to_str()?)?;
+    let back = esi_fake::sso::play_login_page(&url, PILOT).await?;
     if back.host_str() != Some("127.0.0.1") {
         bail!("refusing to follow a redirect off loopback: {back}");
     }
-    http.get(back).send().await?.error_for_status()?;
+    reqwest::get(back).await?.error_for_status()?;
     Ok(())
-}
-
-/// The value of `<input ... name="NAME" value="...">` in a page.
-fn hidden_value(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let rest = &html[at..];
-    let start = rest.find("value=\"")? + "value=\"".len();
-    let end = rest[start..].find('"')?;
-    Some(rest[start..start + end].to_string())
 }

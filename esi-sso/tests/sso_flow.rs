@@ -47,45 +47,11 @@ fn native(fake: &FakeSso) -> Sso {
 
 /// Logs in through the fake's HTML page as `character_id`; returns the callback query string.
 async fn browser_login(url: &url::Url, character_id: i64) -> String {
-    // The test's own "browser" only talks plain HTTP to 127.0.0.1; it still needs a provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("client");
-    let page = http
-        .get(url.clone())
-        .send()
+    let back = esi_fake::sso::play_login_page(url, character_id)
         .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("html");
-    let marker = "name=\"request_id\" value=\"";
-    let start = page.find(marker).expect("request_id field") + marker.len();
-    let request_id = &page[start..start + page[start..].find('"').expect("end quote")];
-    let grant = url.join("/v2/oauth/authorize/grant").expect("grant url");
-    let resp = http
-        .post(grant)
-        .form(&[
-            ("request_id", request_id),
-            ("character_id", &character_id.to_string()),
-        ])
-        .send()
-        .await
-        .expect("grant");
-    assert_eq!(resp.status(), reqwest::StatusCode::FOUND);
-    let location = resp
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .expect("location")
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let location = url::Url::parse(&location).expect("callback url");
-    assert_eq!(location.path(), "/callback");
-    location.query().unwrap_or("").to_owned()
+        .expect("login page");
+    assert_eq!(back.path(), "/callback");
+    back.query().unwrap_or("").to_owned()
 }
 
 #[tokio::test]

@@ -16,44 +16,10 @@ use support::*;
 
 /// Logs in through the fake's HTML page; returns the callback query string.
 async fn browser_login(url: &url::Url, character_id: i64) -> String {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("client");
-    let page = http
-        .get(url.clone())
-        .send()
+    let back = esi_fake::sso::play_login_page(url, character_id)
         .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let marker = "name=\"request_id\" value=\"";
-    let start = page.find(marker).expect("request_id") + marker.len();
-    let request_id = &page[start..start + page[start..].find('"').expect("quote")];
-    let resp = http
-        .post(url.join("/v2/oauth/authorize/grant").expect("url"))
-        .form(&[
-            ("request_id", request_id),
-            ("character_id", &character_id.to_string()),
-        ])
-        .send()
-        .await
-        .expect("grant");
-    let location = resp
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .expect("redirect")
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    url::Url::parse(&location)
-        .expect("callback url")
-        .query()
-        .unwrap_or("")
-        .to_owned()
+        .expect("login page");
+    back.query().unwrap_or("").to_owned()
 }
 
 async fn full_login(env: &Env) {

@@ -29,6 +29,7 @@
 //! ```
 
 mod authorize;
+mod browser;
 mod config;
 mod error;
 pub mod faults;
@@ -44,6 +45,7 @@ mod token;
 mod tests;
 
 pub use authorize::AuthorizeError;
+pub use browser::{BrowseError, play_login_page};
 pub use config::{
     ClientConfig, DEFAULT_CALLBACK_URL, DEFAULT_ISSUER, DEFAULT_NATIVE_CLIENT_ID,
     DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_CLIENT_SECRET, FakeCharacter, SsoConfig, derived_owner_hash,
