@@ -638,6 +638,13 @@ fn decode<T: serde::de::DeserializeOwned>(
     } else {
         body
     };
+    // The fast path: sonic-rs (SIMD) decodes ESI's large lists about twice as fast as
+    // serde_json, through the same serde impls. On any failure serde_json decodes again, so
+    // the result and the error (with its line and column) are serde_json's.
+    #[cfg(feature = "fast-json")]
+    if let Ok(value) = sonic_rs::from_slice::<T>(body) {
+        return Ok(value);
+    }
     serde_json::from_slice(body).map_err(|source| Error::Decode {
         operation,
         source,
@@ -683,4 +690,49 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod decode_tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Order {
+        order_id: i64,
+        issued: chrono::DateTime<chrono::Utc>,
+        range: crate::Language,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    #[test]
+    fn the_fast_path_and_serde_json_agree() {
+        let body = br#"[{"order_id": 9007199254740993, "issued": "2026-11-20T05:12:25Z",
+            "range": "xx", "note": null, "extra": {"a": [1, 2.5e3, "\u00e9"]}}]"#;
+        let fast: Vec<Order> = decode("Op", false, body).unwrap();
+        let plain: Vec<Order> = serde_json::from_slice(body).unwrap();
+        assert_eq!(fast, plain);
+        assert_eq!(fast[0].order_id, 9_007_199_254_740_993);
+        assert_eq!(fast[0].range, crate::Language::Unknown("xx".into()));
+    }
+
+    #[test]
+    fn errors_are_serde_jsons_with_position_and_excerpt() {
+        let err =
+            decode::<Vec<Order>>("GetOrders", false, b"[{\"order_id\": 1, \"iss").unwrap_err();
+        match err {
+            Error::Decode {
+                operation,
+                source,
+                excerpt,
+            } => {
+                assert_eq!(operation, "GetOrders");
+                assert_eq!(source.line(), 1);
+                assert!(excerpt.starts_with("[{\"order_id\""));
+            }
+            other => panic!("{other}"),
+        }
+        let unit: () = decode("Delete", true, b"").unwrap();
+        assert_eq!(unit, ());
+    }
 }
