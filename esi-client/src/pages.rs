@@ -163,6 +163,10 @@ where
         let no_cache = restart > 0;
         let mut first = send(&client, &op, &page_options(&options, 1, no_cache)).await?;
         let total = first.pages.unwrap_or(1);
+        // Pages are as long as the first (bar the last): grow the result once, trusting the
+        // server's page count only so far.
+        let later = total.saturating_sub(1).min(500) as usize;
+        first.data.reserve(first.data.len().saturating_mul(later));
         let expected = (first.pages, first.last_modified);
         let mut rest = later_pages(&client, &op, &options, total, no_cache);
         let mut changed = false;
