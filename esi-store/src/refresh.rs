@@ -228,7 +228,7 @@ impl TokenStore {
                 character_id: row.character_id,
             });
         }
-        let res = token::Entity::update_many()
+        let res = releasing_lease(token_id, &lease)
             .col_expr(
                 token::Column::AccessToken,
                 Expr::value(tokens.access_token.expose().to_owned()),
@@ -242,16 +242,6 @@ impl TokenStore {
                 token::Column::CharacterName,
                 Expr::value(claims.character_name.clone()),
             )
-            .col_expr(
-                token::Column::RefreshLeaseOwner,
-                Expr::value(None::<String>),
-            )
-            .col_expr(
-                token::Column::RefreshLeaseUntil,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .filter(token::Column::Id.eq(token_id))
-            .filter(token::Column::RefreshLeaseOwner.eq(lease))
             .exec(self.db())
             .await?;
         if res.rows_affected != 1 {
@@ -277,21 +267,11 @@ impl TokenStore {
         lease: &str,
         refresh_token: &Secret,
     ) -> Result<(), StoreError> {
-        token::Entity::update_many()
+        releasing_lease(token_id, lease)
             .col_expr(
                 token::Column::RefreshToken,
                 Expr::value(refresh_token.expose().to_owned()),
             )
-            .col_expr(
-                token::Column::RefreshLeaseOwner,
-                Expr::value(None::<String>),
-            )
-            .col_expr(
-                token::Column::RefreshLeaseUntil,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .filter(token::Column::Id.eq(token_id))
-            .filter(token::Column::RefreshLeaseOwner.eq(lease))
             .exec(self.db())
             .await?;
         Ok(())
@@ -299,21 +279,25 @@ impl TokenStore {
 
     /// Gives the lease back after a failed refresh (best effort: it expires anyway).
     async fn release_lease(&self, token_id: i64, lease: &str) {
-        let res = token::Entity::update_many()
-            .col_expr(
-                token::Column::RefreshLeaseOwner,
-                Expr::value(None::<String>),
-            )
-            .col_expr(
-                token::Column::RefreshLeaseUntil,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .filter(token::Column::Id.eq(token_id))
-            .filter(token::Column::RefreshLeaseOwner.eq(lease))
-            .exec(self.db())
-            .await;
+        let res = releasing_lease(token_id, lease).exec(self.db()).await;
         if let Err(e) = res {
             tracing::warn!(token_id, error = %e, "could not release the refresh lease; it will expire");
         }
     }
+}
+
+/// An update of the token row that applies only while `lease` is still ours, and gives the
+/// lease back in the same statement.
+fn releasing_lease(token_id: i64, lease: &str) -> sea_orm::UpdateMany<token::Entity> {
+    token::Entity::update_many()
+        .col_expr(
+            token::Column::RefreshLeaseOwner,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            token::Column::RefreshLeaseUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(token::Column::Id.eq(token_id))
+        .filter(token::Column::RefreshLeaseOwner.eq(lease))
 }
