@@ -133,6 +133,8 @@ pub struct OperationInfo {
     /// Whether the call may be retried after a timeout or 5xx (reads; PUT and DELETE are
     /// idempotent; POSTs only where they are lookups).
     pub retry_safe: bool,
+    /// For `from_id` routes: the record field the next request passes as `from_id`.
+    pub from_id_field: Option<&'static str>,
     /// The parameters the caller supplies, in spec order.
     pub params: &'static [ParamInfo],
     /// `x-compatibility-date`: when the operation last changed.

@@ -299,9 +299,9 @@ where
     /// oldest ESI keeps, without duplicates.
     pub async fn walk_from_id(self) -> Result<Vec<T>> {
         let info = O::INFO;
-        if info.pagination != Pagination::FromId {
+        let (Pagination::FromId, Some(field)) = (info.pagination, info.from_id_field) else {
             return Err(wrong_kind(info.id, "from_id"));
-        }
+        };
         let mut items = Vec::new();
         let mut from: Option<i64> = None;
         for _ in 0..MAX_WALK {
@@ -313,7 +313,7 @@ where
             let values: Vec<serde_json::Value> = parse(info.id, &raw.body)?;
             let ids: Vec<Option<i64>> = values
                 .iter()
-                .map(|v| v.get("transaction_id").and_then(serde_json::Value::as_i64))
+                .map(|v| v.get(field).and_then(serde_json::Value::as_i64))
                 .collect();
             let mut page = decode_response::<Vec<T>>(info, raw)?.data;
             // Each later answer starts with the record named by `from_id`: already kept.

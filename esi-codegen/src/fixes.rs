@@ -43,6 +43,12 @@ pub const FIXES: &[Fix] = &[
         apply: read_only_posts,
     },
     Fix {
+        name: "from-id-record-field",
+        why: "`from_id` routes page back by a record id that the spec does not name: the wallet \
+              transactions routes take the last `transaction_id` seen",
+        apply: from_id_record_field,
+    },
+    Fix {
         name: "bloodlines-ship-type-id-nullable",
         why: "`ship_type_id` of /universe/bloodlines is declared required but ESI sends null",
         apply: bloodlines_ship_type_id,
@@ -126,6 +132,30 @@ fn read_only_posts(api: &mut Api) -> usize {
             && READ_ONLY_POSTS.contains(&op.path.trim_end_matches('/'))
         {
             op.read_only = true;
+            changed += 1;
+        }
+    }
+    changed
+}
+
+/// The record field `from_id` refers to, for each `from_id` route ESI has.
+pub const FROM_ID_FIELDS: &[(&str, &str)] = &[
+    (
+        "/characters/{character_id}/wallet/transactions",
+        "transaction_id",
+    ),
+    (
+        "/corporations/{corporation_id}/wallets/{division}/transactions",
+        "transaction_id",
+    ),
+];
+
+fn from_id_record_field(api: &mut Api) -> usize {
+    let mut changed = 0;
+    for op in &mut api.operations {
+        let path = op.path.trim_end_matches('/');
+        if let Some((_, field)) = FROM_ID_FIELDS.iter().find(|(p, _)| *p == path) {
+            op.from_id_field = Some(field.to_string());
             changed += 1;
         }
     }

@@ -170,6 +170,8 @@ pub struct Operation {
     /// Whether the operation only reads (GETs, and the POSTs that look things up, such as
     /// `/universe/names`): safe to retry after a timeout.
     pub read_only: bool,
+    /// For `from_id` routes: the record field whose value the next request passes as `from_id`.
+    pub from_id_field: Option<String>,
     /// JSON pointer to the operation in its spec file.
     pub pointer: String,
 }

@@ -64,6 +64,18 @@ fn openapi_2026_08_18_loads() {
         read_only_posts, 9,
         "names, ids, affiliation, asset names/locations, cspa, route"
     );
+    for op in api
+        .operations
+        .iter()
+        .filter(|o| o.pagination == Pagination::FromId)
+    {
+        assert_eq!(
+            op.from_id_field.as_deref(),
+            Some("transaction_id"),
+            "{}",
+            op.operation_id
+        );
+    }
 }
 
 #[test]

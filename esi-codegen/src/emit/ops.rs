@@ -532,6 +532,10 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
         None => quote!(None),
     };
     let empty = plan.output == Ty::Unit;
+    let from_id_field = match &op.from_id_field {
+        Some(field) => quote!(Some(#field)),
+        None => quote!(None),
+    };
     let retry_safe = op.read_only || !matches!(op.method, crate::model::HttpMethod::Post);
     quote! {
         crate::OperationInfo {
@@ -551,6 +555,7 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
             body: #body,
             empty_response: #empty,
             retry_safe: #retry_safe,
+            from_id_field: #from_id_field,
             params: &[#(#params),*],
             last_changed: #date,
             compatibility_date: #pinned,

@@ -397,6 +397,7 @@ impl<'a> Reader<'a> {
             alternate_versions: string_list(op.get("x-alternate-versions")),
             deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
             read_only: method == HttpMethod::Get,
+            from_id_field: None,
             pointer: pointer.to_string(),
         })
     }
