@@ -55,6 +55,7 @@ mod response;
 mod retry;
 mod send;
 mod stats;
+pub mod timestamp;
 
 pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
 pub use cache::{CacheStore, CachedResponse, MemoryCache};

@@ -426,12 +426,22 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
                     let json = &f.json;
                     quote!(rename = #json,)
                 });
-                let serde = match (f.optional, f.required) {
-                    (true, false) => {
-                        quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])
+                // Date-times are read by the runtime's fast parser (chrono's for other forms).
+                let with = match (&f.ty, f.optional) {
+                    (Ty::DateTime, false) => {
+                        Some(quote!(deserialize_with = "crate::timestamp::deserialize",))
                     }
-                    (true, true) => quote!(#[serde(#rename default)]),
-                    _ if rename.is_some() => quote!(#[serde(#rename)]),
+                    (Ty::DateTime, true) => {
+                        Some(quote!(deserialize_with = "crate::timestamp::option::deserialize",))
+                    }
+                    _ => None,
+                };
+                let serde = match (f.optional, f.required) {
+                    (true, false) => quote!(
+                        #[serde(#rename #with default, skip_serializing_if = "Option::is_none")]
+                    ),
+                    (true, true) => quote!(#[serde(#rename #with default)]),
+                    _ if rename.is_some() || with.is_some() => quote!(#[serde(#rename #with)]),
                     _ => TokenStream::new(),
                 };
                 quote! { #doc #serde pub #ident: #ty, }
