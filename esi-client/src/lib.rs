@@ -46,7 +46,9 @@ mod enums;
 mod error;
 mod identity;
 mod limits;
+mod list_seed;
 mod operation;
+mod page_window;
 mod pages;
 #[cfg(feature = "redis")]
 pub mod redis;

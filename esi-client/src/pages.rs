@@ -1,9 +1,9 @@
 //! Walking ESI's three kinds of pagination.
 //!
-//! - `X-Pages`: [`Request::all_pages`] fetches page 1, then pages 2..N concurrently (bounded
-//!   by the client's page concurrency, each decoded on its own task) and returns the items in
-//!   page order; [`Request::pages`] streams them page by page, in order, for data too big to
-//!   hold. Every page must carry page 1's `X-Pages` and `Last-Modified`: when ESI's cache
+//! - `X-Pages`: [`Request::all_pages`] fetches page 1, then pages 2..N concurrently (the
+//!   client's page concurrency in flight at every moment, each page decoded on its own task;
+//!   see `page_window`) and returns the items in page order; [`Request::pages`] streams them
+//!   page by page, in order, for data too big to hold. Every page must carry page 1's `X-Pages` and `Last-Modified`: when ESI's cache
 //!   refreshed mid-way, `all_pages` starts over (at most twice) and `pages` ends with
 //!   [`Error::PagesChanged`], never mixing data of two versions.
 //! - Cursor (`before`/`after`): [`Request::walk_cursor`] follows `before` to the oldest
@@ -17,10 +17,12 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result, excerpt};
+use crate::list_seed::ListSeed;
 use crate::operation::{Operation, Pagination};
+use crate::page_window::{PageWindow, StartPage};
 use crate::request::{CallOptions, Request};
 use crate::response::Response;
-use crate::send::{decode_response, send, send_raw};
+use crate::send::{decode_response, decode_response_seed, send, send_raw};
 
 /// How often `all_pages` starts over when the page set changes under it.
 const MAX_RESTARTS: u32 = 2;
@@ -77,17 +79,19 @@ where
                 Ok(first) => {
                     let total = first.pages.unwrap_or(1);
                     let expected = (first.pages, first.last_modified);
-                    let rest = later_pages(&client, &op, &options, total, false).scan(
-                        false,
-                        move |failed, page| {
+                    // A stream holds at most twice its concurrency in pages.
+                    let window = u32::try_from(client.inner.page_concurrency.saturating_mul(2))
+                        .unwrap_or(u32::MAX);
+                    let page_len = first.data.len();
+                    let rest = later_pages(&client, &op, &options, total, page_len, false, window)
+                        .scan(false, move |failed, page| {
                             if *failed {
                                 return futures::future::ready(None);
                             }
                             let page = page.and_then(|p| check_page::<O, T>(p, expected));
                             *failed = page.is_err();
                             futures::future::ready(Some(page))
-                        },
-                    );
+                        });
                     stream::iter([Ok(first)]).chain(rest).boxed()
                 }
             })
@@ -103,13 +107,18 @@ fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions
     options
 }
 
-/// Pages 2..=total, each fetched and decoded on its own task, yielded in page order.
+/// Pages 2..=total, each fetched and decoded on its own task, the client's page concurrency
+/// in flight at every moment, yielded in page order. Each is decoded into a list sized like
+/// page 1 (`page_len` items); `window` bounds how many pages past the next one yielded are
+/// fetched or held.
 fn later_pages<O, T>(
     client: &crate::Client,
     op: &O,
     options: &CallOptions,
     total: u32,
+    page_len: usize,
     no_cache: bool,
+    window: u32,
 ) -> BoxStream<'static, Result<Response<Vec<T>>>>
 where
     O: Operation<Output = Vec<T>> + Clone,
@@ -117,23 +126,15 @@ where
 {
     let concurrency = client.inner.page_concurrency;
     let (client, op, options) = (client.clone(), op.clone(), options.clone());
-    stream::iter(2..=total.max(1))
-        .map(move |page| {
-            let (client, op) = (client.clone(), op.clone());
-            let options = page_options(&options, page, no_cache);
-            let task = tokio::spawn(async move { send(&client, &op, &options).await });
-            async move {
-                match task.await {
-                    Ok(result) => result,
-                    Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
-                    Err(_) => Err(Error::Cancelled {
-                        operation: O::INFO.id,
-                    }),
-                }
-            }
+    let start: StartPage<Response<Vec<T>>> = Box::new(move |page| {
+        let (client, op) = (client.clone(), op.clone());
+        let options = page_options(&options, page, no_cache);
+        Box::pin(async move {
+            let raw = send_raw(&client, &op, &options).await?;
+            decode_response_seed(O::INFO, raw, ListSeed::<T>::new(page_len))
         })
-        .buffered(concurrency)
-        .boxed()
+    });
+    PageWindow::new(O::INFO.id, 2..=total, concurrency, window, start).boxed()
 }
 
 /// A later page must belong to the same page set as page 1.
@@ -168,7 +169,9 @@ where
         let later = total.saturating_sub(1).min(500) as usize;
         first.data.reserve(first.data.len().saturating_mul(later));
         let expected = (first.pages, first.last_modified);
-        let mut rest = later_pages(&client, &op, &options, total, no_cache);
+        // Every page is kept anyway: any page may finish ahead of the others.
+        let page_len = first.data.len();
+        let mut rest = later_pages(&client, &op, &options, total, page_len, no_cache, u32::MAX);
         let mut changed = false;
         while let Some(page) = rest.next().await {
             match check_page::<O, T>(page?, expected) {

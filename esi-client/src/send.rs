@@ -613,7 +613,19 @@ pub(crate) fn decode_response<T: serde::de::DeserializeOwned>(
     info: &OperationInfo,
     raw: Raw,
 ) -> Result<Response<T>> {
-    let data = decode::<T>(info.id, info.empty_response, &raw.body)?;
+    decode_response_seed(info, raw, std::marker::PhantomData::<T>)
+}
+
+/// [`decode_response`] through a serde seed (a list decoded into a buffer of known size).
+pub(crate) fn decode_response_seed<S, V>(
+    info: &OperationInfo,
+    raw: Raw,
+    seed: S,
+) -> Result<Response<V>>
+where
+    S: for<'de> serde::de::DeserializeSeed<'de, Value = V> + Clone,
+{
+    let data = decode(info.id, info.empty_response, &raw.body, seed)?;
     Ok(Response {
         data,
         status: raw.status,
@@ -628,28 +640,35 @@ pub(crate) fn decode_response<T: serde::de::DeserializeOwned>(
 }
 
 /// Decodes a success body; an empty body is the unit value of body-less routes.
-fn decode<T: serde::de::DeserializeOwned>(
-    operation: &'static str,
-    empty: bool,
-    body: &[u8],
-) -> Result<T> {
+fn decode<S, V>(operation: &'static str, empty: bool, body: &[u8], seed: S) -> Result<V>
+where
+    S: for<'de> serde::de::DeserializeSeed<'de, Value = V> + Clone,
+{
     let body: &[u8] = if empty && body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
         body
     };
-    // The fast path: sonic-rs (SIMD) decodes ESI's large lists about twice as fast as
-    // serde_json, through the same serde impls. On any failure serde_json decodes again, so
-    // the result and the error (with its line and column) are serde_json's.
+    // The fast path: sonic-rs decodes ESI's large lists about a fifth faster than serde_json,
+    // through the same serde impls. On any failure serde_json decodes again, so the result
+    // and the error (with its line and column) are serde_json's.
     #[cfg(feature = "fast-json")]
-    if let Ok(value) = sonic_rs::from_slice::<T>(body) {
-        return Ok(value);
+    {
+        let mut fast = sonic_rs::Deserializer::from_slice(body);
+        if let Ok(value) = seed.clone().deserialize(&mut fast)
+            && fast.end().is_ok()
+        {
+            return Ok(value);
+        }
     }
-    serde_json::from_slice(body).map_err(|source| Error::Decode {
-        operation,
-        source,
-        excerpt: excerpt(body, 200),
-    })
+    let mut slow = serde_json::Deserializer::from_slice(body);
+    seed.deserialize(&mut slow)
+        .and_then(|value| slow.end().map(|()| value))
+        .map_err(|source| Error::Decode {
+            operation,
+            source,
+            excerpt: excerpt(body, 200),
+        })
 }
 
 fn status_error(operation: &'static str, status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
@@ -694,6 +713,8 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod decode_tests {
+    use std::marker::PhantomData;
+
     use super::*;
 
     #[derive(Debug, PartialEq, serde::Deserialize)]
@@ -709,7 +730,7 @@ mod decode_tests {
     fn the_fast_path_and_serde_json_agree() {
         let body = br#"[{"order_id": 9007199254740993, "issued": "2026-11-20T05:12:25Z",
             "range": "xx", "note": null, "extra": {"a": [1, 2.5e3, "\u00e9"]}}]"#;
-        let fast: Vec<Order> = decode("Op", false, body).unwrap();
+        let fast: Vec<Order> = decode("Op", false, body, PhantomData).unwrap();
         let plain: Vec<Order> = serde_json::from_slice(body).unwrap();
         assert_eq!(fast, plain);
         assert_eq!(fast[0].order_id, 9_007_199_254_740_993);
@@ -718,8 +739,13 @@ mod decode_tests {
 
     #[test]
     fn errors_are_serde_jsons_with_position_and_excerpt() {
-        let err =
-            decode::<Vec<Order>>("GetOrders", false, b"[{\"order_id\": 1, \"iss").unwrap_err();
+        let err = decode(
+            "GetOrders",
+            false,
+            b"[{\"order_id\": 1, \"iss",
+            PhantomData::<Vec<Order>>,
+        )
+        .unwrap_err();
         match err {
             Error::Decode {
                 operation,
@@ -732,7 +758,7 @@ mod decode_tests {
             }
             other => panic!("{other}"),
         }
-        let unit: () = decode("Delete", true, b"").unwrap();
+        let unit: () = decode("Delete", true, b"", PhantomData).unwrap();
         assert_eq!(unit, ());
     }
 }

@@ -317,6 +317,40 @@ async fn pages_stream_yields_pages_in_order() {
 }
 
 #[tokio::test]
+async fn a_slow_page_does_not_hold_up_the_pages_after_it() {
+    let h = harness(small_orders(FakeEsiConfig::default())).await;
+    let finished = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = finished.clone();
+    let client = builder(&h)
+        .page_concurrency(2)
+        .on_request(move |e| {
+            let page = e.url.split("page=").nth(1).map(str::to_string);
+            log.lock().unwrap().push(page.unwrap_or_default());
+        })
+        .build()
+        .unwrap();
+    let orders = client.market().get_markets_region_id_orders(FORGE);
+    // Page 1 cached first, so the one slow answer is page 2's: with two slots, pages 3, 4
+    // and 5 go through the other slot while page 2 is out.
+    orders.clone().page(1).await.unwrap();
+    h.esi
+        .inject(Fault::delay(400).on("/markets/10000002/orders"));
+    let all = orders.all_pages().await.unwrap();
+    assert_eq!(all.len(), 100);
+    assert!(
+        all.windows(2).all(|w| w[0].order_id < w[1].order_id),
+        "page order kept"
+    );
+    let finished = finished.lock().unwrap().clone();
+    assert_eq!(
+        finished,
+        ["1", "1", "3", "4", "5", "2"],
+        "answers in the order they came"
+    );
+    assert_eq!(h.requests().len(), 5, "one request per page");
+}
+
+#[tokio::test]
 async fn changing_page_sets_are_refetched_or_refused_never_mixed() {
     for fault in [Fault::x_pages_change(7), Fault::last_modified_change(60)] {
         let h = harness(small_orders(FakeEsiConfig::default())).await;
