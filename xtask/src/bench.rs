@@ -1,17 +1,21 @@
 //! `cargo xtask bench`: all 50 pages × 1000 market orders of a region from `esi-fake` on
-//! loopback, fetched four ways in one run, each in a fresh child process so its peak memory
-//! is its own:
+//! loopback, fetched four ways, taking turns in each round, each in a fresh child process so
+//! its peak memory and CPU time are its own:
 //!
-//! - `curl`: `curl --parallel` to /dev/null (the transfer floor), when curl is installed;
+//! - `curl`: `curl --parallel` to /dev/null (the transfer floor), when curl is installed, and
+//!   `curl-start`: curl fetching `/status` once (what starting curl costs, inside its floor);
+//! - `raw`: plain reqwest reading the bodies without decoding them;
 //! - `reqwest`: plain reqwest, 8 pages at a time, into `Vec<serde_json::Value>` (the client
 //!   floor);
 //! - `typed`: `esi-client`'s `.all_pages()` into typed models;
 //! - `stream`: `esi-client`'s `.pages()`, dropping each page after counting it.
 //!
-//! It prints the median time of each, its ratio to curl and to reqwest, and peak RSS.
+//! It prints the median time of each, its ratio to curl and to reqwest, the client's CPU time
+//! and peak RSS.
 //!
-//! Diagnostics, one measurement each: `xtask bench-once raw|decode|decode2 URL` (plain reqwest
-//! without decoding; the typed decoding alone on one and on two threads), and
+//! Diagnostics, one measurement each: `xtask bench-once decode|decode2|decode-fast|decode-fast2
+//! URL` (the typed decoding alone on one and on two threads, with serde_json or with
+//! sonic-rs), and
 //! `ESI_BENCH_NO_CACHE=1` for the typed modes without the response cache.
 
 use std::io::{BufRead, BufReader};
@@ -44,60 +48,127 @@ pub fn run(runs: usize) -> anyhow::Result<()> {
         bail!("building esi-fake failed");
     }
     let fake = root.join("target/release/esi-fake");
-    let mut server = FakeServer::start(&fake)?;
-    let url = server.url.clone();
-    println!("esi-fake at {url}; {PAGES} pages x 1000 orders, {runs} runs each, medians\n");
-
-    let mut results: Vec<(&str, f64, u64, u64)> = Vec::new();
-    let curl = which("curl");
-    for mode in ["curl", "reqwest", "typed", "stream"] {
-        if mode == "curl" && curl.is_none() {
-            println!("curl not installed: no transfer floor");
-            continue;
-        }
-        let mut times = Vec::new();
-        let mut rss = 0;
-        let mut bytes = 0;
-        for _ in 0..runs {
-            let (ms, peak, got) = if mode == "curl" {
-                curl_once(&url)?
-            } else {
-                child_once(mode, &url)?
-            };
-            times.push(ms);
-            rss = rss.max(peak);
-            bytes = got;
-        }
-        times.sort_by(f64::total_cmp);
-        results.push((mode, times[times.len() / 2], rss, bytes));
+    let curl = which("curl").is_some();
+    if !curl {
+        println!("curl not installed: no transfer floor");
     }
-    server.stop();
+    let modes: Vec<&str> = ["curl", "curl-start", "raw", "reqwest", "typed", "stream"]
+        .into_iter()
+        .filter(|m| curl || !m.starts_with("curl"))
+        .collect();
+    println!(
+        "{PAGES} pages x 1000 orders from esi-fake on loopback; {runs} rounds, the modes taking \
+         turns in each, in rotating order (so a busy moment of this machine hits them alike); \
+         medians\n"
+    );
 
-    let floor = |name: &str| results.iter().find(|r| r.0 == name).map(|r| r.1);
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); modes.len()];
+    let mut server: Option<FakeServer> = None;
+    for round in 0..runs {
+        // A fresh server every few rounds keeps its rate-limit bucket (12,000 tokens per
+        // 15 minutes, 100 per walk) from running dry; one unmeasured round warms it up.
+        if round % ROUNDS_PER_SERVER == 0 {
+            drop(server.take());
+            let fresh = FakeServer::start(&fake)?;
+            for mode in &modes {
+                measure(mode, &fresh.url)?;
+            }
+            server = Some(fresh);
+        }
+        let url = &server.as_ref().context("no server")?.url;
+        // Each round starts with the next mode, so none always follows the same one.
+        for turn in 0..modes.len() {
+            let index = (round + turn) % modes.len();
+            samples[index].push(measure(modes[index], url)?);
+        }
+    }
+    drop(server);
+
+    let medians: Vec<Sample> = samples.iter().map(|s| Sample::median(s)).collect();
+    let floor = |name: &str| modes.iter().position(|m| *m == name).map(|i| medians[i].ms);
     // Every mode moves the same bytes; the clients that decode do not count them.
-    let payload = results.iter().map(|r| r.3).max().unwrap_or(0);
+    let payload = medians.iter().map(|m| m.bytes).max().unwrap_or(0);
     let (curl_ms, reqwest_ms) = (floor("curl"), floor("reqwest"));
     println!(
-        "{:<8} {:>10} {:>10} {:>10} {:>12} {:>12}",
-        "mode", "median ms", "MB/s", "peak RSS", "x curl", "x reqwest"
+        "{:<10} {:>10} {:>10} {:>8} {:>10} {:>9} {:>10}",
+        "mode", "median ms", "MB/s", "CPU ms", "peak RSS", "x curl", "x reqwest"
     );
-    for (mode, ms, rss, _) in &results {
+    for (mode, median) in modes.iter().zip(&medians) {
         let ratio = |base: Option<f64>| {
-            base.map(|b| format!("{:.2}", ms / b))
+            base.map(|b| format!("{:.2}", median.ms / b))
                 .unwrap_or_else(|| "-".into())
         };
+        let cpu = median
+            .cpu_ms
+            .map(|c| format!("{c:.1}"))
+            .unwrap_or_else(|| "-".into());
+        // curl-start moves one small answer: no throughput to speak of.
+        let throughput = if *mode == "curl-start" {
+            "-".to_string()
+        } else {
+            format!("{:.1}", payload as f64 / 1e6 / (median.ms / 1000.0))
+        };
         println!(
-            "{:<8} {:>10.1} {:>10.1} {:>8} MB {:>12} {:>12}",
+            "{:<10} {:>10.1} {:>10} {:>8} {:>7} MB {:>9} {:>10}",
             mode,
-            ms,
-            payload as f64 / 1e6 / (ms / 1000.0),
-            rss / 1024,
+            median.ms,
+            throughput,
+            cpu,
+            median.peak_rss_kib / 1024,
             ratio(curl_ms),
             ratio(reqwest_ms)
         );
     }
-    println!("\n(peak RSS is the child process's VmHWM; curl's is its own maximum resident size)");
+    println!(
+        "\ncurl: the floor (its time includes starting the process); curl-start: curl fetching \
+         /status once, what its start costs; raw: plain reqwest reading the bodies without \
+         decoding them (the transfer alone, in process); reqwest: the same into \
+         Vec<serde_json::Value>; typed: .all_pages(); stream: .pages().\n\
+         CPU: user + system time of every thread of the client while it fetched, not counting \
+         its start; peak RSS: the process's VmHWM, curl's its maximum resident size."
+    );
     Ok(())
+}
+
+/// Rounds served by one fake server (each round spends about 400 of its 12,000 tokens).
+const ROUNDS_PER_SERVER: usize = 20;
+
+/// One measurement of one mode.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    ms: f64,
+    /// The client's CPU time (unknown for curl).
+    cpu_ms: Option<f64>,
+    peak_rss_kib: u64,
+    bytes: u64,
+}
+
+impl Sample {
+    /// Median time and CPU, highest peak RSS.
+    fn median(samples: &[Sample]) -> Sample {
+        let middle = |mut values: Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        Sample {
+            ms: middle(samples.iter().map(|s| s.ms).collect()),
+            cpu_ms: samples
+                .iter()
+                .map(|s| s.cpu_ms)
+                .collect::<Option<Vec<f64>>>()
+                .map(middle),
+            peak_rss_kib: samples.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0),
+            bytes: samples.iter().map(|s| s.bytes).max().unwrap_or(0),
+        }
+    }
+}
+
+fn measure(mode: &str, url: &str) -> anyhow::Result<Sample> {
+    match mode {
+        "curl" => curl_once(&(1..=PAGES).map(|p| page_url(url, p)).collect::<Vec<_>>()),
+        "curl-start" => curl_once(&[format!("{url}/status")]),
+        _ => child_once(mode, url),
+    }
 }
 
 struct FakeServer {
@@ -155,8 +226,8 @@ fn page_url(url: &str, page: u32) -> String {
     format!("{url}/markets/{REGION}/orders?order_type=all&page={page}")
 }
 
-/// curl fetching every page, 8 at a time, to /dev/null: (ms, peak RSS KiB, bytes).
-fn curl_once(url: &str) -> anyhow::Result<(f64, u64, u64)> {
+/// curl fetching `urls`, 8 at a time, to /dev/null.
+fn curl_once(urls: &[String]) -> anyhow::Result<Sample> {
     let mut cmd = Command::new("/usr/bin/time");
     let time_available = Path::new("/usr/bin/time").is_file();
     let mut cmd = if time_available {
@@ -176,8 +247,8 @@ fn curl_once(url: &str) -> anyhow::Result<(f64, u64, u64)> {
         "-w",
         "%{size_download}\n",
     ]);
-    for page in 1..=PAGES {
-        cmd.args(["-o", "/dev/null", &page_url(url, page)]);
+    for url in urls {
+        cmd.args(["-o", "/dev/null", url]);
     }
     let start = Instant::now();
     let out = cmd.output()?;
@@ -194,11 +265,16 @@ fn curl_once(url: &str) -> anyhow::Result<(f64, u64, u64)> {
         .last()
         .and_then(|l| l.trim().parse().ok())
         .unwrap_or(0);
-    Ok((ms, rss, bytes))
+    Ok(Sample {
+        ms,
+        cpu_ms: None,
+        peak_rss_kib: rss,
+        bytes,
+    })
 }
 
-/// Runs `xtask bench-once MODE URL` and reads its `ms rss bytes` line.
-fn child_once(mode: &str, url: &str) -> anyhow::Result<(f64, u64, u64)> {
+/// Runs `xtask bench-once MODE URL` and reads its `ms rss bytes cpu` line.
+fn child_once(mode: &str, url: &str) -> anyhow::Result<Sample> {
     let out = Command::new(std::env::current_exe()?)
         .args(["bench-once", mode, url])
         .output()?;
@@ -209,44 +285,49 @@ fn child_once(mode: &str, url: &str) -> anyhow::Result<(f64, u64, u64)> {
         );
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut fields = text.split_whitespace();
-    let ms = fields
-        .next()
-        .and_then(|f| f.parse().ok())
-        .context("no time")?;
-    let rss = fields
-        .next()
-        .and_then(|f| f.parse().ok())
-        .context("no rss")?;
-    let bytes = fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
-    Ok((ms, rss, bytes))
+    let fields: Vec<f64> = text
+        .split_whitespace()
+        .map(|f| f.parse().context("bench-once printed a non-number"))
+        .collect::<anyhow::Result<_>>()?;
+    let [ms, rss, bytes, cpu] = fields[..] else {
+        bail!("bench-once {mode} printed {text:?}");
+    };
+    Ok(Sample {
+        ms,
+        cpu_ms: Some(cpu),
+        peak_rss_kib: rss as u64,
+        bytes: bytes as u64,
+    })
 }
 
-/// One measurement in this process; prints `ms peak_rss_kib bytes`.
+/// One measurement in this process; prints `ms peak_rss_kib bytes cpu_ms`.
 pub fn once(mode: &str, url: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (elapsed, bytes) = runtime.block_on(async {
+    let (taken, bytes) = runtime.block_on(async {
         match mode {
             "reqwest" => reqwest_floor(url).await,
             "typed" => typed(url, false).await,
             "stream" => typed(url, true).await,
-            "decode" => decode_only(url, 1).await,
-            "decode2" => decode_only(url, 2).await,
+            "decode" => decode_only(url, 1, false).await,
+            "decode2" => decode_only(url, 2, false).await,
+            "decode-fast" => decode_only(url, 1, true).await,
+            "decode-fast2" => decode_only(url, 2, true).await,
             "raw" => raw_fetch(url).await,
             other => bail!("unknown mode {other}"),
         }
     })?;
     println!(
-        "{:.3} {} {bytes}",
-        elapsed.as_secs_f64() * 1000.0,
-        peak_rss_kib()
+        "{:.3} {} {bytes} {:.3}",
+        taken.wall.as_secs_f64() * 1000.0,
+        peak_rss_kib(),
+        taken.cpu.as_secs_f64() * 1000.0
     );
     Ok(())
 }
 
-async fn reqwest_floor(url: &str) -> anyhow::Result<(Duration, u64)> {
+async fn reqwest_floor(url: &str) -> anyhow::Result<(Taken, u64)> {
     use futures::StreamExt;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -256,7 +337,7 @@ async fn reqwest_floor(url: &str) -> anyhow::Result<(Duration, u64)> {
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .build()?;
-    let start = Instant::now();
+    let clock = Clock::start();
     let mut total = 0u64;
     let mut values: Vec<serde_json::Value> = Vec::new();
     let mut pages = futures::stream::iter(1..=PAGES)
@@ -282,14 +363,14 @@ async fn reqwest_floor(url: &str) -> anyhow::Result<(Duration, u64)> {
         total += len;
         values.extend(items);
     }
-    let elapsed = start.elapsed();
+    let taken = clock.stop();
     if values.len() != (PAGES * 1000) as usize {
         bail!("reqwest floor got {} items", values.len());
     }
-    Ok((elapsed, total))
+    Ok((taken, total))
 }
 
-async fn typed(url: &str, stream: bool) -> anyhow::Result<(Duration, u64)> {
+async fn typed(url: &str, stream: bool) -> anyhow::Result<(Taken, u64)> {
     use futures::StreamExt;
     let mut builder = esi_client::Client::builder();
     if std::env::var_os("ESI_BENCH_NO_CACHE").is_some() {
@@ -300,7 +381,7 @@ async fn typed(url: &str, stream: bool) -> anyhow::Result<(Duration, u64)> {
         .user_agent(esi_client::UserAgent::new("esi-rs-bench", "1").email("bench@esi-rs.invalid"))
         .page_concurrency(CONCURRENCY)
         .build()?;
-    let start = Instant::now();
+    let clock = Clock::start();
     let request = client.market().get_markets_region_id_orders(REGION);
     let count = if stream {
         let mut pages = request.pages();
@@ -312,16 +393,16 @@ async fn typed(url: &str, stream: bool) -> anyhow::Result<(Duration, u64)> {
     } else {
         request.all_pages().await?.len()
     };
-    let elapsed = start.elapsed();
+    let taken = clock.stop();
     if count != (PAGES * 1000) as usize {
         bail!("typed client got {count} orders");
     }
-    Ok((elapsed, 0))
+    Ok((taken, 0))
 }
 
 /// Only the decoding: bodies fetched first, then timed while decoded into typed models on
-/// one thread (a diagnostic for where the typed client's time goes).
-async fn decode_only(url: &str, threads: usize) -> anyhow::Result<(Duration, u64)> {
+/// `threads` threads (a diagnostic for where the typed client's time goes).
+async fn decode_only(url: &str, threads: usize, fast: bool) -> anyhow::Result<(Taken, u64)> {
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(
             rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
@@ -336,7 +417,7 @@ async fn decode_only(url: &str, threads: usize) -> anyhow::Result<(Duration, u64
     for page in 1..=PAGES {
         bodies.push(http.get(page_url(url, page)).send().await?.bytes().await?);
     }
-    let start = Instant::now();
+    let clock = Clock::start();
     let per_thread = bodies.len().div_ceil(threads);
     let count: usize = std::thread::scope(|scope| {
         let workers: Vec<_> = bodies
@@ -346,11 +427,13 @@ async fn decode_only(url: &str, threads: usize) -> anyhow::Result<(Duration, u64
                     chunk
                         .iter()
                         .map(|body| {
-                            serde_json::from_slice::<
-                                Vec<esi_client::market::MarketsRegionIdOrdersGetItem>,
-                            >(body)
-                            .map(|orders| orders.len())
-                            .unwrap_or(0)
+                            type Orders = Vec<esi_client::market::MarketsRegionIdOrdersGetItem>;
+                            let orders = if fast {
+                                sonic_rs::from_slice::<Orders>(body).ok()
+                            } else {
+                                serde_json::from_slice::<Orders>(body).ok()
+                            };
+                            orders.map_or(0, |orders| orders.len())
                         })
                         .sum::<usize>()
                 })
@@ -358,15 +441,15 @@ async fn decode_only(url: &str, threads: usize) -> anyhow::Result<(Duration, u64
             .collect();
         workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
     });
-    let elapsed = start.elapsed();
+    let taken = clock.stop();
     if count != (PAGES * 1000) as usize {
         bail!("decoded {count} orders");
     }
-    Ok((elapsed, 0))
+    Ok((taken, 0))
 }
 
 /// Plain reqwest fetching the bodies without decoding them (a diagnostic).
-async fn raw_fetch(url: &str) -> anyhow::Result<(Duration, u64)> {
+async fn raw_fetch(url: &str) -> anyhow::Result<(Taken, u64)> {
     use futures::StreamExt;
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(
@@ -378,7 +461,7 @@ async fn raw_fetch(url: &str) -> anyhow::Result<(Duration, u64)> {
             .with_no_client_auth(),
         )
         .build()?;
-    let start = Instant::now();
+    let clock = Clock::start();
     let total: u64 = futures::stream::iter(1..=PAGES)
         .map(|page| {
             let http = http.clone();
@@ -391,7 +474,49 @@ async fn raw_fetch(url: &str) -> anyhow::Result<(Duration, u64)> {
         .buffered(CONCURRENCY)
         .fold(0u64, |acc, r| async move { acc + r.unwrap_or(0) })
         .await;
-    Ok((start.elapsed(), total))
+    Ok((clock.stop(), total))
+}
+
+/// Wall-clock and CPU time of the measured part of a mode.
+struct Clock {
+    wall: Instant,
+    cpu: Duration,
+}
+
+/// What a mode took: wall-clock time, and CPU time of every thread of this process.
+struct Taken {
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Clock {
+    fn start() -> Self {
+        Clock {
+            wall: Instant::now(),
+            cpu: cpu_time(),
+        }
+    }
+
+    fn stop(&self) -> Taken {
+        Taken {
+            wall: self.wall.elapsed(),
+            cpu: cpu_time().saturating_sub(self.cpu),
+        }
+    }
+}
+
+/// User plus system CPU time of this process so far (all threads).
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 /// Peak resident set size of this process in KiB (`VmHWM`), 0 where unknown.
