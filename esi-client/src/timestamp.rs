@@ -30,7 +30,14 @@ pub fn parse_utc(text: &str) -> Result<DateTime<Utc>, ParseError> {
 /// `YYYY-MM-DDTHH:MM:SSZ` with a valid date and time, else `None`.
 fn parse_plain_utc(text: &[u8]) -> Option<DateTime<Utc>> {
     let text: &[u8; 20] = text.try_into().ok()?;
-    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')];
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ];
     if separators.iter().any(|&(at, byte)| text[at] != byte) {
         return None;
     }
@@ -138,7 +145,11 @@ mod tests {
         while day.year_ce().1 < 2002 {
             for (h, m, s) in [(0, 0, 0), (11, 0, 0), (23, 59, 59), (7, 48, 36)] {
                 let text = format!("{day}T{h:02}:{m:02}:{s:02}Z");
-                assert_eq!(parse_plain_utc(text.as_bytes()), chrono_says(&text), "{text}");
+                assert_eq!(
+                    parse_plain_utc(text.as_bytes()),
+                    chrono_says(&text),
+                    "{text}"
+                );
             }
             day = day.succ_opt().unwrap();
         }

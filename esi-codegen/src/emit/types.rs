@@ -431,9 +431,9 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
                     (Ty::DateTime, false) => {
                         Some(quote!(deserialize_with = "crate::timestamp::deserialize",))
                     }
-                    (Ty::DateTime, true) => {
-                        Some(quote!(deserialize_with = "crate::timestamp::option::deserialize",))
-                    }
+                    (Ty::DateTime, true) => Some(quote!(
+                        deserialize_with = "crate::timestamp::option::deserialize",
+                    )),
                     _ => None,
                 };
                 let serde = match (f.optional, f.required) {
