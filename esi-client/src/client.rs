@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cache::{CacheStore, MemoryCache};
+use crate::coalesce::InFlight;
 use crate::enums::Language;
 use crate::error::{Error, Result};
 use crate::limits::{BucketState, ErrorWindow, LimitPolicy, LimitStore, Limits, MemoryLimits};
@@ -353,6 +354,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 page_concurrency: self.page_concurrency,
                 on_request: self.on_request,
+                in_flight: InFlight::default(),
             }),
         })
     }
@@ -403,6 +405,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) page_concurrency: usize,
     pub(crate) on_request: Option<RequestHook>,
+    /// Identical GETs in flight, which share one request.
+    pub(crate) in_flight: InFlight,
 }
 
 impl std::fmt::Debug for Client {

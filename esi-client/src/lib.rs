@@ -32,6 +32,11 @@
 //! share them too: the `redis` feature adds `esi_client::redis::RedisStore` (`REDIS_URL`), used
 //! with `Client::builder().redis(&store)`; [`CacheStore`] and [`LimitStore`] let other stores
 //! plug in.
+//!
+//! Sharing: identical GETs in flight at the same moment (same URL and parameters, same
+//! character) share one request; the callers that waited get its answer, or the same typed
+//! error, with [`Response::from_cache`] set. Calls with `no_cache` and calls with a body
+//! always send their own.
 
 #![warn(missing_docs)]
 
@@ -40,6 +45,7 @@ extern crate self as esi_client;
 mod auth;
 mod cache;
 mod client;
+mod coalesce;
 mod dates;
 mod dynamic;
 mod enums;

@@ -19,7 +19,8 @@ pub struct Response<T> {
     pub last_modified: Option<DateTime<Utc>>,
     /// `X-Pages`: how many pages the route has.
     pub pages: Option<u32>,
-    /// Whether the data came from the client's cache without a request.
+    /// Whether this call sent no request: the data came from the client's cache, or from an
+    /// identical request already in flight (see the crate docs on sharing).
     pub from_cache: bool,
     /// Whether ESI answered 304 and the cached data was used.
     pub not_modified: bool,

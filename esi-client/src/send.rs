@@ -2,9 +2,10 @@
 //!
 //! 1. prepare: token (given, or from the token source), scope check, path, parameters, body
 //!    (split into chunks where the route limits list lengths), cache key;
-//! 2. [`execute`]: fresh cache entry → no request; otherwise wait for the error and rate
-//!    limits, send with `If-None-Match`, read the limit headers, retry what is worth retrying,
-//!    serve the cached body on 304, store what is cacheable;
+//! 2. [`execute`]: fresh cache entry → no request; an identical GET already in flight → its
+//!    outcome (`coalesce`); otherwise wait for the error and rate limits, send with
+//!    `If-None-Match`, read the limit headers, retry what is worth retrying, serve the cached
+//!    body on 304, store what is cacheable;
 //! 3. decode into the operation's type, or a typed error.
 
 use std::time::{Duration, Instant, SystemTime};
@@ -16,6 +17,7 @@ use tracing::Instrument;
 use crate::auth::TokenRequest;
 use crate::cache::{CachedResponse, fresh_until};
 use crate::client::{Client, Inner};
+use crate::coalesce::{self, Lead, Shared, Turn};
 use crate::error::{Error, EsiErrorBody, Result, excerpt};
 use crate::identity;
 use crate::limits::{Hold, LimitPolicy};
@@ -384,141 +386,239 @@ async fn execute(inner: &Inner, prepared: &Prepared) -> Result<Raw> {
                 not_modified: false,
             });
         }
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            tracing::Span::current().record("attempt", attempt);
-            let slot = acquire(inner, prepared).await?;
-            let mut request = inner
-                .http
-                .request(info.method.clone(), &prepared.url)
-                .headers(prepared.headers.clone());
-            if let Some(etag) = cached.as_ref().and_then(|c| c.etag.as_deref())
-                && let Ok(value) = HeaderValue::from_str(etag)
-            {
-                request = request.header(http::header::IF_NONE_MATCH, value);
+        // An identical request already in flight: wait for its outcome instead of asking.
+        let lead = match &prepared.cache_key {
+            Some(key) if prepared.body.is_none() => match inner.in_flight.turn(key) {
+                Turn::Lead(lead) => Some(lead),
+                Turn::Follow(slot) => match coalesce::follow(slot).await {
+                    Some(shared) => return shared_outcome(inner, prepared, shared, started),
+                    None => None,
+                },
+            },
+            _ => None,
+        };
+        // The leader hands its outcome to the calls waiting for it; on a transport error,
+        // a timeout or a limit it hands nothing and they send their own.
+        match fetch(inner, prepared, cached, started).await {
+            Ok(raw) => {
+                if let Some(lead) = lead.filter(Lead::followed) {
+                    lead.share(Shared::Answer(raw.clone()));
+                }
+                Ok(raw)
             }
-            if let Some(body) = &prepared.body {
-                request = request.body(body.clone());
-            }
-            let outcome = match request.send().await {
-                Ok(answer) => {
-                    let status = answer.status().as_u16();
-                    let headers = answer.headers().clone();
-                    slot.record(status, &headers).await;
-                    match answer.bytes().await {
-                        Ok(body) => Ok((status, headers, body)),
-                        Err(e) => Err(transport(info.id, e)),
-                    }
-                }
-                Err(e) => {
-                    drop(slot);
-                    Err(transport(info.id, e))
-                }
-            };
-            let (status, headers, body) = match outcome {
-                Ok(answer) => answer,
-                Err(error) => {
-                    emit(inner, prepared, None, attempt, started, false, false);
-                    if info.retry_safe && attempt < inner.retry.max_attempts {
-                        tracing::debug!(%error, attempt, "retrying after a transport error");
-                        tokio::time::sleep(inner.retry.backoff(attempt + 1)).await;
-                        continue;
-                    }
-                    return Err(error);
-                }
-            };
-            let span = tracing::Span::current();
-            span.record("status", status);
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
-
-            if status == 304
-                && let (Some(entry), Some(key), Some(cache)) =
-                    (&cached, &prepared.cache_key, &inner.cache)
-            {
-                span.record("cache", "not-modified");
-                emit(inner, prepared, Some(304), attempt, started, false, true);
-                let now = SystemTime::now();
-                let mut entry = entry.clone();
-                entry.fresh_until = fresh_until(&headers, now);
-                cache
-                    .put(key, entry.clone(), keep_for(entry.fresh_until, now))
-                    .await;
-                let mut merged = headers_from(&entry.headers);
-                for name in [
-                    http::header::EXPIRES,
-                    http::header::CACHE_CONTROL,
-                    http::header::ETAG,
-                    http::header::LAST_MODIFIED,
-                ] {
-                    if let Some(v) = headers.get(&name) {
-                        merged.insert(name, v.clone());
-                    }
-                }
-                return Ok(Raw {
-                    status: entry.status,
-                    headers: merged,
-                    body: entry.body,
-                    from_cache: false,
-                    not_modified: true,
-                });
-            }
-            emit(
-                inner,
-                prepared,
-                Some(status),
-                attempt,
-                started,
-                false,
-                false,
-            );
-            if (200..300).contains(&status) {
-                span.record("cache", "miss");
-                if let (Some(key), Some(cache), 200, true) =
-                    (&prepared.cache_key, &inner.cache, status, prepared.store)
-                {
-                    let now = SystemTime::now();
-                    let entry = CachedResponse {
+            Err(Failure::Refused {
+                status,
+                headers,
+                body,
+            }) => {
+                let error = status_error(info.id, status, &headers, &body);
+                if let Some(lead) = lead {
+                    lead.share(Shared::Refused {
                         status,
-                        headers: headers_to(&headers),
-                        body: body.clone(),
-                        etag: headers
-                            .get(http::header::ETAG)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_string),
-                        fresh_until: fresh_until(&headers, now),
-                    };
-                    if entry.etag.is_some() || entry.fresh_until.is_some() {
-                        let keep = keep_for(entry.fresh_until, now);
-                        cache.put(key, entry, keep).await;
-                    }
+                        headers,
+                        body,
+                    });
                 }
-                return Ok(Raw {
-                    status,
-                    headers,
-                    body,
-                    from_cache: false,
-                    not_modified: false,
-                });
+                Err(error)
             }
-            let error = status_error(info.id, status, &headers, &body);
-            let may_wait = matches!(inner.limits.policy, LimitPolicy::Wait { .. });
-            let retry = attempt < inner.retry.max_attempts
-                && match status {
-                    420 | 429 => may_wait,
-                    s => info.retry_safe && retryable_status(s),
-                };
-            if !retry {
-                return Err(error);
-            }
-            tracing::debug!(%error, attempt, "retrying");
-            if retryable_status(status) {
-                tokio::time::sleep(inner.retry.backoff(attempt + 1)).await;
-            }
+            Err(Failure::Other(error)) => Err(error),
         }
     }
     .instrument(span)
     .await
+}
+
+/// Why [`fetch`] gave up.
+enum Failure {
+    /// ESI's final answer was this refusal (4xx, or 5xx after the retries).
+    Refused {
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+    /// Anything else: transport, timeout, limits.
+    Other(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Other(error)
+    }
+}
+
+/// A follower's outcome: the leader's answer (served as from the cache: this call sent
+/// nothing) or the same typed error.
+fn shared_outcome(
+    inner: &Inner,
+    prepared: &Prepared,
+    shared: Shared,
+    started: Instant,
+) -> Result<Raw> {
+    let span = tracing::Span::current();
+    span.record("cache", "shared");
+    match shared {
+        Shared::Answer(mut raw) => {
+            span.record("status", raw.status);
+            emit(inner, prepared, Some(raw.status), 0, started, true, false);
+            raw.from_cache = true;
+            raw.not_modified = false;
+            Ok(raw)
+        }
+        Shared::Refused {
+            status,
+            headers,
+            body,
+        } => {
+            span.record("status", status);
+            emit(inner, prepared, Some(status), 0, started, true, false);
+            Err(status_error(prepared.info.id, status, &headers, &body))
+        }
+    }
+}
+
+/// Sends the request, with retries, revalidating `cached` when there is one.
+async fn fetch(
+    inner: &Inner,
+    prepared: &Prepared,
+    cached: Option<CachedResponse>,
+    started: Instant,
+) -> std::result::Result<Raw, Failure> {
+    let info = prepared.info;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        tracing::Span::current().record("attempt", attempt);
+        let slot = acquire(inner, prepared).await?;
+        let mut request = inner
+            .http
+            .request(info.method.clone(), &prepared.url)
+            .headers(prepared.headers.clone());
+        if let Some(etag) = cached.as_ref().and_then(|c| c.etag.as_deref())
+            && let Ok(value) = HeaderValue::from_str(etag)
+        {
+            request = request.header(http::header::IF_NONE_MATCH, value);
+        }
+        if let Some(body) = &prepared.body {
+            request = request.body(body.clone());
+        }
+        let outcome = match request.send().await {
+            Ok(answer) => {
+                let status = answer.status().as_u16();
+                let headers = answer.headers().clone();
+                slot.record(status, &headers).await;
+                match answer.bytes().await {
+                    Ok(body) => Ok((status, headers, body)),
+                    Err(e) => Err(transport(info.id, e)),
+                }
+            }
+            Err(e) => {
+                drop(slot);
+                Err(transport(info.id, e))
+            }
+        };
+        let (status, headers, body) = match outcome {
+            Ok(answer) => answer,
+            Err(error) => {
+                emit(inner, prepared, None, attempt, started, false, false);
+                if info.retry_safe && attempt < inner.retry.max_attempts {
+                    tracing::debug!(%error, attempt, "retrying after a transport error");
+                    tokio::time::sleep(inner.retry.backoff(attempt + 1)).await;
+                    continue;
+                }
+                return Err(error.into());
+            }
+        };
+        let span = tracing::Span::current();
+        span.record("status", status);
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+
+        if status == 304
+            && let (Some(entry), Some(key), Some(cache)) =
+                (&cached, &prepared.cache_key, &inner.cache)
+        {
+            span.record("cache", "not-modified");
+            emit(inner, prepared, Some(304), attempt, started, false, true);
+            let now = SystemTime::now();
+            let mut entry = entry.clone();
+            entry.fresh_until = fresh_until(&headers, now);
+            cache
+                .put(key, entry.clone(), keep_for(entry.fresh_until, now))
+                .await;
+            let mut merged = headers_from(&entry.headers);
+            for name in [
+                http::header::EXPIRES,
+                http::header::CACHE_CONTROL,
+                http::header::ETAG,
+                http::header::LAST_MODIFIED,
+            ] {
+                if let Some(v) = headers.get(&name) {
+                    merged.insert(name, v.clone());
+                }
+            }
+            return Ok(Raw {
+                status: entry.status,
+                headers: merged,
+                body: entry.body,
+                from_cache: false,
+                not_modified: true,
+            });
+        }
+        emit(
+            inner,
+            prepared,
+            Some(status),
+            attempt,
+            started,
+            false,
+            false,
+        );
+        if (200..300).contains(&status) {
+            span.record("cache", "miss");
+            if let (Some(key), Some(cache), 200, true) =
+                (&prepared.cache_key, &inner.cache, status, prepared.store)
+            {
+                let now = SystemTime::now();
+                let entry = CachedResponse {
+                    status,
+                    headers: headers_to(&headers),
+                    body: body.clone(),
+                    etag: headers
+                        .get(http::header::ETAG)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string),
+                    fresh_until: fresh_until(&headers, now),
+                };
+                if entry.etag.is_some() || entry.fresh_until.is_some() {
+                    let keep = keep_for(entry.fresh_until, now);
+                    cache.put(key, entry, keep).await;
+                }
+            }
+            return Ok(Raw {
+                status,
+                headers,
+                body,
+                from_cache: false,
+                not_modified: false,
+            });
+        }
+        let may_wait = matches!(inner.limits.policy, LimitPolicy::Wait { .. });
+        let retry = attempt < inner.retry.max_attempts
+            && match status {
+                420 | 429 => may_wait,
+                s => info.retry_safe && retryable_status(s),
+            };
+        if !retry {
+            return Err(Failure::Refused {
+                status,
+                headers,
+                body,
+            });
+        }
+        tracing::debug!(status, attempt, "retrying");
+        if retryable_status(status) {
+            tokio::time::sleep(inner.retry.backoff(attempt + 1)).await;
+        }
+    }
 }
 
 /// Waits for the limits to let a request go (or fails, by policy).

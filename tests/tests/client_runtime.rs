@@ -256,6 +256,79 @@ async fn cache_entries_are_per_character() {
 }
 
 #[tokio::test]
+async fn identical_calls_in_flight_share_one_request_per_character() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    let scope = "esi-markets.structure_markets.v1";
+    let tokens = [
+        h.token(PILOT, &[scope]).unwrap(),
+        h.token(OTHER_PILOT, &[scope]).unwrap(),
+    ];
+    // The first answer takes 300 ms: every other call starts while it is out.
+    h.esi
+        .inject(Fault::delay(300).times(2).on("/markets/structures/"));
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let (client, token) = (client.clone(), tokens[i % 2].clone());
+            tokio::spawn(async move {
+                client
+                    .market()
+                    .get_markets_structures_structure_id(1_000_000_000_001)
+                    .token(token)
+                    .with_response()
+                    .await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for call in calls {
+        answers.push(call.await.unwrap().unwrap());
+    }
+    assert_eq!(
+        h.count_for("/markets/structures/"),
+        2,
+        "one request per character, not one per call"
+    );
+    for (i, answer) in answers.iter().enumerate() {
+        assert_eq!(answer.data, answers[i % 2].data);
+    }
+    let shared = answers.iter().filter(|a| a.from_cache).count();
+    assert_eq!(shared, 18, "the callers that sent nothing say so");
+}
+
+#[tokio::test]
+async fn a_refusal_is_shared_by_the_identical_calls_waiting_for_it() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    h.esi.inject(Fault::delay(300).on("/alliances/99000001"));
+    h.esi
+        .inject(Fault::status(404).always().on("/alliances/99000001"));
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .alliance()
+                    .get_alliances_alliance_id(99_000_001)
+                    .await
+            })
+        })
+        .collect();
+    for call in calls {
+        let error = call.await.unwrap().unwrap_err();
+        assert!(
+            matches!(error, Error::Status { status: 404, .. }),
+            "{error}"
+        );
+    }
+    assert_eq!(
+        h.count_for("/alliances/99000001"),
+        1,
+        "one error spent, not ten"
+    );
+}
+
+#[tokio::test]
 async fn all_pages_fetches_every_page_once_in_order() {
     let h = harness(FakeEsiConfig::default()).await;
     let client = builder(&h).build().unwrap();
