@@ -61,6 +61,11 @@ impl<P: Send + 'static> PageWindow<P> {
         }
     }
 
+    /// Starts the first fetches now, before the stream is first polled.
+    pub(crate) fn start(&mut self) {
+        self.fill();
+    }
+
     /// Starts fetches while a slot is free and the window allows.
     fn fill(&mut self) {
         while self.in_flight.len() < self.concurrency

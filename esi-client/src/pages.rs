@@ -12,6 +12,8 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
@@ -22,7 +24,7 @@ use crate::operation::{Operation, Pagination};
 use crate::page_window::{PageWindow, StartPage};
 use crate::request::{CallOptions, Request};
 use crate::response::Response;
-use crate::send::{decode_response, decode_response_seed, send, send_raw};
+use crate::send::{decode_response, decode_response_seed, pages_header, send, send_raw};
 
 /// How often `all_pages` starts over when the page set changes under it.
 const MAX_RESTARTS: u32 = 2;
@@ -82,7 +84,7 @@ where
                     // A stream holds at most twice its concurrency in pages.
                     let window = u32::try_from(client.inner.page_concurrency.saturating_mul(2))
                         .unwrap_or(u32::MAX);
-                    let page_len = first.data.len();
+                    let page_len = Arc::new(AtomicUsize::new(first.data.len()));
                     let rest = later_pages(&client, &op, &options, total, page_len, false, window)
                         .scan(false, move |failed, page| {
                             if *failed {
@@ -109,17 +111,17 @@ fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions
 
 /// Pages 2..=total, each fetched and decoded on its own task, the client's page concurrency
 /// in flight at every moment, yielded in page order. Each is decoded into a list sized like
-/// page 1 (`page_len` items); `window` bounds how many pages past the next one yielded are
-/// fetched or held.
+/// page 1 (`page_len` items, once known); `window` bounds how many pages past the next one
+/// yielded are fetched or held.
 fn later_pages<O, T>(
     client: &crate::Client,
     op: &O,
     options: &CallOptions,
     total: u32,
-    page_len: usize,
+    page_len: Arc<AtomicUsize>,
     no_cache: bool,
     window: u32,
-) -> BoxStream<'static, Result<Response<Vec<T>>>>
+) -> PageWindow<Response<Vec<T>>>
 where
     O: Operation<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
@@ -129,12 +131,14 @@ where
     let start: StartPage<Response<Vec<T>>> = Box::new(move |page| {
         let (client, op) = (client.clone(), op.clone());
         let options = page_options(&options, page, no_cache);
+        let page_len = page_len.clone();
         Box::pin(async move {
             let raw = send_raw(&client, &op, &options).await?;
-            decode_response_seed(O::INFO, raw, ListSeed::<T>::new(page_len))
+            let seed = ListSeed::<T>::new(page_len.load(Ordering::Relaxed));
+            decode_response_seed(O::INFO, raw, seed)
         })
     });
-    PageWindow::new(O::INFO.id, 2..=total, concurrency, window, start).boxed()
+    PageWindow::new(O::INFO.id, 2..=total, concurrency, window, start)
 }
 
 /// A later page must belong to the same page set as page 1.
@@ -162,16 +166,28 @@ where
     } = request;
     for restart in 0..=MAX_RESTARTS {
         let no_cache = restart > 0;
-        let mut first = send(&client, &op, &page_options(&options, 1, no_cache)).await?;
-        let total = first.pages.unwrap_or(1);
+        let raw = send_raw(&client, &op, &page_options(&options, 1, no_cache)).await?;
+        let total = pages_header(&raw.headers).unwrap_or(1);
+        // Every page is kept anyway: any page may finish ahead of the others. The later pages
+        // start at once; page 1 decodes while they are out.
+        let page_len = Arc::new(AtomicUsize::new(0));
+        let mut rest = later_pages(
+            &client,
+            &op,
+            &options,
+            total,
+            page_len.clone(),
+            no_cache,
+            u32::MAX,
+        );
+        rest.start();
+        let mut first = decode_response::<Vec<T>>(O::INFO, raw)?;
+        page_len.store(first.data.len(), Ordering::Relaxed);
         // Pages are as long as the first (bar the last): grow the result once, trusting the
         // server's page count only so far.
         let later = total.saturating_sub(1).min(500) as usize;
         first.data.reserve(first.data.len().saturating_mul(later));
         let expected = (first.pages, first.last_modified);
-        // Every page is kept anyway: any page may finish ahead of the others.
-        let page_len = first.data.len();
-        let mut rest = later_pages(&client, &op, &options, total, page_len, no_cache, u32::MAX);
         let mut changed = false;
         while let Some(page) = rest.next().await {
             match check_page::<O, T>(page?, expected) {

@@ -732,7 +732,7 @@ where
         etag: header_text(&raw.headers, "etag"),
         expires: http_date(raw.headers.get("expires")),
         last_modified: http_date(raw.headers.get("last-modified")),
-        pages: header_text(&raw.headers, "x-pages").and_then(|p| p.trim().parse().ok()),
+        pages: pages_header(&raw.headers),
         headers: raw.headers,
         from_cache: raw.from_cache,
         not_modified: raw.not_modified,
@@ -802,6 +802,11 @@ fn transport(operation: &'static str, source: reqwest::Error) -> Error {
     } else {
         Error::Transport { operation, source }
     }
+}
+
+/// `X-Pages`: how many pages an answer's route has.
+pub(crate) fn pages_header(headers: &HeaderMap) -> Option<u32> {
+    header_text(headers, "x-pages").and_then(|p| p.trim().parse().ok())
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
