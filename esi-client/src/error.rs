@@ -112,6 +112,17 @@ pub enum Error {
         /// Operation id.
         operation: &'static str,
     },
+    /// An `X-Pages` route announced more pages than the client walks (a broken answer: ESI's
+    /// largest page sets are a few hundred pages).
+    #[error("{operation}: the answer announces {pages} pages; the client walks at most {max}")]
+    TooManyPages {
+        /// Operation id.
+        operation: &'static str,
+        /// The announced `X-Pages`.
+        pages: u32,
+        /// The most pages a walk fetches.
+        max: u32,
+    },
     /// A task fetching a page was cancelled (the runtime is shutting down).
     #[error("{operation}: cancelled")]
     Cancelled {

@@ -30,6 +30,20 @@ use crate::send::{decode_response, decode_response_seed, pages_header, send, sen
 const MAX_RESTARTS: u32 = 2;
 /// Upper bound on pages walked by the cursor and `from_id` walkers.
 const MAX_WALK: usize = 10_000;
+/// The most pages an `X-Pages` walk fetches; a larger `X-Pages` is refused.
+const MAX_PAGES: u32 = 10_000;
+
+/// Page 1's `X-Pages` (1 when absent), refused beyond [`MAX_PAGES`].
+fn page_count(operation: &'static str, pages: Option<u32>) -> Result<u32> {
+    match pages.unwrap_or(1) {
+        pages if pages > MAX_PAGES => Err(Error::TooManyPages {
+            operation,
+            pages,
+            max: MAX_PAGES,
+        }),
+        pages => Ok(pages),
+    }
+}
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -79,7 +93,10 @@ where
             .flat_map(move |first| match first {
                 Err(error) => stream::iter([Err(error)]).boxed(),
                 Ok(first) => {
-                    let total = first.pages.unwrap_or(1);
+                    let total = match page_count(O::INFO.id, first.pages) {
+                        Ok(total) => total,
+                        Err(error) => return stream::iter([Err(error)]).boxed(),
+                    };
                     let expected = (first.pages, first.last_modified);
                     // A stream holds at most twice its concurrency in pages.
                     let window = u32::try_from(client.inner.page_concurrency.saturating_mul(2))
@@ -167,7 +184,7 @@ where
     for restart in 0..=MAX_RESTARTS {
         let no_cache = restart > 0;
         let raw = send_raw(&client, &op, &page_options(&options, 1, no_cache)).await?;
-        let total = pages_header(&raw.headers).unwrap_or(1);
+        let total = page_count(O::INFO.id, pages_header(&raw.headers))?;
         // Every page is kept anyway: any page may finish ahead of the others. The later pages
         // start at once; page 1 decodes while they are out.
         let page_len = Arc::new(AtomicUsize::new(0));

@@ -424,6 +424,38 @@ async fn a_slow_page_does_not_hold_up_the_pages_after_it() {
 }
 
 #[tokio::test]
+async fn an_absurd_page_count_is_refused_after_page_one() {
+    let config =
+        FakeEsiConfig::default().pages("/markets/{region_id}/orders", PageShape::new(10_001, 1));
+    let h = harness(config).await;
+    let client = builder(&h).build().unwrap();
+    let orders = client.market().get_markets_region_id_orders(FORGE);
+    let error = orders.clone().all_pages().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::TooManyPages {
+                pages: 10_001,
+                max: 10_000,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let mut pages = orders.pages();
+    assert!(matches!(
+        pages.next().await,
+        Some(Err(Error::TooManyPages { .. }))
+    ));
+    assert!(pages.next().await.is_none());
+    assert_eq!(
+        h.count_for("/markets/"),
+        1,
+        "page 1 once (then cached), nothing more"
+    );
+}
+
+#[tokio::test]
 async fn changing_page_sets_are_refetched_or_refused_never_mixed() {
     for fault in [Fault::x_pages_change(7), Fault::last_modified_change(60)] {
         let h = harness(small_orders(FakeEsiConfig::default())).await;
