@@ -320,13 +320,25 @@ fn prepare(
             HeaderValue::from_static("application/json"),
         );
     }
+    // Everything that can change the answer: who asks, the URL (query included), and the
+    // headers that select data (date, tenant, language, the operation's own header
+    // parameters).
     let cache_key = (info.method == http::Method::GET && !options.no_cache).then(|| {
-        format!(
-            "{who}|{}|{}|{}",
+        let mut key = format!(
+            "{who}|{}|{}|{}|{}",
             url.as_str(),
             date.unwrap_or(""),
+            if info.takes(ClientParam::Tenant) {
+                tenant
+            } else {
+                ""
+            },
             language.map(|l| l.as_str()).unwrap_or("")
-        )
+        );
+        for (name, value) in &params.headers {
+            key.push_str(&format!("|{name}={value}"));
+        }
+        key
     });
     Ok(Prepared {
         info,

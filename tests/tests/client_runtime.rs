@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use esi_client::market::OrderType;
 use esi_client::{
-    AccessToken, CacheStore, CachedResponse, Client, ClientBuilder, Error, LimitPolicy,
+    AccessToken, CacheStore, CachedResponse, Client, ClientBuilder, Error, Language, LimitPolicy,
     MemoryCache, RetryPolicy, TokenRequest, TokenSource, TokenSourceError, UserAgent,
 };
 use esi_fake::esi::{FakeEsiConfig, Fault, PageShape};
@@ -62,6 +62,44 @@ async fn public_call_sends_identity_date_and_tenant_and_decodes() {
     assert_eq!(r.header("x-compatibility-date"), Some("2026-08-18"));
     assert_eq!(r.header("x-tenant"), Some("tranquility"));
     assert_eq!(r.header("authorization"), None);
+}
+
+#[tokio::test]
+async fn each_tenant_and_language_has_its_own_cache_entries() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).build().unwrap();
+    for _ in 0..2 {
+        client.status().get_status().await.unwrap();
+        client
+            .status()
+            .get_status()
+            .tenant("singularity")
+            .await
+            .unwrap();
+        client
+            .universe()
+            .get_universe_types_type_id(34)
+            .language(Language::De)
+            .await
+            .unwrap();
+        client
+            .universe()
+            .get_universe_types_type_id(34)
+            .await
+            .unwrap();
+    }
+    let tenants: Vec<_> = h
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/status")
+        .map(|r| r.header("x-tenant").map(str::to_string))
+        .collect();
+    assert_eq!(
+        tenants,
+        [Some("tranquility".into()), Some("singularity".into())],
+        "one request per tenant, the second round from the cache"
+    );
+    assert_eq!(h.count_for("/universe/types/34"), 2, "one per language");
 }
 
 #[tokio::test]
