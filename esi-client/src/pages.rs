@@ -102,15 +102,18 @@ where
                     let window = u32::try_from(client.inner.page_concurrency.saturating_mul(2))
                         .unwrap_or(u32::MAX);
                     let page_len = Arc::new(AtomicUsize::new(first.data.len()));
-                    let rest = later_pages(&client, &op, &options, total, page_len, false, window)
-                        .scan(false, move |failed, page| {
-                            if *failed {
-                                return futures::future::ready(None);
-                            }
-                            let page = page.and_then(|p| check_page::<O, T>(p, expected));
-                            *failed = page.is_err();
-                            futures::future::ready(Some(page))
-                        });
+                    let mut rest =
+                        later_pages(&client, &op, &options, total, page_len, false, window);
+                    // The later pages are fetched while the caller works on page 1.
+                    rest.start();
+                    let rest = rest.scan(false, move |failed, page| {
+                        if *failed {
+                            return futures::future::ready(None);
+                        }
+                        let page = page.and_then(|p| check_page::<O, T>(p, expected));
+                        *failed = page.is_err();
+                        futures::future::ready(Some(page))
+                    });
                     stream::iter([Ok(first)]).chain(rest).boxed()
                 }
             })

@@ -494,6 +494,26 @@ async fn an_absurd_page_count_is_refused_after_page_one() {
 }
 
 #[tokio::test]
+async fn a_stream_fetches_the_later_pages_while_the_caller_works_on_page_one() {
+    let h = harness(small_orders(FakeEsiConfig::default())).await;
+    let client = builder(&h).build().unwrap();
+    let mut pages = client.market().get_markets_region_id_orders(FORGE).pages();
+    let first = pages.next().await.unwrap().unwrap();
+    assert_eq!(first.pages, Some(5));
+    // Not polling the stream: the other four pages are asked for anyway (bounded wait).
+    for _ in 0..200 {
+        if h.count_for("/markets/") == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(h.count_for("/markets/"), 5);
+    let rest: Vec<_> = pages.map(|p| p.unwrap().data.len()).collect().await;
+    assert_eq!(rest, [20, 20, 20, 20]);
+    assert_eq!(h.count_for("/markets/"), 5, "one request per page");
+}
+
+#[tokio::test]
 async fn changing_page_sets_are_refetched_or_refused_never_mixed() {
     for fault in [Fault::x_pages_change(7), Fault::last_modified_change(60)] {
         let h = harness(small_orders(FakeEsiConfig::default())).await;
