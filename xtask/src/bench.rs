@@ -130,7 +130,8 @@ pub fn run(runs: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rounds served by one fake server (each round spends about 400 of its 12,000 tokens).
+/// Rounds served by one fake server: five modes walk the 50 pages each round (2 tokens a
+/// page), 500 of the market group's 12,000 tokens; 20 rounds and the warm-up spend 10,500.
 const ROUNDS_PER_SERVER: usize = 20;
 
 /// One measurement of one mode.
