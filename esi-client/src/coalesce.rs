@@ -51,9 +51,8 @@ impl InFlight {
     /// Takes the lead for `key`, or joins the identical request already in flight.
     pub(crate) fn turn(&self, key: &str) -> Turn<'_> {
         let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = calls.get(key)
-            && slot.has_changed().is_ok()
-        {
+        // An entry lives exactly as long as its `Lead` (removed in its `Drop`).
+        if let Some(slot) = calls.get(key) {
             return Turn::Follow(slot.clone());
         }
         let (sender, slot) = watch::channel(None);
@@ -98,18 +97,12 @@ impl Lead<'_> {
 
 impl Drop for Lead<'_> {
     fn drop(&mut self) {
-        let mut calls = self
-            .in_flight
+        // The entry for this key is this lead's: no other lead can exist while it lives.
+        self.in_flight
             .calls
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Only this lead's entry: a later lead for the same key may have replaced it.
-        if calls
-            .get(&self.key)
-            .is_some_and(|slot| slot.same_channel(&self.sender.subscribe()))
-        {
-            calls.remove(&self.key);
-        }
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
     }
 }
 

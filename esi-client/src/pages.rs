@@ -28,9 +28,8 @@ use crate::send::{decode_response, decode_response_seed, pages_header, send, sen
 
 /// How often `all_pages` starts over when the page set changes under it.
 const MAX_RESTARTS: u32 = 2;
-/// Upper bound on pages walked by the cursor and `from_id` walkers.
-const MAX_WALK: usize = 10_000;
-/// The most pages an `X-Pages` walk fetches; a larger `X-Pages` is refused.
+/// The most pages a walk fetches: a larger `X-Pages` is refused, and the cursor and
+/// `from_id` walkers stop there.
 const MAX_PAGES: u32 = 10_000;
 
 /// Page 1's `X-Pages` (1 when absent), refused beyond [`MAX_PAGES`].
@@ -102,18 +101,16 @@ where
                     let window = u32::try_from(client.inner.page_concurrency.saturating_mul(2))
                         .unwrap_or(u32::MAX);
                     let page_len = Arc::new(AtomicUsize::new(first.data.len()));
-                    let mut rest =
-                        later_pages(&client, &op, &options, total, page_len, false, window);
                     // The later pages are fetched while the caller works on page 1.
-                    rest.start();
-                    let rest = rest.scan(false, move |failed, page| {
-                        if *failed {
-                            return futures::future::ready(None);
-                        }
-                        let page = page.and_then(|p| check_page::<O, T>(p, expected));
-                        *failed = page.is_err();
-                        futures::future::ready(Some(page))
-                    });
+                    let rest = later_pages(&client, &op, &options, total, page_len, false, window)
+                        .scan(false, move |failed, page| {
+                            if *failed {
+                                return futures::future::ready(None);
+                            }
+                            let page = page.and_then(|p| check_page::<O, T>(p, expected));
+                            *failed = page.is_err();
+                            futures::future::ready(Some(page))
+                        });
                     stream::iter([Ok(first)]).chain(rest).boxed()
                 }
             })
@@ -132,7 +129,7 @@ fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions
 /// Pages 2..=total, each fetched and decoded on its own task, the client's page concurrency
 /// in flight at every moment, yielded in page order. Each is decoded into a list sized like
 /// page 1 (`page_len` items, once known); `window` bounds how many pages past the next one
-/// yielded are fetched or held.
+/// yielded are fetched or held. The first fetches start at once, before the stream is polled.
 fn later_pages<O, T>(
     client: &crate::Client,
     op: &O,
@@ -158,7 +155,9 @@ where
             decode_response_seed(O::INFO, raw, seed)
         })
     });
-    PageWindow::new(O::INFO.id, 2..=total, concurrency, window, start)
+    let mut pages = PageWindow::new(O::INFO.id, 2..=total, concurrency, window, start);
+    pages.start();
+    pages
 }
 
 /// A later page must belong to the same page set as page 1.
@@ -200,7 +199,6 @@ where
             no_cache,
             u32::MAX,
         );
-        rest.start();
         let mut first = decode_response::<Vec<T>>(O::INFO, raw)?;
         page_len.store(first.data.len(), Ordering::Relaxed);
         // Pages are as long as the first (bar the last): grow the result once, trusting the
@@ -290,7 +288,7 @@ where
         let mut pages = Vec::new();
         let mut after = None;
         let mut before: Option<String> = None;
-        for _ in 0..MAX_WALK {
+        for _ in 0..MAX_PAGES {
             let mut options = self.options.clone();
             if let Some(token) = &before {
                 options.query.push(("before", token.clone()));
@@ -343,7 +341,7 @@ where
         };
         let mut items = Vec::new();
         let mut from: Option<i64> = None;
-        for _ in 0..MAX_WALK {
+        for _ in 0..MAX_PAGES {
             let mut options = self.options.clone();
             if let Some(id) = from {
                 options.query.push(("from_id", id.to_string()));

@@ -8,6 +8,7 @@
 //!    body on 304, store what is cacheable;
 //! 3. decode into the operation's type, or a typed error.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -336,7 +337,7 @@ fn prepare(
             language.map(|l| l.as_str()).unwrap_or("")
         );
         for (name, value) in &params.headers {
-            key.push_str(&format!("|{name}={value}"));
+            let _ = write!(key, "|{name}={value}");
         }
         key
     });

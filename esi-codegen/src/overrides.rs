@@ -248,15 +248,9 @@ pub(crate) fn apply(
     Ok(applied)
 }
 
+/// A real calendar date in `YYYY-MM-DD`.
 fn is_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && valid_month_day(text)
+    crate::normalize::looks_like_date(text) && valid_month_day(text)
 }
 
 fn valid_month_day(date: &str) -> bool {

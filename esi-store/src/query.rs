@@ -234,14 +234,7 @@ impl TokenQuery {
 /// `SELECT token_id FROM token_scope JOIN scope ... WHERE name IN (..) GROUP BY token_id
 /// HAVING COUNT(*) = n`: tokens holding every scope.
 fn holding_all(scopes: &Scopes, n: i64) -> SelectStatement {
-    Query::select()
-        .column((token_scope::Entity, token_scope::Column::TokenId))
-        .from(token_scope::Entity)
-        .inner_join(
-            scope::Entity,
-            Expr::col((scope::Entity, scope::Column::Id))
-                .equals((token_scope::Entity, token_scope::Column::ScopeId)),
-        )
+    crate::scopes::token_links()
         .and_where(
             Expr::col((scope::Entity, scope::Column::Name)).is_in(scopes.iter().map(str::to_owned)),
         )

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use esi_sso::Scopes;
-use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::entity::{scope, token_scope};
@@ -58,6 +58,21 @@ pub(crate) async fn link<C: ConnectionTrait>(
     Ok(())
 }
 
+/// `SELECT token_scope.token_id FROM token_scope JOIN scope ON scope.id =
+/// token_scope.scope_id`: every token-scope link with its scope row, for callers to add
+/// columns and conditions to.
+pub(crate) fn token_links() -> SelectStatement {
+    Query::select()
+        .column((token_scope::Entity, token_scope::Column::TokenId))
+        .from(token_scope::Entity)
+        .inner_join(
+            scope::Entity,
+            Expr::col((scope::Entity, scope::Column::Id))
+                .equals((token_scope::Entity, token_scope::Column::ScopeId)),
+        )
+        .to_owned()
+}
+
 /// The scopes of each token in `token_ids`.
 pub(crate) async fn load<C: ConnectionTrait>(
     db: &C,
@@ -65,15 +80,8 @@ pub(crate) async fn load<C: ConnectionTrait>(
 ) -> Result<HashMap<i64, Scopes>, StoreError> {
     let mut out: HashMap<i64, Scopes> = HashMap::new();
     for chunk in token_ids.chunks(CHUNK) {
-        let stmt = Query::select()
-            .column((token_scope::Entity, token_scope::Column::TokenId))
+        let stmt = token_links()
             .column((scope::Entity, scope::Column::Name))
-            .from(token_scope::Entity)
-            .inner_join(
-                scope::Entity,
-                Expr::col((scope::Entity, scope::Column::Id))
-                    .equals((token_scope::Entity, token_scope::Column::ScopeId)),
-            )
             .and_where(
                 Expr::col((token_scope::Entity, token_scope::Column::TokenId))
                     .is_in(chunk.iter().copied()),

@@ -328,37 +328,51 @@ pub fn once(mode: &str, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn reqwest_floor(url: &str) -> anyhow::Result<(Taken, u64)> {
-    use futures::StreamExt;
+/// Plain reqwest, as the floors use it (plain HTTP on loopback: no certificate roots).
+fn plain_http() -> anyhow::Result<reqwest::Client> {
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
-    let http = reqwest::Client::builder()
+    Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
-        .build()?;
+        .build()?)
+}
+
+/// Every page fetched with plain reqwest, `CONCURRENCY` at a time, each body handed to
+/// `each` as soon as it has arrived; the results in page order.
+fn fetch_pages<'a, R: 'a>(
+    http: &'a reqwest::Client,
+    url: &'a str,
+    each: impl Fn(bytes::Bytes) -> anyhow::Result<R> + Copy + 'a,
+) -> impl futures::Stream<Item = anyhow::Result<R>> + 'a {
+    use futures::StreamExt;
+    futures::stream::iter(1..=PAGES)
+        .map(move |page| async move {
+            let body = http
+                .get(page_url(url, page))
+                .header("X-Compatibility-Date", "2026-08-18")
+                .send()
+                .await?
+                .error_for_status()?
+                .bytes()
+                .await?;
+            each(body)
+        })
+        .buffered(CONCURRENCY)
+}
+
+async fn reqwest_floor(url: &str) -> anyhow::Result<(Taken, u64)> {
+    use futures::StreamExt;
+    let http = plain_http()?;
     let clock = Clock::start();
     let mut total = 0u64;
     let mut values: Vec<serde_json::Value> = Vec::new();
-    let mut pages = futures::stream::iter(1..=PAGES)
-        .map(|page| {
-            let http = http.clone();
-            let url = page_url(url, page);
-            async move {
-                let body = http
-                    .get(url)
-                    .header("X-Compatibility-Date", "2026-08-18")
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .bytes()
-                    .await?;
-                let items: Vec<serde_json::Value> = serde_json::from_slice(&body)?;
-                anyhow::Ok((body.len() as u64, items))
-            }
-        })
-        .buffered(CONCURRENCY);
+    let mut pages = std::pin::pin!(fetch_pages(&http, url, |body| {
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&body)?;
+        Ok((body.len() as u64, items))
+    }));
     while let Some(page) = pages.next().await {
         let (len, items) = page?;
         total += len;
@@ -404,20 +418,9 @@ async fn typed(url: &str, stream: bool) -> anyhow::Result<(Taken, u64)> {
 /// Only the decoding: bodies fetched first, then timed while decoded into typed models on
 /// `threads` threads (a diagnostic for where the typed client's time goes).
 async fn decode_only(url: &str, threads: usize, fast: bool) -> anyhow::Result<(Taken, u64)> {
-    let http = reqwest::Client::builder()
-        .tls_backend_preconfigured(
-            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth(),
-        )
-        .build()?;
-    let mut bodies = Vec::new();
-    for page in 1..=PAGES {
-        bodies.push(http.get(page_url(url, page)).send().await?.bytes().await?);
-    }
+    use futures::TryStreamExt;
+    let http = plain_http()?;
+    let bodies: Vec<bytes::Bytes> = fetch_pages(&http, url, Ok).try_collect().await?;
     let clock = Clock::start();
     let per_thread = bodies.len().div_ceil(threads);
     let count: usize = std::thread::scope(|scope| {
@@ -449,32 +452,14 @@ async fn decode_only(url: &str, threads: usize, fast: bool) -> anyhow::Result<(T
     Ok((taken, 0))
 }
 
-/// Plain reqwest fetching the bodies without decoding them (a diagnostic).
+/// Plain reqwest fetching the bodies without decoding them: the transfer alone, in process.
 async fn raw_fetch(url: &str) -> anyhow::Result<(Taken, u64)> {
-    use futures::StreamExt;
-    let http = reqwest::Client::builder()
-        .tls_backend_preconfigured(
-            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth(),
-        )
-        .build()?;
+    use futures::TryStreamExt;
+    let http = plain_http()?;
     let clock = Clock::start();
-    let total: u64 = futures::stream::iter(1..=PAGES)
-        .map(|page| {
-            let http = http.clone();
-            let url = page_url(url, page);
-            async move {
-                let body = http.get(url).send().await?.bytes().await?;
-                anyhow::Ok(body.len() as u64)
-            }
-        })
-        .buffered(CONCURRENCY)
-        .fold(0u64, |acc, r| async move { acc + r.unwrap_or(0) })
-        .await;
+    let total = fetch_pages(&http, url, |body| Ok(body.len() as u64))
+        .try_fold(0u64, |sum, len| async move { Ok(sum + len) })
+        .await?;
     Ok((clock.stop(), total))
 }
 

@@ -131,7 +131,8 @@ pub(crate) fn normalize(doc: &Value) -> Res<Api> {
     })
 }
 
-fn looks_like_date(text: &str) -> bool {
+/// Shaped like `YYYY-MM-DD` (digits and dashes; the calendar is not checked).
+pub(crate) fn looks_like_date(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() == 10
         && b[4] == b'-'
