@@ -1,20 +1,24 @@
-//! Generates the typed ESI API from the spec chosen by cargo features or `ESI_SPEC_PATH`.
+//! Generates the typed ESI APIs from the specs chosen by cargo features or `ESI_SPEC_PATH`.
 //!
-//! - `ESI_SPEC_PATH=/abs/path/spec.json` overrides the pinned specs.
-//! - Otherwise the newest enabled `spec-*` feature wins (a build warning says so when several
-//!   are on, which cargo's feature unification can cause).
+//! - Each `spec-*` feature that is on is generated, exactly as pinned, into a module named for
+//!   it (`spec_2026_08_18.rs`, included as `esi_client::spec_2026_08_18`). Crates of one build
+//!   that ask for different specs (cargo merges their features) each find theirs.
+//! - The crate root (`root.rs`) re-exports the newest of them, or, when `ESI_SPEC_PATH` or
+//!   `ESI_RESOURCE_VERSIONS` is set (build-wide: application settings), an API generated from
+//!   that spec and those versions (`root_api.rs`).
+//! - `ESI_SPEC_PATH=/abs/path/spec.json`: the root's spec.
 //! - Only enabled resource features are generated; a resource the spec has but this crate has
 //!   no feature for (a newer spec) is always generated.
 //! - `ESI_RESOURCE_VERSIONS=Universe=2025-11-06,Market=2026-08-18` generates single resources
-//!   at another version (see `esi_codegen::overrides`): for OpenAPI specs a compatibility date,
-//!   whose spec `esi-openapi-<date>.json` is looked for in `ESI_SPEC_DIR` (absolute path), then
-//!   in the pinned `specs/`; for Swagger specs a route version such as `v1`. Resources are
-//!   spec tags or module names, any case. A resource or version that does not exist fails the
-//!   build with a list of what does.
+//!   of the root API at another version (see `esi_codegen::overrides`): for OpenAPI specs a
+//!   compatibility date, whose spec `esi-openapi-<date>.json` is looked for in `ESI_SPEC_DIR`
+//!   (absolute path), then in the pinned `specs/`; for Swagger specs a route version such as
+//!   `v1`. Resources are spec tags or module names, any case. A resource or version that does
+//!   not exist fails the build with a list of what does.
 
 use std::path::{Path, PathBuf};
 
-/// Pinned specs by feature, newest first.
+/// Pinned specs by feature, newest first; the module is the feature's name in snake case.
 const PINNED: &[(&str, &str)] = &[
     ("spec-2026-08-18", "esi-openapi-2026-08-18.json"),
     ("spec-2025-11-06", "esi-openapi-2025-11-06.json"),
@@ -35,87 +39,154 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR")?);
-    let spec = choose_spec(&manifest_dir)?;
-    println!("cargo::rerun-if-changed={}", spec.display());
-
-    let api = esi_codegen::load(&spec).map_err(|e| format!("esi-client: bad ESI spec: {e}"))?;
-    // Lets this crate's own tests know which spec's names the generated models have.
+    let out_dir = PathBuf::from(env("OUT_DIR")?);
+    let declared = declared_resources(&manifest_dir)?;
+    // Lets this crate's own tests know which spec's names the root API has.
     println!("cargo::rustc-check-cfg=cfg(esi_spec, values(any()))");
+
+    let pinned: Vec<(&str, PathBuf)> = PINNED
+        .iter()
+        .filter(|(feature, _)| feature_on(feature))
+        .map(|(feature, file)| Ok((*feature, pinned_spec(&manifest_dir, file)?)))
+        .collect::<Result<_, String>>()?;
+    for (feature, spec) in &pinned {
+        let api = load(spec)?;
+        let generator = esi_codegen::Generator::new(api);
+        let generator = select_resources(generator, &declared, &[]);
+        write(
+            &out_dir,
+            &module_name(feature),
+            &generate(&generator, spec)?,
+        )?;
+    }
+
+    let custom_spec = custom_spec_path()?;
+    let versions = resource_versions()?;
+    let root = if custom_spec.is_some() || !versions.is_empty() {
+        let spec = match (&custom_spec, pinned.first()) {
+            (Some(path), _) => path.clone(),
+            (None, Some((_, path))) => path.clone(),
+            (None, None) => return Err(no_spec_message()),
+        };
+        let api = load(&spec)?;
+        announce_spec(&api);
+        let mut generator =
+            select_resources(esi_codegen::Generator::new(api), &declared, &versions);
+        if !versions.is_empty() {
+            for dir in spec_dirs(&manifest_dir)? {
+                println!("cargo::rerun-if-changed={}", dir.display());
+                generator = generator.spec_dir(dir);
+            }
+            generator = generator.resource_versions(versions);
+        }
+        write(&out_dir, "root_api", &generate(&generator, &spec)?)?;
+        "/// The API of `ESI_SPEC_PATH` or `ESI_RESOURCE_VERSIONS`, re-exported at the root.\n\
+         #[doc(hidden)]\n\
+         pub mod root_api { include!(concat!(env!(\"OUT_DIR\"), \"/root_api.rs\")); }\n\
+         pub use root_api::*;\n"
+            .to_string()
+    } else {
+        let Some((feature, spec)) = pinned.first() else {
+            return Err(no_spec_message());
+        };
+        announce_spec(&load(spec)?);
+        format!("pub use crate::{}::*;\n", module_name(feature))
+    };
+    write(&out_dir, "root", &root)
+}
+
+fn no_spec_message() -> String {
+    "esi-client: no spec chosen: enable one of the features spec-2026-08-18, \
+     spec-2025-11-06, spec-swagger-latest, or set ESI_SPEC_PATH"
+        .into()
+}
+
+/// `spec-2025-11-06` → `spec_2025_11_06`.
+fn module_name(feature: &str) -> String {
+    feature.replace('-', "_")
+}
+
+fn load(spec: &Path) -> Result<esi_codegen::model::Api, String> {
+    println!("cargo::rerun-if-changed={}", spec.display());
+    esi_codegen::load(spec).map_err(|e| format!("esi-client: bad ESI spec: {e}"))
+}
+
+/// Tells the crate's own tests (cfg `esi_spec`) which spec the root API comes from.
+fn announce_spec(api: &esi_codegen::model::Api) {
     let spec_name = match api.kind {
         esi_codegen::model::SpecKind::Swagger2 => format!("swagger-{}", api.version),
         _ => api.version.clone(),
     };
     println!("cargo::rustc-cfg=esi_spec=\"{spec_name}\"");
-    let declared = declared_resources(&manifest_dir)?;
-    let versions = resource_versions()?;
-    let enabled: Vec<String> = api
+}
+
+/// Keeps the resources whose features are on (and those this crate has no feature for).
+fn select_resources(
+    generator: esi_codegen::Generator,
+    declared: &[String],
+    versions: &[esi_codegen::overrides::ResourceVersion],
+) -> esi_codegen::Generator {
+    let enabled: Vec<String> = generator
+        .api()
         .used_tags()
         .into_iter()
         .map(esi_codegen::names::resource)
         .chain(versions.iter().map(|rv| rv.module()))
         .filter(|r| !declared.contains(r) || feature_on(r))
         .collect();
-    let mut generator = esi_codegen::Generator::new(api).resources(&enabled);
-    if !versions.is_empty() {
-        for dir in spec_dirs(&manifest_dir)? {
-            println!("cargo::rerun-if-changed={}", dir.display());
-            generator = generator.spec_dir(dir);
-        }
-        generator = generator.resource_versions(versions);
-    }
-    let generated = generator.generate().map_err(|e| match e {
-        esi_codegen::Error::Selection(message) => {
-            format!("esi-client: ESI_RESOURCE_VERSIONS: {message}")
-        }
-        e => format!(
-            "esi-client: cannot generate the API from {}: {e}",
-            spec.display()
-        ),
-    })?;
-    let out = PathBuf::from(env("OUT_DIR")?).join("esi_api.rs");
-    std::fs::write(&out, generated.source.as_bytes())
-        .map_err(|e| format!("esi-client: cannot write {}: {e}", out.display()))?;
-    Ok(())
+    generator.resources(&enabled)
 }
 
-fn choose_spec(manifest_dir: &Path) -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os("ESI_SPEC_PATH").filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        if !path.is_absolute() {
-            return Err(format!(
-                "esi-client: ESI_SPEC_PATH must be an absolute path, got {}",
-                path.display()
-            ));
-        }
-        if !path.is_file() {
-            return Err(format!(
-                "esi-client: ESI_SPEC_PATH {} is not a file",
-                path.display()
-            ));
-        }
-        return Ok(path);
-    }
-    let on: Vec<&(&str, &str)> = PINNED.iter().filter(|(f, _)| feature_on(f)).collect();
-    let Some((feature, file)) = on.first() else {
-        return Err(
-            "esi-client: no spec chosen: enable one of the features spec-2026-08-18, \
-             spec-2025-11-06, spec-swagger-latest, or set ESI_SPEC_PATH"
-                .into(),
-        );
+fn generate(generator: &esi_codegen::Generator, spec: &Path) -> Result<String, String> {
+    generator
+        .generate()
+        .map(|generated| generated.source)
+        .map_err(|e| match e {
+            esi_codegen::Error::Selection(message) => {
+                format!("esi-client: ESI_RESOURCE_VERSIONS: {message}")
+            }
+            e => format!(
+                "esi-client: cannot generate the API from {}: {e}",
+                spec.display()
+            ),
+        })
+}
+
+fn write(out_dir: &Path, name: &str, source: &str) -> Result<(), String> {
+    let out = out_dir.join(format!("{name}.rs"));
+    std::fs::write(&out, source.as_bytes())
+        .map_err(|e| format!("esi-client: cannot write {}: {e}", out.display()))
+}
+
+/// `ESI_SPEC_PATH`, checked, when set.
+fn custom_spec_path() -> Result<Option<PathBuf>, String> {
+    let Some(path) = std::env::var_os("ESI_SPEC_PATH").filter(|p| !p.is_empty()) else {
+        return Ok(None);
     };
-    if on.len() > 1 {
-        let names: Vec<&str> = on.iter().map(|(f, _)| *f).collect();
-        println!(
-            "cargo::warning=esi-client: several spec features are on ({}); using the newest, {feature}",
-            names.join(", ")
-        );
+    let path = PathBuf::from(path);
+    if !path.is_absolute() {
+        return Err(format!(
+            "esi-client: ESI_SPEC_PATH must be an absolute path, got {}",
+            path.display()
+        ));
     }
-    let candidates = [manifest_dir.join("../specs"), manifest_dir.join("specs")];
+    if !path.is_file() {
+        return Err(format!(
+            "esi-client: ESI_SPEC_PATH {} is not a file",
+            path.display()
+        ));
+    }
+    Ok(Some(path))
+}
+
+/// Where a pinned spec is: `specs/` inside the package, or the workspace's `../specs`.
+fn pinned_spec(manifest_dir: &Path, file: &str) -> Result<PathBuf, String> {
+    let candidates = [manifest_dir.join("specs"), manifest_dir.join("../specs")];
     candidates
         .iter()
         .map(|dir| dir.join(file))
         .find(|p| p.is_file())
-        .ok_or_else(|| format!("esi-client: pinned spec {file} not found in ../specs or specs"))
+        .ok_or_else(|| format!("esi-client: pinned spec {file} not found in specs or ../specs"))
 }
 
 /// `ESI_RESOURCE_VERSIONS`, parsed (empty when unset).

@@ -1,9 +1,9 @@
 //! A typed, fast client for EVE Online's ESI API.
 //!
-//! The API surface is generated at build time from a pinned ESI spec (by `esi-codegen`): one
+//! The API surface is generated at build time from pinned ESI specs (by `esi-codegen`): one
 //! module and one accessor per resource, one method per operation, typed models. Everything
-//! else (sending, auth, decoding, errors) is the hand-written runtime in this crate, which the
-//! generated methods call.
+//! else (sending, auth, pages, cache, limits, retries, errors) is the hand-written runtime,
+//! the crate `esi-runtime`, re-exported here ([`runtime`]); the generated methods call it.
 //!
 //! ```no_run
 //! use esi_client::{Client, UserAgent};
@@ -23,9 +23,26 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Which spec is used is chosen by cargo features (`spec-2026-08-18`, the default,
-//! `spec-2025-11-06`, `spec-swagger-latest`) or by the `ESI_SPEC_PATH` environment variable at
-//! build time; which resources are compiled, by one feature per resource (all on by default).
+//! ## Which spec
+//!
+//! Each pinned spec is a cargo feature (`spec-2026-08-18`, the default, `spec-2025-11-06`,
+//! `spec-swagger-latest`). Every one that is on is generated into a module of its own:
+//! [`spec_2026_08_18`], [`spec_2025_11_06`], [`spec_swagger_latest`]. Cargo merges the
+//! features of every crate in a build, so a library crate that asks for `spec-2025-11-06`
+//! keeps its API however many other specs the application turns on, as long as it names the
+//! dated module (`esi_client::spec_2025_11_06::Client`).
+//!
+//! The crate root re-exports one API for applications: the newest spec that is on, or the spec
+//! of the build-wide `ESI_SPEC_PATH` (with `ESI_RESOURCE_VERSIONS` applied). Library crates
+//! use dated paths, applications the root. Which resources are compiled is chosen by one
+//! feature per resource (all on by default).
+//!
+//! The clients of several dates can share one runtime client (connection pool, cache, limits):
+//! `esi_client::spec_2025_11_06::Client::from(client.runtime().clone())`. Each operation sends
+//! the compatibility date of the spec it was generated from, unless the client or the call
+//! sets another.
+//!
+//! ## Cache, limits, sharing
 //!
 //! The response cache and ESI's limits (error window, rate-limit buckets) live in the process by
 //! default ([`MemoryCache`], [`MemoryLimits`]). Processes that share an IP or characters should
@@ -33,67 +50,80 @@
 //! with `Client::builder().redis(&store)`; [`CacheStore`] and [`LimitStore`] let other stores
 //! plug in.
 //!
-//! Sharing: identical GETs in flight at the same moment (same URL and parameters, same
-//! character) share one request; the callers that waited get its answer, or the same typed
-//! error, with [`Response::from_cache`] set. Calls with `no_cache` and calls with a body
-//! always send their own.
+//! Identical GETs in flight at the same moment (same URL and parameters, same character)
+//! share one request; the callers that waited get its answer, or the same typed error, with
+//! [`Response::from_cache`] set. Calls with `no_cache` and calls with a body always send their
+//! own.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate self as esi_client;
 
-mod auth;
-mod cache;
-mod client;
-mod coalesce;
-mod dates;
-mod dynamic;
-mod enums;
-mod error;
-mod identity;
-mod limits;
-mod list_seed;
-mod operation;
-mod page_window;
-mod pages;
-#[cfg(feature = "redis")]
-pub mod redis;
 mod request;
-mod response;
-mod retry;
-mod send;
-mod stats;
-pub mod timestamp;
 
-pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
-pub use cache::{CacheStore, CachedResponse, MemoryCache};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
-pub use dates::{
-    CompatibilityDateError, MIN_COMPATIBILITY_DATE, check_compatibility_date, esi_today,
-};
-pub use dynamic::{DynamicCall, PageProgress, find_operation};
-pub use enums::Language;
-pub use error::{Error, EsiErrorBody, Result};
-pub use limits::{
-    BucketState, ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore,
-    MemoryLimits, Permit,
-};
-pub use operation::{
-    BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
-    ParamLocation, ParamValue, Params, RateLimitInfo, SpecInfo, SpecKind, path_segment,
-};
-pub use pages::{AllPages, CursorWalk};
-pub use request::{AccessToken, CallOptions, Request, WithResponse};
-pub use response::Response;
-pub use retry::RetryPolicy;
-pub use stats::{RequestEvent, RequestHook};
+pub use request::Request;
 
-/// Re-exported so users name the same date types the models use.
-pub use chrono;
+/// The hand-written runtime (the crate `esi-runtime`): what crates that must not choose a spec
+/// depend on, and the runtime's own [`Client`](runtime::Client) under every generated one.
+pub use esi_runtime as runtime;
 
-#[doc(hidden)]
-pub mod __private {
-    pub use serde;
+pub use esi_runtime::{
+    AccessToken, AllPages, BodyKind, BoxFuture, BucketState, CacheStore, CachedResponse,
+    CallOptions, ClientParam, CompatibilityDateError, CursorWalk, DEFAULT_BASE_URL, DynamicCall,
+    Error, ErrorWindow, EsiErrorBody, Hold, Language, LimitAnswer, LimitPolicy, LimitRequest,
+    LimitStore, MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, Operation, OperationInfo,
+    OutgoingRequest, PageProgress, PageStream, Pagination, ParamInfo, ParamKind, ParamLocation,
+    ParamValue, Params, Permit, RateLimitInfo, RequestEvent, RequestHook, Response, Result,
+    RetryPolicy, SendHook, SpecInfo, SpecKind, TokenRequest, TokenSource, TokenSourceError,
+    UserAgent, WithResponse, check_compatibility_date, chrono, esi_enum, esi_today, path_segment,
+    timestamp,
+};
+
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use esi_runtime::redis;
+
+/// ESI as of compatibility date 2026-08-18 (OpenAPI 3.1), exactly as pinned: feature
+/// `spec-2026-08-18`.
+#[cfg(feature = "spec-2026-08-18")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spec-2026-08-18")))]
+pub mod spec_2026_08_18 {
+    include!(concat!(env!("OUT_DIR"), "/spec_2026_08_18.rs"));
 }
 
-include!(concat!(env!("OUT_DIR"), "/esi_api.rs"));
+/// ESI as of compatibility date 2025-11-06 (OpenAPI 3.1), exactly as pinned: feature
+/// `spec-2025-11-06`.
+#[cfg(feature = "spec-2025-11-06")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spec-2025-11-06")))]
+pub mod spec_2025_11_06 {
+    include!(concat!(env!("OUT_DIR"), "/spec_2025_11_06.rs"));
+}
+
+/// ESI's older Swagger 2.0 spec (v1.3.8, routes under `/latest/`), exactly as pinned: feature
+/// `spec-swagger-latest`.
+#[cfg(feature = "spec-swagger-latest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spec-swagger-latest")))]
+pub mod spec_swagger_latest {
+    include!(concat!(env!("OUT_DIR"), "/spec_swagger_latest.rs"));
+}
+
+/// Builds the root API's [`Client`]: [`Client::builder`] returns one.
+pub type ClientBuilder = esi_runtime::ClientBuilder<Client>;
+
+// The root API: `pub use` of the newest dated module, or the API of `ESI_SPEC_PATH` /
+// `ESI_RESOURCE_VERSIONS` (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/root.rs"));
+
+/// Finds an operation of the root API by resource (`market`, or the tag `Market`) and name
+/// (the method name `get_markets_region_id_orders` or the operation id
+/// `GetMarketsRegionIdOrders`). For a dated API:
+/// `esi_client::runtime::find_operation(esi_client::spec_2025_11_06::OPERATIONS, ..)`.
+///
+/// ```
+/// let op = esi_client::find_operation("status", "get_status").unwrap();
+/// assert_eq!(op.path, "/status");
+/// ```
+pub fn find_operation(resource: &str, name: &str) -> Option<&'static OperationInfo> {
+    esi_runtime::find_operation(OPERATIONS, resource, name)
+}

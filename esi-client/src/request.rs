@@ -1,232 +1,165 @@
-//! A configured call of one operation: per-call options over the client's defaults, awaited
-//! directly (`IntoFuture`) for the data, or through [`Request::with_response`] for the data
-//! and its metadata.
+//! The typed request handle that generated methods return. It is the runtime's
+//! [`esi_runtime::Request`] under a type of this crate, because the generated code adds each
+//! operation's own optional parameters to it as methods (`.order_type(..)`), which Rust allows
+//! only on a type of the crate that adds them. Every other method hands over to the runtime.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::sync::Arc;
+use std::future::IntoFuture;
 
-use crate::auth::TokenSource;
-use crate::client::Client;
-use crate::enums::Language;
-use crate::error::Result;
-use crate::operation::Operation;
-use crate::response::Response;
+use serde::de::DeserializeOwned;
 
-/// An access token, kept out of `Debug` output and logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(String);
-
-impl AccessToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        AccessToken(token.into())
-    }
-
-    /// The token itself, for the `Authorization` header.
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AccessToken(<redacted>)")
-    }
-}
-
-impl From<&str> for AccessToken {
-    fn from(token: &str) -> Self {
-        AccessToken::new(token)
-    }
-}
-
-impl From<String> for AccessToken {
-    fn from(token: String) -> Self {
-        AccessToken(token)
-    }
-}
-
-impl From<&String> for AccessToken {
-    fn from(token: &String) -> Self {
-        AccessToken(token.clone())
-    }
-}
-
-/// Per-call options; unset ones fall back to the client's.
-#[derive(Clone, Default)]
-pub struct CallOptions {
-    /// Bearer token.
-    pub token: Option<AccessToken>,
-    /// Where to get a token when none is given.
-    pub token_source: Option<Arc<dyn TokenSource>>,
-    /// The character to ask the token source for (default: the `character_id` parameter).
-    pub character_id: Option<i64>,
-    /// Response language.
-    pub language: Option<Language>,
-    /// Compatibility date for this call.
-    pub compatibility_date: Option<String>,
-    /// Tenant for this call.
-    pub tenant: Option<String>,
-    /// Page of an `X-Pages` route.
-    pub page: Option<u32>,
-    /// Query parameters set by the runtime's walkers (cursor, `from_id`), replacing the
-    /// operation's own.
-    pub(crate) query: Vec<(&'static str, String)>,
-    /// Skip the cache (refetches after a page set changed).
-    pub(crate) no_cache: bool,
-    /// Read the cache but store nothing (streamed pages, too big to keep).
-    pub(crate) no_store: bool,
-}
-
-impl std::fmt::Debug for CallOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallOptions")
-            .field("token", &self.token)
-            .field(
-                "token_source",
-                &self.token_source.as_ref().map(|_| "<dyn TokenSource>"),
-            )
-            .field("character_id", &self.character_id)
-            .field("language", &self.language)
-            .field("compatibility_date", &self.compatibility_date)
-            .field("tenant", &self.tenant)
-            .field("page", &self.page)
-            .field("query", &self.query)
-            .field("no_cache", &self.no_cache)
-            .field("no_store", &self.no_store)
-            .finish()
-    }
-}
-
-/// The per-call options every kind of call offers (typed [`Request`]s and by-name
-/// [`DynamicCall`](crate::DynamicCall)s): both keep them in a field `options`.
-macro_rules! call_option_setters {
-    () => {
-        /// Authenticates the call with an SSO access token.
-        pub fn token(mut self, access_token: impl Into<$crate::request::AccessToken>) -> Self {
-            self.options.token = Some(access_token.into());
-            self
-        }
-
-        /// Gets the access token from `source` (a token store), for the call's character and
-        /// the operation's scopes, refreshed if needed.
-        pub fn token_source<S: $crate::auth::TokenSource + Clone + 'static>(
-            mut self,
-            source: &S,
-        ) -> Self {
-            self.options.token_source = Some(::std::sync::Arc::new(source.clone()));
-            self
-        }
-
-        /// Acts as this character when asking the token source (default: the call's
-        /// `character_id` parameter; set it for corporation routes).
-        pub fn character(mut self, character_id: i64) -> Self {
-            self.options.character_id = Some(character_id);
-            self
-        }
-
-        /// Asks for answers in this language.
-        pub fn language(mut self, language: $crate::enums::Language) -> Self {
-            self.options.language = Some(language);
-            self
-        }
-
-        /// Uses this compatibility date (`YYYY-MM-DD`) for this call only. A date in the future
-        /// (ESI's day changes at 11:00 UTC) or before 2020-01-01 fails the call with
-        /// [`Error::InvalidOption`](crate::Error::InvalidOption) before anything is sent.
-        pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
-            self.options.compatibility_date = Some(date.into());
-            self
-        }
-
-        /// Uses this tenant for this call only.
-        pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
-            self.options.tenant = Some(tenant.into());
-            self
-        }
-
-        /// Asks for one page of an `X-Pages` route (pages start at 1).
-        pub fn page(mut self, page: u32) -> Self {
-            self.options.page = Some(page);
-            self
-        }
-    };
-}
-pub(crate) use call_option_setters;
+use crate::{
+    AccessToken, AllPages, CursorWalk, Language, Operation, PageStream, Result, TokenSource,
+    WithResponse,
+};
 
 /// One call of operation `O`, ready to be configured and awaited.
 ///
 /// Generated code adds the operation's own optional parameters as builder methods.
+///
+/// ```no_run
+/// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+/// let status = client.status().get_status().await?;
+/// let with_meta = client.status().get_status().with_response().await?;
+/// println!("{} players, expires {:?}", status.players, with_meta.expires);
+/// # Ok(()) }
+/// ```
 #[must_use = "a request does nothing until it is awaited"]
 #[derive(Debug, Clone)]
-pub struct Request<O: Operation> {
-    pub(crate) client: Client,
-    pub(crate) op: O,
-    pub(crate) options: CallOptions,
-}
+pub struct Request<O: Operation>(esi_runtime::Request<O>);
 
 impl<O: Operation> Request<O> {
     /// Used by generated code.
     #[doc(hidden)]
-    pub fn new(client: Client, op: O) -> Self {
-        Request {
-            client,
-            op,
-            options: CallOptions::default(),
-        }
+    pub fn new(client: &esi_runtime::Client, op: O) -> Self {
+        Request(esi_runtime::Request::new(client.clone(), op))
     }
 
     /// Used by generated setters.
     #[doc(hidden)]
     pub fn op_mut(&mut self) -> &mut O {
-        &mut self.op
+        self.0.op_mut()
     }
 
     /// The operation's parameters as set so far.
     pub fn operation(&self) -> &O {
-        &self.op
+        self.0.operation()
     }
 
-    call_option_setters!();
+    /// The runtime's request (for crates that take one).
+    pub fn into_runtime(self) -> esi_runtime::Request<O> {
+        self.0
+    }
+
+    /// Authenticates the call with an SSO access token.
+    pub fn token(self, access_token: impl Into<AccessToken>) -> Self {
+        Request(self.0.token(access_token))
+    }
+
+    /// Gets the access token from `source` (a token store), for the call's character and the
+    /// operation's scopes, refreshed if needed.
+    pub fn token_source<S: TokenSource + Clone + 'static>(self, source: &S) -> Self {
+        Request(self.0.token_source(source))
+    }
+
+    /// Acts as this character when asking the token source (default: the call's
+    /// `character_id` parameter; set it for corporation routes).
+    pub fn character(self, character_id: i64) -> Self {
+        Request(self.0.character(character_id))
+    }
+
+    /// Asks for answers in this language.
+    pub fn language(self, language: Language) -> Self {
+        Request(self.0.language(language))
+    }
+
+    /// Uses this compatibility date (`YYYY-MM-DD`) for this call only. A date in the future
+    /// (ESI's day changes at 11:00 UTC) or before 2020-01-01 fails the call with
+    /// [`Error::InvalidOption`](crate::Error::InvalidOption) before anything is sent.
+    pub fn compatibility_date(self, date: impl Into<String>) -> Self {
+        Request(self.0.compatibility_date(date))
+    }
+
+    /// Uses this tenant for this call only.
+    pub fn tenant(self, tenant: impl Into<String>) -> Self {
+        Request(self.0.tenant(tenant))
+    }
+
+    /// Asks for one page of an `X-Pages` route (pages start at 1).
+    pub fn page(self, page: u32) -> Self {
+        Request(self.0.page(page))
+    }
 
     /// Returns the data with its status, headers and cache metadata.
     pub fn with_response(self) -> WithResponse<O> {
-        WithResponse(self)
+        self.0.with_response()
     }
 
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<O::Output> {
-        Ok(crate::send::send(&self.client, &self.op, &self.options)
-            .await?
-            .data)
+        self.0.send().await
     }
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+impl<O: Operation> From<Request<O>> for esi_runtime::Request<O> {
+    fn from(request: Request<O>) -> Self {
+        request.0
+    }
+}
 
 impl<O: Operation> IntoFuture for Request<O> {
     type Output = Result<O::Output>;
-    type IntoFuture = BoxFuture<Self::Output>;
+    type IntoFuture = <esi_runtime::Request<O> as IntoFuture>::IntoFuture;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        self.0.into_future()
     }
 }
 
-/// A request that answers with [`Response`] (data plus metadata) when awaited.
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug, Clone)]
-pub struct WithResponse<O: Operation>(Request<O>);
+impl<O, T> Request<O>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    /// Fetches every page of an `X-Pages` route and returns all items in page order
+    /// (django-esi's `result_all_pages`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+    /// let orders = client.market().get_markets_region_id_orders(10000002).all_pages().await?;
+    /// # let _ = orders; Ok(()) }
+    /// ```
+    #[doc(alias = "result_all_pages")]
+    pub fn all_pages(self) -> AllPages<O> {
+        self.0.all_pages()
+    }
 
-impl<O: Operation> IntoFuture for WithResponse<O> {
-    type Output = Result<Response<O::Output>>;
-    type IntoFuture = BoxFuture<Self::Output>;
+    /// Streams the pages of an `X-Pages` route in order, fetching a few ahead.
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+    /// let mut pages = client.market().get_markets_region_id_orders(10000002).pages();
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     println!("{} orders", page.data.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(self) -> PageStream<T> {
+        self.0.pages()
+    }
 
-    fn into_future(self) -> Self::IntoFuture {
-        let request = self.0;
-        Box::pin(
-            async move { crate::send::send(&request.client, &request.op, &request.options).await },
-        )
+    /// Walks a `from_id` route (wallet transactions) from the newest record back to the
+    /// oldest ESI keeps, without duplicates.
+    pub async fn walk_from_id(self) -> Result<Vec<T>> {
+        self.0.walk_from_id().await
+    }
+}
+
+impl<O: Operation + Clone> Request<O> {
+    /// Walks a cursor route (`x-pagination: cursor`) back to its oldest record, following
+    /// `before` until an answer has no records.
+    pub async fn walk_cursor(self) -> Result<CursorWalk<O::Output>> {
+        self.0.walk_cursor().await
     }
 }

@@ -48,6 +48,9 @@ mod cleanup;
 mod config;
 mod create;
 mod db;
+// The store's own tables. Other crates ask the store through its methods; this module stays
+// reachable for this workspace's tests, which age rows to test expiry, and is no API.
+#[doc(hidden)]
 pub mod entity;
 mod error;
 mod lock;
@@ -64,7 +67,7 @@ pub use bulk::BulkRefreshReport;
 pub use cleanup::{CleanupRunner, CleanupSchedule, DEFAULT_CALLBACK_MAX_AGE, TokenCleanupReport};
 pub use config::{DEFAULT_DATABASE_URL, ENV_ALWAYS_CREATE_TOKEN, ENV_DATABASE_URL, StoreConfig};
 pub use error::StoreError;
-pub use login::{FinishedLogin, LoginRedirect};
+pub use login::{FinishedLogin, LoginRedirect, PendingLogin};
 pub use migration::Migrator;
 pub use query::TokenQuery;
 pub use store::TokenStore;

@@ -69,13 +69,13 @@ impl TokenStore {
 
 #[cfg(feature = "redis")]
 pub(crate) mod redis_lock {
-    //! The lock in Redis, on the connection of an [`esi_client::redis::RedisStore`].
+    //! The lock in Redis, on the connection of an [`esi_runtime::redis::RedisStore`].
 
     use std::sync::LazyLock;
     use std::time::Duration;
 
-    use esi_client::redis::RedisStore;
-    use esi_client::redis::driver::{Script, cmd};
+    use esi_runtime::redis::RedisStore;
+    use esi_runtime::redis::driver::{Script, cmd};
 
     use crate::store::TokenStore;
 

@@ -23,6 +23,18 @@ pub struct LoginRedirect {
     pub state: String,
 }
 
+/// A login started and not finished yet, as [`TokenStore::pending_login`] finds it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PendingLogin {
+    /// The `state` it was started with.
+    pub state: String,
+    /// Where it started.
+    pub return_url: String,
+    /// When it started.
+    pub created: chrono::DateTime<Utc>,
+}
+
 /// A handled callback.
 #[derive(Debug, Clone)]
 pub struct FinishedLogin {
@@ -111,6 +123,64 @@ impl TokenStore {
         match done.token_id {
             Some(id) => self.token(id).await,
             None => Ok(None),
+        }
+    }
+
+    /// The unfinished login of the session `session_key` started with `state`, if any.
+    pub async fn pending_login(
+        &self,
+        session_key: &str,
+        state: &str,
+    ) -> Result<Option<PendingLogin>, StoreError> {
+        let pending = callback_redirect::Entity::find()
+            .filter(callback_redirect::Column::State.eq(state))
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .filter(callback_redirect::Column::TokenId.is_null())
+            .one(self.db())
+            .await?;
+        Ok(pending.map(|p| PendingLogin {
+            state: p.state,
+            return_url: p.return_url,
+            created: p.created,
+        }))
+    }
+
+    /// Forgets the session's login started with `state` (finished or not): it can no longer
+    /// be finished, nor its token taken.
+    pub async fn cancel_login(&self, session_key: &str, state: &str) -> Result<(), StoreError> {
+        callback_redirect::Entity::delete_many()
+            .filter(callback_redirect::Column::State.eq(state))
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// The token of the session's finished login started with `state` for the page
+    /// `return_url`, if any; the login record is deleted, so the token is handed out once.
+    pub async fn take_finished_login(
+        &self,
+        session_key: &str,
+        state: &str,
+        return_url: &str,
+    ) -> Result<Option<Token>, StoreError> {
+        let Some(done) = callback_redirect::Entity::find()
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .filter(callback_redirect::Column::State.eq(state))
+            .filter(callback_redirect::Column::ReturnUrl.eq(return_url))
+            .filter(callback_redirect::Column::TokenId.is_not_null())
+            .one(self.db())
+            .await?
+        else {
+            return Ok(None);
+        };
+        // Deleted by id and counted: of two requests taking the same login, one gets it.
+        let deleted = callback_redirect::Entity::delete_by_id(done.id)
+            .exec(self.db())
+            .await?;
+        match (deleted.rows_affected, done.token_id) {
+            (1, Some(id)) => self.token(id).await,
+            _ => Ok(None),
         }
     }
 }

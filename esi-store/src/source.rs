@@ -1,7 +1,7 @@
 //! The store as the ESI client's token source: a call acting as a character gets that
 //! character's valid token holding the operation's scopes.
 
-use esi_client::{AccessToken, BoxFuture, TokenRequest, TokenSource, TokenSourceError};
+use esi_runtime::{AccessToken, BoxFuture, TokenRequest, TokenSource, TokenSourceError};
 
 use crate::error::StoreError;
 use crate::store::TokenStore;

@@ -19,7 +19,7 @@ use crate::scopes;
 use crate::token::Token;
 
 /// The token store. Clones share everything; pass `&store` to
-/// `esi_client` calls with `.token_source(&store)`.
+/// `esi_client` (or `esi_runtime`) calls with `.token_source(&store)`.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), esi_store::StoreError> {
@@ -86,7 +86,10 @@ impl TokenStore {
         Self::connect(StoreConfig::from_env()?, Sso::from_env()?).await
     }
 
-    /// The database connection.
+    /// The database connection, for crates that keep tables of their own beside the store's in
+    /// the same database (esi-web's sessions): they create them with migrations of their own,
+    /// and ask the store, through its methods, for what is in its tables. The store's tables
+    /// and their layout are not an API.
     pub fn db(&self) -> &DatabaseConnection {
         &self.inner.db
     }

@@ -19,11 +19,9 @@ use axum::extract::{OriginalUri, Request};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use esi_sso::Scopes;
-use esi_store::entity::callback_redirect;
 use esi_store::{StoreError, Token};
 use futures::future::BoxFuture;
 use http::request::Parts;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions::Session;
@@ -435,25 +433,14 @@ async fn take_login_token(
     let Some(key) = session::key(session).await? else {
         return Ok(None);
     };
-    let db = web.store().db();
-    let Some(done) = callback_redirect::Entity::find()
-        .filter(callback_redirect::Column::SessionKey.eq(key.as_str()))
-        .filter(callback_redirect::Column::State.eq(pending.state.as_str()))
-        .filter(callback_redirect::Column::ReturnUrl.eq(here))
-        .filter(callback_redirect::Column::TokenId.is_not_null())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    callback_redirect::Entity::delete_by_id(done.id)
-        .exec(db)
+    let token = web
+        .store()
+        .take_finished_login(&key, &pending.state, here)
         .await?;
-    session::clear_pending_login(session).await?;
-    match done.token_id {
-        Some(id) => Ok(web.store().token(id).await?),
-        None => Ok(None),
+    if token.is_some() {
+        session::clear_pending_login(session).await?;
     }
+    Ok(token)
 }
 
 /// Token `id` if it belongs to `user`, holds `scopes` and has a valid access token (refreshed

@@ -10,8 +10,6 @@ use axum::routing::get;
 use chrono::Utc;
 use esi_sso::{Callback, Scopes, Secret, SsoError};
 use esi_store::StoreError;
-use esi_store::entity::callback_redirect;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tower_sessions::Session;
 
 use crate::error::WebError;
@@ -160,21 +158,13 @@ async fn finish(
     let Some(key) = session::key(session).await? else {
         return Ok(not_found());
     };
-    let Some(pending) = callback_redirect::Entity::find()
-        .filter(callback_redirect::Column::State.eq(callback.state.as_str()))
-        .filter(callback_redirect::Column::SessionKey.eq(key.as_str()))
-        .filter(callback_redirect::Column::TokenId.is_null())
-        .one(web.store().db())
-        .await?
-    else {
+    let Some(pending) = web.store().pending_login(&key, &callback.state).await? else {
         return Ok(not_found());
     };
     let max_age =
         chrono::Duration::from_std(web.config().login_max_age).unwrap_or(chrono::Duration::zero());
     if pending.created <= Utc::now() - max_age {
-        callback_redirect::Entity::delete_by_id(pending.id)
-            .exec(web.store().db())
-            .await?;
+        web.store().cancel_login(&key, &callback.state).await?;
         return Ok(web.error_page(
             StatusCode::NOT_FOUND,
             "This login took too long. Start again.",

@@ -13,6 +13,11 @@
 //! It prints the median time of each, its ratio to curl and to reqwest, the client's CPU time
 //! and peak RSS.
 //!
+//! A/B against another build: `cargo xtask bench --against PATH` adds `typed@base` and
+//! `stream@base`, the same two modes measured by the xtask binary at PATH (built, say, from an
+//! older commit in a git worktree: `cargo build --release -p xtask`), taking turns with the
+//! others against the same server, and prints new/base ratios.
+//!
 //! Diagnostics, one measurement each: `xtask bench-once decode|decode2|decode-fast|decode-fast2
 //! URL` (the typed decoding alone on one and on two threads, with serde_json or with
 //! sonic-rs), and
@@ -30,7 +35,7 @@ const PAGES: u32 = 50;
 const CONCURRENCY: usize = 8;
 
 /// Runs the whole benchmark.
-pub fn run(runs: usize) -> anyhow::Result<()> {
+pub fn run(runs: usize, against: Option<PathBuf>) -> anyhow::Result<()> {
     let root = crate::workspace_root();
     let status = Command::new(env!("CARGO"))
         .args([
@@ -52,10 +57,21 @@ pub fn run(runs: usize) -> anyhow::Result<()> {
     if !curl {
         println!("curl not installed: no transfer floor");
     }
+    let base_modes: &[&str] = if against.is_some() {
+        &["typed@base", "stream@base"]
+    } else {
+        &[]
+    };
     let modes: Vec<&str> = ["curl", "curl-start", "raw", "reqwest", "typed", "stream"]
         .into_iter()
+        .chain(base_modes.iter().copied())
         .filter(|m| curl || !m.starts_with("curl"))
         .collect();
+    let against = against.as_deref();
+    // A fresh server every few rounds keeps its rate-limit bucket (12,000 tokens per
+    // 15 minutes, 100 per walk) from running dry: 10,000 tokens a server, the warm-up included.
+    let walks = modes.iter().filter(|m| **m != "curl-start").count().max(1);
+    let rounds_per_server = (10_000 / (walks * 100)).saturating_sub(1).max(1);
     println!(
         "{PAGES} pages x 1000 orders from esi-fake on loopback; {runs} rounds, the modes taking \
          turns in each, in rotating order (so a busy moment of this machine hits them alike); \
@@ -65,13 +81,12 @@ pub fn run(runs: usize) -> anyhow::Result<()> {
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); modes.len()];
     let mut server: Option<FakeServer> = None;
     for round in 0..runs {
-        // A fresh server every few rounds keeps its rate-limit bucket (12,000 tokens per
-        // 15 minutes, 100 per walk) from running dry; one unmeasured round warms it up.
-        if round % ROUNDS_PER_SERVER == 0 {
+        // One unmeasured round warms each fresh server up.
+        if round % rounds_per_server == 0 {
             drop(server.take());
             let fresh = FakeServer::start(&fake)?;
             for mode in &modes {
-                measure(mode, &fresh.url)?;
+                measure(mode, &fresh.url, against)?;
             }
             server = Some(fresh);
         }
@@ -79,7 +94,7 @@ pub fn run(runs: usize) -> anyhow::Result<()> {
         // Each round starts with the next mode, so none always follows the same one.
         for turn in 0..modes.len() {
             let index = (round + turn) % modes.len();
-            samples[index].push(measure(modes[index], url)?);
+            samples[index].push(measure(modes[index], url, against)?);
         }
     }
     drop(server);
@@ -127,12 +142,20 @@ pub fn run(runs: usize) -> anyhow::Result<()> {
          CPU: user + system time of every thread of the client while it fetched, not counting \
          its start; peak RSS: the process's VmHWM, curl's its maximum resident size."
     );
+    if let Some(base) = against {
+        println!("\nA/B against {}:", base.display());
+        for mode in ["typed", "stream"] {
+            let (new, old) = (floor(mode), floor(&format!("{mode}@base")));
+            if let (Some(new), Some(old)) = (new, old) {
+                println!(
+                    "  {mode}: new/base {:.3} ({new:.1} ms / {old:.1} ms)",
+                    new / old
+                );
+            }
+        }
+    }
     Ok(())
 }
-
-/// Rounds served by one fake server: five modes walk the 50 pages each round (2 tokens a
-/// page), 500 of the market group's 12,000 tokens; 20 rounds and the warm-up spend 10,500.
-const ROUNDS_PER_SERVER: usize = 20;
 
 /// One measurement of one mode.
 #[derive(Debug, Clone, Copy)]
@@ -164,11 +187,12 @@ impl Sample {
     }
 }
 
-fn measure(mode: &str, url: &str) -> anyhow::Result<Sample> {
-    match mode {
-        "curl" => curl_once(&(1..=PAGES).map(|p| page_url(url, p)).collect::<Vec<_>>()),
-        "curl-start" => curl_once(&[format!("{url}/status")]),
-        _ => child_once(mode, url),
+fn measure(mode: &str, url: &str, against: Option<&Path>) -> anyhow::Result<Sample> {
+    match (mode, mode.strip_suffix("@base"), against) {
+        ("curl", ..) => curl_once(&(1..=PAGES).map(|p| page_url(url, p)).collect::<Vec<_>>()),
+        ("curl-start", ..) => curl_once(&[format!("{url}/status")]),
+        (_, Some(mode), Some(base)) => child_once(base, mode, url),
+        _ => child_once(&std::env::current_exe()?, mode, url),
     }
 }
 
@@ -275,8 +299,8 @@ fn curl_once(urls: &[String]) -> anyhow::Result<Sample> {
 }
 
 /// Runs `xtask bench-once MODE URL` and reads its `ms rss bytes cpu` line.
-fn child_once(mode: &str, url: &str) -> anyhow::Result<Sample> {
-    let out = Command::new(std::env::current_exe()?)
+fn child_once(binary: &Path, mode: &str, url: &str) -> anyhow::Result<Sample> {
+    let out = Command::new(binary)
         .args(["bench-once", mode, url])
         .output()?;
     if !out.status.success() {

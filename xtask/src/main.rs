@@ -80,6 +80,10 @@ enum Command {
         /// Runs per mode; the median is printed.
         #[arg(long, default_value_t = 7)]
         runs: usize,
+        /// Another build's xtask binary (an older commit, built with `--release`): its typed
+        /// and stream modes take turns with this build's, and new/base ratios are printed.
+        #[arg(long, value_name = "XTASK_BINARY")]
+        against: Option<PathBuf>,
     },
     /// One benchmark measurement (used by `bench`, in a child process).
     #[command(hide = true)]
@@ -127,26 +131,28 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Bench { runs } => {
+        Command::Bench { runs, against } => {
             if cfg!(debug_assertions) {
                 // Benchmarks need an optimised build: run again as one.
-                let status = std::process::Command::new(env!("CARGO"))
-                    .args([
-                        "run",
-                        "--quiet",
-                        "--release",
-                        "-p",
-                        "xtask",
-                        "--",
-                        "bench",
-                        "--runs",
-                    ])
-                    .arg(runs.to_string())
-                    .current_dir(workspace_root())
-                    .status()?;
+                let mut cmd = std::process::Command::new(env!("CARGO"));
+                cmd.args([
+                    "run",
+                    "--quiet",
+                    "--release",
+                    "-p",
+                    "xtask",
+                    "--",
+                    "bench",
+                    "--runs",
+                ])
+                .arg(runs.to_string());
+                if let Some(base) = &against {
+                    cmd.arg("--against").arg(base);
+                }
+                let status = cmd.current_dir(workspace_root()).status()?;
                 std::process::exit(status.code().unwrap_or(1));
             }
-            bench::run(runs.max(1))
+            bench::run(runs.max(1), against)
         }
         Command::BenchOnce { mode, url } => bench::once(&mode, &url),
     }

@@ -2,8 +2,11 @@
 //!
 //! Names and type placement are decided over the whole API (`types`), operations are planned
 //! (`ops`), then only the selected resources and the types they reach are emitted, as one file
-//! of inline modules formatted with prettyplease. The output is meant to be `include!`d at the
-//! root of `esi-client`, whose runtime it calls through `crate::` paths.
+//! of inline modules formatted with prettyplease. The output is meant to be `include!`d into a
+//! module of `esi-client` (one per spec): its own items refer to each other by relative paths,
+//! and it reaches the runtime through `crate::` paths that `esi-client` re-exports at its root
+//! (`crate::Request`, `crate::Operation`, `crate::runtime::Client`...). It defines the API's own
+//! `Client`, a thin handle on the runtime's client that carries the resource accessors.
 
 mod docs;
 mod ops;
@@ -252,7 +255,7 @@ impl Generator {
                     )
                 });
             let module_doc = docs::attrs(&docs::join([
-                Some(format!("The `{tag}` resource of ESI: [`Client::{module}`](crate::Client::{module}).").as_str()),
+                Some(format!("The `{tag}` resource of ESI: [`Client::{module}`](super::Client::{module}).").as_str()),
                 tag_desc.as_deref(),
                 version_note.as_deref(),
             ]));
@@ -274,7 +277,7 @@ impl Generator {
                     #[doc = #struct_doc]
                     #[derive(Debug, Clone, Copy)]
                     pub struct #api_struct<'a> {
-                        pub(crate) client: &'a crate::Client,
+                        pub(crate) client: &'a super::Client,
                     }
 
                     impl<'a> #api_struct<'a> {
@@ -355,12 +358,57 @@ impl Generator {
                 }
             }
 
-            #shared_module
-            #(#modules)*
+            /// The ESI client of this API: build it once and clone it anywhere (clones share
+            /// the connection pool, the cache and the limits). Each resource of ESI is an
+            /// accessor (`client.market()`, `client.universe()`...), each operation a method
+            /// returning a request to configure and `.await`.
+            ///
+            /// It is a thin handle on the runtime's client ([`crate::runtime::Client`], reached
+            /// through `Deref` and [`Client::runtime`]): the clients of APIs of several dates
+            /// can share one runtime client, and each operation sends the compatibility date of
+            /// the spec it came from.
+            #[derive(Clone)]
+            pub struct Client {
+                inner: crate::runtime::Client,
+            }
 
-            impl crate::Client {
+            impl Client {
+                /// Starts configuring a client.
+                pub fn builder() -> crate::runtime::ClientBuilder<Client> {
+                    crate::runtime::ClientBuilder::new()
+                }
+
+                /// The runtime's client underneath: share it with the client of another API
+                /// (`other::Client::from(client.runtime().clone())`) or with crates that take
+                /// a runtime client.
+                pub fn runtime(&self) -> &crate::runtime::Client {
+                    &self.inner
+                }
+
                 #(#accessors)*
             }
+
+            impl ::core::convert::From<crate::runtime::Client> for Client {
+                fn from(inner: crate::runtime::Client) -> Self {
+                    Client { inner }
+                }
+            }
+
+            impl ::core::ops::Deref for Client {
+                type Target = crate::runtime::Client;
+                fn deref(&self) -> &crate::runtime::Client {
+                    &self.inner
+                }
+            }
+
+            impl ::core::fmt::Debug for Client {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Debug::fmt(&self.inner, f)
+                }
+            }
+
+            #shared_module
+            #(#modules)*
         };
         let syntax: syn::File = syn::parse2(file).map_err(|e| Error::Emit {
             what: "the generated API".into(),

@@ -371,7 +371,7 @@ pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenS
     quote! {
         #doc
         pub fn #method(&self, #(#args),*) -> crate::Request<#name> {
-            crate::Request::new(self.client.clone(), #name { #(#inits)* })
+            crate::Request::new(&self.client.inner, #name { #(#inits)* })
         }
     }
 }
@@ -537,6 +537,10 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
         None => quote!(None),
     };
     let retry_safe = op.read_only || !matches!(op.method, crate::model::HttpMethod::Post);
+    let spec_date = match &api.compatibility_date {
+        Some(d) => quote!(Some(#d)),
+        None => quote!(None),
+    };
     quote! {
         crate::OperationInfo {
             id: #id,
@@ -559,6 +563,7 @@ fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
             params: &[#(#params),*],
             last_changed: #date,
             compatibility_date: #pinned,
+            spec_date: #spec_date,
         }
     }
 }

@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer, Visitor};
 /// form through chrono (offsets, fractions of a second, lower-case separators...).
 ///
 /// ```
-/// use esi_client::timestamp::parse_utc;
+/// use esi_runtime::timestamp::parse_utc;
 /// let t = parse_utc("2026-11-26T07:48:36Z").unwrap();
 /// assert_eq!(t.to_rfc3339(), "2026-11-26T07:48:36+00:00");
 /// assert_eq!(parse_utc("2026-11-26T09:48:36.5+02:00").unwrap().timestamp(), t.timestamp());
@@ -72,8 +72,8 @@ impl Visitor<'_> for UtcVisitor {
 /// ```
 /// #[derive(serde::Deserialize)]
 /// struct Order {
-///     #[serde(deserialize_with = "esi_client::timestamp::deserialize")]
-///     issued: esi_client::chrono::DateTime<esi_client::chrono::Utc>,
+///     #[serde(deserialize_with = "esi_runtime::timestamp::deserialize")]
+///     issued: esi_runtime::chrono::DateTime<esi_runtime::chrono::Utc>,
 /// }
 /// let order: Order = serde_json::from_str(r#"{"issued":"2026-11-26T07:48:36Z"}"#).unwrap();
 /// assert_eq!(order.issued.timestamp(), 1_795_679_316);
@@ -114,8 +114,8 @@ pub mod option {
     /// ```
     /// #[derive(serde::Deserialize)]
     /// struct Contract {
-    ///     #[serde(default, deserialize_with = "esi_client::timestamp::option::deserialize")]
-    ///     date_completed: Option<esi_client::chrono::DateTime<esi_client::chrono::Utc>>,
+    ///     #[serde(default, deserialize_with = "esi_runtime::timestamp::option::deserialize")]
+    ///     date_completed: Option<esi_runtime::chrono::DateTime<esi_runtime::chrono::Utc>>,
     /// }
     /// let open: Contract = serde_json::from_str(r#"{"date_completed":null}"#).unwrap();
     /// assert!(open.date_completed.is_none());

@@ -1,5 +1,5 @@
-//! Calls built by name at run time, for tools such as the `esi` command line: the operation
-//! table generated with the API ([`crate::OPERATIONS`]), parameters given as text and checked
+//! Calls built by name at run time, for tools such as the `esi` command line: an operation
+//! from the table generated with the API (`esi_client::OPERATIONS`), parameters given as text and checked
 //! against the spec's types before anything is sent, answers as JSON. They go through the same
 //! pipeline as typed calls (auth, cache, limits, retries).
 
@@ -8,23 +8,26 @@ use std::sync::Arc;
 use futures::StreamExt;
 
 use crate::client::Client;
+use crate::decode::decode_response;
 use crate::error::{Error, Result, excerpt};
 use crate::operation::{OperationInfo, Pagination, ParamInfo, ParamLocation, Params, path_segment};
+use crate::prepare::CallParts;
 use crate::request::CallOptions;
 use crate::response::Response;
-use crate::send::{CallParts, decode_response, send_parts};
+use crate::send::send_parts;
 
-/// Finds an operation by resource (`market`, or the tag `Market`) and name (the method name
-/// `get_markets_region_id_orders` or the operation id `GetMarketsRegionIdOrders`).
-///
-/// ```
-/// let op = esi_client::find_operation("status", "get_status").unwrap();
-/// assert_eq!(op.path, "/status");
-/// ```
-pub fn find_operation(resource: &str, name: &str) -> Option<&'static OperationInfo> {
+/// Finds an operation of `operations` (a generated API's `OPERATIONS`) by resource (`market`,
+/// or the tag `Market`) and name (the method name `get_markets_region_id_orders` or the
+/// operation id `GetMarketsRegionIdOrders`). `esi_client::find_operation` searches its own
+/// table.
+pub fn find_operation(
+    operations: &[&'static OperationInfo],
+    resource: &str,
+    name: &str,
+) -> Option<&'static OperationInfo> {
     let resource = normalise(resource);
     let name_norm = normalise(name);
-    crate::OPERATIONS.iter().copied().find(|op| {
+    operations.iter().copied().find(|op| {
         (normalise(op.resource) == resource || normalise(op.tag) == resource)
             && (normalise(op.name) == name_norm || normalise(op.id) == name_norm)
     })
@@ -65,7 +68,7 @@ impl std::fmt::Debug for DynamicCall {
 }
 
 impl Client {
-    /// Starts a call of `info` (from [`find_operation`] or [`crate::OPERATIONS`]).
+    /// Starts a call of `info` (from [`find_operation`] or a generated API's `OPERATIONS`).
     pub fn call(&self, info: &'static OperationInfo) -> DynamicCall {
         DynamicCall {
             client: self.clone(),

@@ -210,6 +210,36 @@ fn header_age(headers: &http::HeaderMap) -> u64 {
         .unwrap_or(0)
 }
 
+/// How long a cache entry is worth keeping: while fresh, and a day longer for its ETag.
+pub(crate) fn keep_for(fresh_until: Option<SystemTime>, now: SystemTime) -> Duration {
+    let fresh = fresh_until
+        .and_then(|t| t.duration_since(now).ok())
+        .unwrap_or_default();
+    fresh + Duration::from_secs(86_400)
+}
+
+/// An answer's headers as the cache keeps them (text values only).
+pub(crate) fn headers_to(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}
+
+/// A cached answer's headers, back as a header map.
+pub(crate) fn headers_from(pairs: &[(String, String)]) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    for (k, v) in pairs {
+        if let (Ok(k), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            http::HeaderValue::from_str(v),
+        ) {
+            headers.append(k, v);
+        }
+    }
+    headers
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use tokio::sync::watch;
 
-use crate::send::Raw;
+use crate::decode::Raw;
 
 /// What a leader hands to its followers.
 #[derive(Debug, Clone)]

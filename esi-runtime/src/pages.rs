@@ -18,13 +18,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
+use crate::decode::{decode_response, decode_response_seed, pages_header};
 use crate::error::{Error, Result, excerpt};
 use crate::list_seed::ListSeed;
 use crate::operation::{Operation, Pagination};
 use crate::page_window::{PageWindow, StartPage};
 use crate::request::{CallOptions, Request};
 use crate::response::Response;
-use crate::send::{decode_response, decode_response_seed, pages_header, send, send_raw};
+use crate::send::{send, send_raw};
 
 /// How often `all_pages` starts over when the page set changes under it.
 const MAX_RESTARTS: u32 = 2;
@@ -46,35 +47,37 @@ fn page_count(operation: &'static str, pages: Option<u32>) -> Result<u32> {
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// The pages of an `X-Pages` route, in order, as [`Request::pages`] streams them.
+pub type PageStream<T> = BoxStream<'static, Result<Response<Vec<T>>>>;
+
 impl<O, T> Request<O>
 where
     O: Operation<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
-    /// Fetches every page of an `X-Pages` route and returns all items in page order.
+    /// Fetches every page of an `X-Pages` route and returns all items in page order
+    /// (django-esi's `result_all_pages`). With esi-client's generated API:
     ///
-    /// ```no_run
-    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+    /// ```ignore
     /// let orders = client.market().get_markets_region_id_orders(10000002).all_pages().await?;
-    /// # let _ = orders; Ok(()) }
     /// ```
+    #[doc(alias = "result_all_pages")]
     pub fn all_pages(self) -> AllPages<O> {
         AllPages(self)
     }
 
-    /// Streams the pages of an `X-Pages` route in order, fetching a few ahead.
+    /// Streams the pages of an `X-Pages` route in order, fetching a few ahead. With
+    /// esi-client's generated API:
     ///
-    /// ```no_run
+    /// ```ignore
     /// use futures::StreamExt;
-    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
     /// let mut pages = client.market().get_markets_region_id_orders(10000002).pages();
     /// while let Some(page) = pages.next().await {
     ///     let page = page?;
     ///     println!("{} orders", page.data.len());
     /// }
-    /// # Ok(()) }
     /// ```
-    pub fn pages(self) -> BoxStream<'static, Result<Response<Vec<T>>>> {
+    pub fn pages(self) -> PageStream<T> {
         let Request {
             client,
             op,

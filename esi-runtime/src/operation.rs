@@ -139,8 +139,12 @@ pub struct OperationInfo {
     pub params: &'static [ParamInfo],
     /// `x-compatibility-date`: when the operation last changed.
     pub last_changed: Option<&'static str>,
-    /// A compatibility date pinned for this operation at build time (else the client's).
+    /// A compatibility date pinned for this operation at build time (a resource version): it
+    /// wins over the client's.
     pub compatibility_date: Option<&'static str>,
+    /// The compatibility date of the spec this operation was generated from (OpenAPI specs):
+    /// sent when neither the call, a resource version, nor the client sets one.
+    pub spec_date: Option<&'static str>,
 }
 
 /// Where a parameter goes.
@@ -367,6 +371,39 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// A parameter's text, percent-encoded for use as one path segment.
 pub fn path_segment<V: ParamValue + ?Sized>(value: &V) -> String {
     utf8_percent_encode(&value.to_param(), SEGMENT).to_string()
+}
+
+/// A plain GET `/thing` for the runtime's unit tests.
+#[cfg(test)]
+pub(crate) const fn test_operation(
+    retry_safe: bool,
+    client_params: &'static [ClientParam],
+    compatibility_date: Option<&'static str>,
+    spec_date: Option<&'static str>,
+) -> OperationInfo {
+    OperationInfo {
+        id: "GetThing",
+        name: "get_thing",
+        resource: "thing",
+        tag: "Thing",
+        method: http::Method::GET,
+        path: "/thing",
+        summary: "",
+        scopes: &[],
+        roles: &[],
+        cache_seconds: None,
+        rate_limit: None,
+        pagination: Pagination::None,
+        client_params,
+        body: BodyKind::None,
+        empty_response: false,
+        retry_safe,
+        from_id_field: None,
+        params: &[],
+        last_changed: None,
+        compatibility_date,
+        spec_date,
+    }
 }
 
 #[cfg(test)]

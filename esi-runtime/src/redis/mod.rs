@@ -4,10 +4,10 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use esi_client::redis::RedisStore;
+//! use esi_runtime::redis::RedisStore;
 //! let redis = RedisStore::from_env().await?; // REDIS_URL=redis://127.0.0.1:6379/
-//! let client = esi_client::Client::builder()
-//!     .user_agent(esi_client::UserAgent::new("MyApp", "1.0").email("me@example.com"))
+//! let client = esi_runtime::Client::builder()
+//!     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
 //!     .redis(&redis)
 //!     .build()?;
 //! # let _ = client;

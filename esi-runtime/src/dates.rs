@@ -45,7 +45,7 @@ pub enum CompatibilityDateError {
 /// use std::time::{Duration, UNIX_EPOCH};
 /// // 2026-08-18 10:59:59 UTC is still 2026-08-17 for ESI.
 /// let now = UNIX_EPOCH + Duration::from_secs(1_787_050_799);
-/// assert_eq!(esi_client::esi_today(now).to_string(), "2026-08-17");
+/// assert_eq!(esi_runtime::esi_today(now).to_string(), "2026-08-17");
 /// ```
 pub fn esi_today(now: SystemTime) -> NaiveDate {
     let shifted = now
@@ -58,7 +58,7 @@ pub fn esi_today(now: SystemTime) -> NaiveDate {
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use esi_client::{CompatibilityDateError, check_compatibility_date};
+/// use esi_runtime::{CompatibilityDateError, check_compatibility_date};
 /// assert!(check_compatibility_date("2025-11-06", SystemTime::now()).is_ok());
 /// assert!(matches!(
 ///     check_compatibility_date("2019-12-31", SystemTime::now()),

@@ -1,15 +1,19 @@
 //! The client: configuration built once, shared cheaply by every task (`Client` is an `Arc`).
 
+use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderValue;
 
 use crate::cache::{CacheStore, MemoryCache};
 use crate::coalesce::InFlight;
 use crate::enums::Language;
 use crate::error::{Error, Result};
 use crate::limits::{BucketState, ErrorWindow, LimitPolicy, LimitStore, Limits, MemoryLimits};
+use crate::prepare::Prepared;
 use crate::retry::RetryPolicy;
-use crate::stats::{RequestEvent, RequestHook};
+use crate::stats::{OutgoingRequest, RequestEvent, RequestHook, Seen, SendHook, Served};
 
 /// ESI's production server.
 pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
@@ -18,7 +22,7 @@ pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
 /// `AppName/version (contact email; +url) esi-client/x.y.z`.
 ///
 /// ```
-/// let ua = esi_client::UserAgent::new("MyApp", "1.2")
+/// let ua = esi_runtime::UserAgent::new("MyApp", "1.2")
 ///     .email("me@example.com")
 ///     .url("https://github.com/me/myapp");
 /// assert_eq!(
@@ -120,17 +124,17 @@ impl UserAgent {
     }
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`], or the client of a generated API (`esi_client::Client::builder()`
+/// returns a `ClientBuilder<esi_client::Client>`: `C` is what [`build`](Self::build) makes).
 ///
 /// ```
-/// let client = esi_client::Client::builder()
-///     .user_agent(esi_client::UserAgent::new("MyApp", "1.0").email("me@example.com"))
+/// let client = esi_runtime::Client::builder()
+///     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
 ///     .build()?;
 /// assert_eq!(client.base_url(), "https://esi.evetech.net");
-/// # Ok::<(), esi_client::Error>(())
+/// # Ok::<(), esi_runtime::Error>(())
 /// ```
-#[derive(Clone)]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
     base_url: String,
     user_agent: Option<UserAgent>,
     compatibility_date: Option<String>,
@@ -147,9 +151,38 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     page_concurrency: usize,
     on_request: Option<RequestHook>,
+    before_send: Option<SendHook>,
+    http: Option<reqwest::Client>,
+    output: PhantomData<fn() -> C>,
 }
 
-impl std::fmt::Debug for ClientBuilder {
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        ClientBuilder {
+            base_url: self.base_url.clone(),
+            user_agent: self.user_agent.clone(),
+            compatibility_date: self.compatibility_date.clone(),
+            tenant: self.tenant.clone(),
+            language: self.language.clone(),
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            pool_max_idle_per_host: self.pool_max_idle_per_host,
+            gzip: self.gzip,
+            cache: self.cache.clone(),
+            limit_policy: self.limit_policy,
+            error_reserve: self.error_reserve,
+            limit_store: self.limit_store.clone(),
+            retry: self.retry,
+            page_concurrency: self.page_concurrency,
+            on_request: self.on_request.clone(),
+            before_send: self.before_send.clone(),
+            http: self.http.clone(),
+            output: PhantomData,
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
@@ -161,16 +194,17 @@ impl std::fmt::Debug for ClientBuilder {
             .field("shared_limits", &self.limit_store.is_some())
             .field("retry", &self.retry)
             .field("page_concurrency", &self.page_concurrency)
+            .field("own_http_client", &self.http.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl Default for ClientBuilder {
+impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.into(),
             user_agent: None,
-            compatibility_date: crate::SPEC.compatibility_date.map(str::to_string),
+            compatibility_date: None,
             tenant: "tranquility".into(),
             language: None,
             connect_timeout: Duration::from_secs(5),
@@ -184,11 +218,19 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             page_concurrency: 8,
             on_request: None,
+            before_send: None,
+            http: None,
+            output: PhantomData,
         }
     }
 }
 
-impl ClientBuilder {
+impl<C: From<Client>> ClientBuilder<C> {
+    /// A builder with the defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// The server (default `https://esi.evetech.net`; tests point it at the fake ESI).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
@@ -201,8 +243,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The compatibility date sent with every request (default: the spec's date), except by
-    /// resources generated at a version of their own (`RESOURCE_VERSIONS`). [`build`] fails
+    /// The compatibility date sent with every request, except by resources generated at a
+    /// version of their own (`RESOURCE_VERSIONS`). By default each operation sends the date of
+    /// the spec it was generated from, so one client serves APIs of several dates. [`build`] fails
     /// with [`Error::Config`] for a date in the future (ESI's day changes at 11:00 UTC) or
     /// before 2020-01-01.
     ///
@@ -224,25 +267,28 @@ impl ClientBuilder {
         self
     }
 
-    /// TCP connect timeout (default 5 s).
+    /// TCP connect timeout (default 5 s). Ignored with [`http_client`](Self::http_client).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// Timeout between reads of one response (default 10 s).
+    /// Timeout between reads of one response (default 10 s). Ignored with
+    /// [`http_client`](Self::http_client).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self
     }
 
-    /// Idle connections kept per host (default 32).
+    /// Idle connections kept per host (default 32). Ignored with
+    /// [`http_client`](Self::http_client).
     pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
         self.pool_max_idle_per_host = max;
         self
     }
 
-    /// Ask for gzip-compressed answers (default on).
+    /// Ask for gzip-compressed answers (default on). Ignored with
+    /// [`http_client`](Self::http_client): the passed-in client's own setting applies.
     pub fn gzip(mut self, enable: bool) -> Self {
         self.gzip = enable;
         self
@@ -286,6 +332,7 @@ impl ClientBuilder {
     /// the same Redis (and prefix): `.cache(redis.cache())` and
     /// `.limit_store(redis.limits())` in one call.
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn redis(self, redis: &crate::redis::RedisStore) -> Self {
         self.cache(redis.cache()).limit_store(redis.limits())
     }
@@ -308,8 +355,46 @@ impl ClientBuilder {
         self
     }
 
+    /// May change every request just before it is sent (headers, tracing context): see
+    /// [`OutgoingRequest`]. It runs on every attempt, after the limits let the request go.
+    /// [`on_request`](Self::on_request) only observes; this one may change.
+    pub fn before_send(
+        mut self,
+        hook: impl Fn(&mut OutgoingRequest<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.before_send = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sends through this `reqwest::Client` (proxies, corporate certificate authorities, a
+    /// shared connection pool) instead of building one.
+    ///
+    /// The passed-in client's own settings replace these builder settings: TLS,
+    /// [`connect_timeout`](Self::connect_timeout), [`read_timeout`](Self::read_timeout),
+    /// [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) and [`gzip`](Self::gzip)
+    /// (enable reqwest's `gzip` feature and leave it on, or ESI's large answers come
+    /// uncompressed). Everything else stays the runtime's, whatever the client: the
+    /// `User-Agent` header (set on every request, over the client's default), ESI's error and
+    /// rate limits, retries, the cache, identical-call sharing and page walking. Redirect
+    /// handling is the client's: keep reqwest's default, which drops `Authorization` on a
+    /// redirect to another host.
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder().build().expect("a plain reqwest client");
+    /// let client = esi_runtime::Client::builder()
+    ///     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), esi_runtime::Error>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// Builds the client; fails without a user agent that has contact information.
-    pub fn build(self) -> Result<Client> {
+    pub fn build(self) -> Result<C> {
         let user_agent = self
             .user_agent
             .as_ref()
@@ -327,20 +412,26 @@ impl ClientBuilder {
             crate::dates::check_compatibility_date(date, std::time::SystemTime::now())
                 .map_err(|e| Error::Config(e.to_string()))?;
         }
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
-            .user_agent(user_agent.clone())
-            .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
-            .pool_max_idle_per_host(self.pool_max_idle_per_host)
-            .gzip(self.gzip)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client {
+        let user_agent_header = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::Config("the user agent is not valid header text".into()))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .tls_backend_preconfigured(tls_config()?)
+                .user_agent(user_agent.clone())
+                .connect_timeout(self.connect_timeout)
+                .read_timeout(self.read_timeout)
+                .pool_max_idle_per_host(self.pool_max_idle_per_host)
+                .gzip(self.gzip)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let client = Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
                 user_agent,
+                user_agent_header,
                 compatibility_date: self.compatibility_date,
                 tenant: self.tenant,
                 language: self.language,
@@ -354,9 +445,11 @@ impl ClientBuilder {
                 retry: self.retry,
                 page_concurrency: self.page_concurrency,
                 on_request: self.on_request,
+                before_send: self.before_send,
                 in_flight: InFlight::default(),
             }),
-        })
+        };
+        Ok(C::from(client))
     }
 }
 
@@ -380,9 +473,9 @@ fn tls_config() -> Result<rustls::ClientConfig> {
 /// operation a method returning a request you can configure and `.await`:
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), esi_client::Error> {
-/// let client = esi_client::Client::builder()
-///     .user_agent(esi_client::UserAgent::new("MyApp", "1.0").email("me@example.com"))
+/// # async fn demo() -> Result<(), esi_runtime::Error> {
+/// let client = esi_runtime::Client::builder()
+///     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
 ///     .build()?;
 /// let status = client.status().get_status().await?;
 /// println!("{} players online", status.players);
@@ -397,6 +490,7 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
     pub(crate) user_agent: String,
+    pub(crate) user_agent_header: HeaderValue,
     pub(crate) compatibility_date: Option<String>,
     pub(crate) tenant: String,
     pub(crate) language: Option<Language>,
@@ -405,6 +499,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) page_concurrency: usize,
     pub(crate) on_request: Option<RequestHook>,
+    pub(crate) before_send: Option<SendHook>,
     /// Identical GETs in flight, which share one request.
     pub(crate) in_flight: InFlight,
 }
@@ -436,7 +531,8 @@ impl Client {
         &self.inner.user_agent
     }
 
-    /// The compatibility date sent by default.
+    /// The compatibility date set with [`ClientBuilder::compatibility_date`]; `None` when each
+    /// operation sends the date of the spec it was generated from.
     pub fn compatibility_date(&self) -> Option<&str> {
         self.inner.compatibility_date.as_deref()
     }
@@ -455,5 +551,23 @@ impl Client {
     /// `character:<id>`.
     pub fn rate_limit_bucket(&self, group: &str, who: &str) -> Option<BucketState> {
         self.inner.limits.bucket(group, who)
+    }
+}
+
+impl Inner {
+    /// Tells the statistics hook about one answer or failure of a prepared request.
+    pub(crate) fn report(&self, prepared: &Prepared, started: Instant, seen: Seen) {
+        if let Some(hook) = &self.on_request {
+            hook(&RequestEvent {
+                operation: prepared.info.id,
+                method: prepared.info.method.as_str(),
+                url: &prepared.url,
+                status: seen.status,
+                attempt: seen.attempt,
+                elapsed: started.elapsed(),
+                from_cache: seen.served == Served::Cache,
+                not_modified: seen.served == Served::NotModified,
+            });
+        }
     }
 }

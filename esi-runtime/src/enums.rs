@@ -5,7 +5,7 @@
 /// `FromStr`, `From<&str>` and serde support. Used by the generated code.
 ///
 /// ```
-/// esi_client::esi_enum! {
+/// esi_runtime::esi_enum! {
 ///     /// Which orders.
 ///     pub enum Side { Buy = "buy", Sell = "sell", }
 /// }

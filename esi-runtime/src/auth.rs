@@ -49,7 +49,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// your own storage too.
 ///
 /// ```
-/// use esi_client::{AccessToken, TokenRequest, TokenSource, TokenSourceError, BoxFuture};
+/// use esi_runtime::{AccessToken, TokenRequest, TokenSource, TokenSourceError, BoxFuture};
 ///
 /// struct Fixed(String);
 ///

@@ -1,0 +1,97 @@
+//! Stage 2 of a call: answers that need no request. A fresh cache entry answers at once; an
+//! identical GET already in flight answers with its outcome (`coalesce`). Otherwise the call
+//! goes on to send, with the stale entry to revalidate and, when it leads, the followers to
+//! hand its outcome to.
+
+use std::time::{Instant, SystemTime};
+
+use crate::cache::{CachedResponse, headers_from};
+use crate::client::Inner;
+use crate::coalesce::{self, Lead, Shared, Turn};
+use crate::decode::{Raw, status_error};
+use crate::error::Result;
+use crate::prepare::Prepared;
+use crate::stats::{Seen, Served};
+
+/// What the gate decided for one request.
+pub(crate) enum Passage<'a> {
+    /// Answered without a request (cache hit, or an identical request's outcome).
+    Answered(Result<Raw>),
+    /// Send it: revalidating `cached` when there is one; `lead` is set when identical calls
+    /// may wait for this one.
+    Send {
+        cached: Option<CachedResponse>,
+        lead: Option<Lead<'a>>,
+    },
+}
+
+/// Looks in the cache, then for an identical request in flight.
+pub(crate) async fn enter<'a>(
+    inner: &'a Inner,
+    prepared: &Prepared,
+    started: Instant,
+) -> Passage<'a> {
+    let cached = match (&prepared.cache_key, &inner.cache) {
+        (Some(key), Some(cache)) => cache.get(key).await,
+        _ => None,
+    };
+    if let Some(entry) = &cached
+        && entry.is_fresh(SystemTime::now())
+    {
+        let span = tracing::Span::current();
+        span.record("cache", "hit");
+        span.record("status", entry.status);
+        inner.report(prepared, started, Seen::served(entry.status, Served::Cache));
+        return Passage::Answered(Ok(Raw {
+            status: entry.status,
+            headers: headers_from(&entry.headers),
+            body: entry.body.clone(),
+            from_cache: true,
+            not_modified: false,
+        }));
+    }
+    let lead = match &prepared.cache_key {
+        Some(key) if prepared.body.is_none() => match inner.in_flight.turn(key) {
+            Turn::Lead(lead) => Some(lead),
+            Turn::Follow(slot) => match coalesce::follow(slot).await {
+                Some(shared) => {
+                    return Passage::Answered(shared_outcome(inner, prepared, shared, started));
+                }
+                // The leader ended without an outcome to share: send our own.
+                None => None,
+            },
+        },
+        _ => None,
+    };
+    Passage::Send { cached, lead }
+}
+
+/// A follower's outcome: the leader's answer (served as from the cache: this call sent
+/// nothing) or the same typed error.
+fn shared_outcome(
+    inner: &Inner,
+    prepared: &Prepared,
+    shared: Shared,
+    started: Instant,
+) -> Result<Raw> {
+    let span = tracing::Span::current();
+    span.record("cache", "shared");
+    match shared {
+        Shared::Answer(mut raw) => {
+            span.record("status", raw.status);
+            inner.report(prepared, started, Seen::served(raw.status, Served::Cache));
+            raw.from_cache = true;
+            raw.not_modified = false;
+            Ok(raw)
+        }
+        Shared::Refused {
+            status,
+            headers,
+            body,
+        } => {
+            span.record("status", status);
+            inner.report(prepared, started, Seen::served(status, Served::Cache));
+            Err(status_error(prepared.info.id, status, &headers, &body))
+        }
+    }
+}

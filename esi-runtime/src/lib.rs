@@ -1,0 +1,91 @@
+//! The hand-written runtime of the ESI client: everything a call needs except the generated
+//! API. It never names generated code; generated code hands it what it needs ([`Operation`]
+//! values with their static [`OperationInfo`], the spec's compatibility date among it).
+//!
+//! Most users write `esi_client::Client` and never name this crate: `esi-client` generates the
+//! typed API from a pinned ESI spec and re-exports everything here. Crates that must not choose
+//! a spec (a token store, web middleware, a sync engine generic over the application's
+//! operations) depend on this crate alone: [`TokenSource`], [`CacheStore`], [`LimitStore`],
+//! [`Client`] and [`Request`] are all here.
+//!
+//! A call goes through one pipeline (`send`), in named stages:
+//! 1. **prepare** (`prepare.rs`): the token (given, or from a [`TokenSource`]) read once, the
+//!    scope check, URL, headers, whose data it is, the cache key;
+//! 2. **gate** (`gate.rs`): a fresh cache entry, or an identical request already in flight,
+//!    answers without sending;
+//! 3. **attempt** (`attempt.rs`): the limits let it go, the request hook may change it, it is
+//!    sent; the answer's [`Verdict`](crate::attempt) decides: done, retry, or refused;
+//! 4. **decode** (`decode.rs`): the typed value with its metadata, or a typed error.
+//!
+//! ```
+//! use esi_runtime::{Client, UserAgent};
+//!
+//! let client = Client::builder()
+//!     .user_agent(UserAgent::new("MyApp", "1.0").email("me@example.com"))
+//!     .build()?;
+//! assert_eq!(client.base_url(), "https://esi.evetech.net");
+//! # Ok::<(), esi_runtime::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod attempt;
+mod auth;
+mod cache;
+mod client;
+mod coalesce;
+mod dates;
+mod decode;
+mod dynamic;
+mod enums;
+mod error;
+mod gate;
+mod identity;
+mod limits;
+mod list_seed;
+mod operation;
+mod page_window;
+mod pages;
+mod prepare;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
+mod request;
+mod response;
+mod retry;
+mod send;
+mod stats;
+pub mod timestamp;
+
+pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
+pub use cache::{CacheStore, CachedResponse, MemoryCache};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
+pub use dates::{
+    CompatibilityDateError, MIN_COMPATIBILITY_DATE, check_compatibility_date, esi_today,
+};
+pub use dynamic::{DynamicCall, PageProgress, find_operation};
+pub use enums::Language;
+pub use error::{Error, EsiErrorBody, Result};
+pub use limits::{
+    BucketState, ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore,
+    MemoryLimits, Permit,
+};
+pub use operation::{
+    BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
+    ParamLocation, ParamValue, Params, RateLimitInfo, SpecInfo, SpecKind, path_segment,
+};
+pub use pages::{AllPages, CursorWalk, PageStream};
+pub use request::{AccessToken, CallOptions, Request, WithResponse};
+pub use response::Response;
+pub use retry::RetryPolicy;
+pub use stats::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
+
+/// Re-exported so users name the same date types the models use.
+pub use chrono;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}

@@ -1,0 +1,232 @@
+//! A configured call of one operation: per-call options over the client's defaults, awaited
+//! directly (`IntoFuture`) for the data, or through [`Request::with_response`] for the data
+//! and its metadata.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::auth::TokenSource;
+use crate::client::Client;
+use crate::enums::Language;
+use crate::error::Result;
+use crate::operation::Operation;
+use crate::response::Response;
+
+/// An access token, kept out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+impl From<&str> for AccessToken {
+    fn from(token: &str) -> Self {
+        AccessToken::new(token)
+    }
+}
+
+impl From<String> for AccessToken {
+    fn from(token: String) -> Self {
+        AccessToken(token)
+    }
+}
+
+impl From<&String> for AccessToken {
+    fn from(token: &String) -> Self {
+        AccessToken(token.clone())
+    }
+}
+
+/// Per-call options; unset ones fall back to the client's.
+#[derive(Clone, Default)]
+pub struct CallOptions {
+    /// Bearer token.
+    pub token: Option<AccessToken>,
+    /// Where to get a token when none is given.
+    pub token_source: Option<Arc<dyn TokenSource>>,
+    /// The character to ask the token source for (default: the `character_id` parameter).
+    pub character_id: Option<i64>,
+    /// Response language.
+    pub language: Option<Language>,
+    /// Compatibility date for this call.
+    pub compatibility_date: Option<String>,
+    /// Tenant for this call.
+    pub tenant: Option<String>,
+    /// Page of an `X-Pages` route.
+    pub page: Option<u32>,
+    /// Query parameters set by the runtime's walkers (cursor, `from_id`), replacing the
+    /// operation's own.
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// Skip the cache (refetches after a page set changed).
+    pub(crate) no_cache: bool,
+    /// Read the cache but store nothing (streamed pages, too big to keep).
+    pub(crate) no_store: bool,
+}
+
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("token", &self.token)
+            .field(
+                "token_source",
+                &self.token_source.as_ref().map(|_| "<dyn TokenSource>"),
+            )
+            .field("character_id", &self.character_id)
+            .field("language", &self.language)
+            .field("compatibility_date", &self.compatibility_date)
+            .field("tenant", &self.tenant)
+            .field("page", &self.page)
+            .field("query", &self.query)
+            .field("no_cache", &self.no_cache)
+            .field("no_store", &self.no_store)
+            .finish()
+    }
+}
+
+/// The per-call options every kind of call offers (typed [`Request`]s and by-name
+/// [`DynamicCall`](crate::DynamicCall)s): both keep them in a field `options`.
+macro_rules! call_option_setters {
+    () => {
+        /// Authenticates the call with an SSO access token.
+        pub fn token(mut self, access_token: impl Into<$crate::request::AccessToken>) -> Self {
+            self.options.token = Some(access_token.into());
+            self
+        }
+
+        /// Gets the access token from `source` (a token store), for the call's character and
+        /// the operation's scopes, refreshed if needed.
+        pub fn token_source<S: $crate::auth::TokenSource + Clone + 'static>(
+            mut self,
+            source: &S,
+        ) -> Self {
+            self.options.token_source = Some(::std::sync::Arc::new(source.clone()));
+            self
+        }
+
+        /// Acts as this character when asking the token source (default: the call's
+        /// `character_id` parameter; set it for corporation routes).
+        pub fn character(mut self, character_id: i64) -> Self {
+            self.options.character_id = Some(character_id);
+            self
+        }
+
+        /// Asks for answers in this language.
+        pub fn language(mut self, language: $crate::enums::Language) -> Self {
+            self.options.language = Some(language);
+            self
+        }
+
+        /// Uses this compatibility date (`YYYY-MM-DD`) for this call only. A date in the future
+        /// (ESI's day changes at 11:00 UTC) or before 2020-01-01 fails the call with
+        /// [`Error::InvalidOption`](crate::Error::InvalidOption) before anything is sent.
+        pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
+            self.options.compatibility_date = Some(date.into());
+            self
+        }
+
+        /// Uses this tenant for this call only.
+        pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+            self.options.tenant = Some(tenant.into());
+            self
+        }
+
+        /// Asks for one page of an `X-Pages` route (pages start at 1).
+        pub fn page(mut self, page: u32) -> Self {
+            self.options.page = Some(page);
+            self
+        }
+    };
+}
+pub(crate) use call_option_setters;
+
+/// One call of operation `O`, ready to be configured and awaited.
+///
+/// Generated code adds the operation's own optional parameters as builder methods.
+#[must_use = "a request does nothing until it is awaited"]
+#[derive(Debug, Clone)]
+pub struct Request<O: Operation> {
+    pub(crate) client: Client,
+    pub(crate) op: O,
+    pub(crate) options: CallOptions,
+}
+
+impl<O: Operation> Request<O> {
+    /// Used by generated code.
+    #[doc(hidden)]
+    pub fn new(client: Client, op: O) -> Self {
+        Request {
+            client,
+            op,
+            options: CallOptions::default(),
+        }
+    }
+
+    /// Used by generated setters.
+    #[doc(hidden)]
+    pub fn op_mut(&mut self) -> &mut O {
+        &mut self.op
+    }
+
+    /// The operation's parameters as set so far.
+    pub fn operation(&self) -> &O {
+        &self.op
+    }
+
+    call_option_setters!();
+
+    /// Returns the data with its status, headers and cache metadata.
+    pub fn with_response(self) -> WithResponse<O> {
+        WithResponse(self)
+    }
+
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<O::Output> {
+        Ok(crate::send::send(&self.client, &self.op, &self.options)
+            .await?
+            .data)
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+impl<O: Operation> IntoFuture for Request<O> {
+    type Output = Result<O::Output>;
+    type IntoFuture = BoxFuture<Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A request that answers with [`Response`] (data plus metadata) when awaited.
+#[must_use = "a request does nothing until it is awaited"]
+#[derive(Debug, Clone)]
+pub struct WithResponse<O: Operation>(Request<O>);
+
+impl<O: Operation> IntoFuture for WithResponse<O> {
+    type Output = Result<Response<O::Output>>;
+    type IntoFuture = BoxFuture<Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let request = self.0;
+        Box::pin(
+            async move { crate::send::send(&request.client, &request.op, &request.options).await },
+        )
+    }
+}

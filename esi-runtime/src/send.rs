@@ -1,0 +1,135 @@
+//! The one place a call is sent. Every call (typed, by name, a page of a walk) goes through
+//! [`send_parts`], stage by stage:
+//!
+//! 1. `prepare`: the token resolved and read once, scopes checked, then per request URL,
+//!    headers, identity and cache key (a list body longer than the route takes is split into
+//!    several requests);
+//! 2. `gate`: a fresh cache entry, or an identical GET in flight, answers without sending;
+//! 3. `attempt`: limits, the send hook, the request, retries decided as values;
+//! 4. `decode`: the typed value, or a typed error.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use tracing::Instrument;
+
+use crate::attempt::{self, Failure};
+use crate::client::{Client, Inner};
+use crate::coalesce::{Lead, Shared};
+use crate::decode::{Raw, decode_response, status_error};
+use crate::error::{Error, Result, excerpt};
+use crate::gate::{self, Passage};
+use crate::operation::Operation;
+use crate::prepare::{CallParts, Credentials, chunked_bodies, prepare};
+use crate::request::CallOptions;
+use crate::response::Response;
+
+/// Sends one call of `op` and decodes the answer.
+pub(crate) async fn send<O: Operation>(
+    client: &Client,
+    op: &O,
+    options: &CallOptions,
+) -> Result<Response<O::Output>> {
+    let raw = send_raw(client, op, options).await?;
+    decode_response::<O::Output>(O::INFO, raw)
+}
+
+/// Sends one call of `op` and returns the undecoded answer (bodies of chunked calls merged).
+pub(crate) async fn send_raw<O: Operation>(
+    client: &Client,
+    op: &O,
+    options: &CallOptions,
+) -> Result<Raw> {
+    send_parts(client, &CallParts::of(op)?, options).await
+}
+
+/// Sends one call and returns the undecoded answer (bodies of chunked calls merged).
+pub(crate) async fn send_parts(
+    client: &Client,
+    parts: &CallParts,
+    options: &CallOptions,
+) -> Result<Raw> {
+    let inner = &*client.inner;
+    let info = parts.info;
+    let credentials = Credentials::resolve(parts, options).await?;
+    let bodies = chunked_bodies(parts)?;
+    if bodies.len() <= 1 {
+        let body = bodies.into_iter().next();
+        let prepared = prepare(inner, parts, options, credentials.as_ref(), body)?;
+        return execute(inner, &prepared).await;
+    }
+    // A list longer than the route takes: one request per chunk, answers concatenated.
+    let mut merged: Vec<serde_json::Value> = Vec::new();
+    let mut last = None;
+    for body in bodies {
+        let prepared = prepare(inner, parts, options, credentials.as_ref(), Some(body))?;
+        let raw = execute(inner, &prepared).await?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_slice(&raw.body).map_err(|source| Error::Decode {
+                operation: info.id,
+                source,
+                excerpt: excerpt(&raw.body, 200),
+            })?;
+        merged.extend(items);
+        last = Some(raw);
+    }
+    let mut raw = last.ok_or(Error::MissingBody { operation: info.id })?;
+    raw.body = Bytes::from(serde_json::to_vec(&merged).map_err(|source| Error::Encode {
+        operation: info.id,
+        source,
+    })?);
+    Ok(raw)
+}
+
+/// One prepared request through the gate and, when it must be sent, the attempts.
+async fn execute(inner: &Inner, prepared: &crate::prepare::Prepared) -> Result<Raw> {
+    let info = prepared.info;
+    let span = tracing::debug_span!(
+        "esi.request",
+        operation = info.id,
+        method = %info.method,
+        status = tracing::field::Empty,
+        cache = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    async move {
+        let started = Instant::now();
+        let (cached, lead) = match gate::enter(inner, prepared, started).await {
+            Passage::Answered(outcome) => return outcome,
+            Passage::Send { cached, lead } => (cached, lead),
+        };
+        let outcome = attempt::fetch(inner, prepared, cached, started).await;
+        share(lead, &outcome);
+        match outcome {
+            Ok(raw) => Ok(raw),
+            Err(Failure::Refused {
+                status,
+                headers,
+                body,
+            }) => Err(status_error(info.id, status, &headers, &body)),
+            Err(Failure::Other(error)) => Err(error),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// The leader hands its answer or ESI's refusal to the calls waiting for it; on a transport
+/// error, a timeout or a limit it hands nothing and they send their own.
+fn share(lead: Option<Lead<'_>>, outcome: &std::result::Result<Raw, Failure>) {
+    let Some(lead) = lead else { return };
+    match outcome {
+        Ok(raw) if lead.followed() => lead.share(Shared::Answer(raw.clone())),
+        Err(Failure::Refused {
+            status,
+            headers,
+            body,
+        }) => lead.share(Shared::Refused {
+            status: *status,
+            headers: headers.clone(),
+            body: body.clone(),
+        }),
+        _ => {}
+    }
+}
