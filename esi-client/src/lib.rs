@@ -76,8 +76,8 @@ pub use esi_runtime::{
     OutgoingRequest, PageProgress, PageStream, Pagination, ParamInfo, ParamKind, ParamLocation,
     ParamValue, Params, Permit, RateLimitInfo, RequestEvent, RequestHook, Response, Result,
     RetryPolicy, SendHook, SpecInfo, SpecKind, TokenRequest, TokenSource, TokenSourceError,
-    UserAgent, WithResponse, check_compatibility_date, chrono, esi_enum, esi_today, path_segment,
-    timestamp,
+    UserAgent, WithResponse, check_compatibility_date, chrono, esi_enum, esi_today,
+    http_client_builder, path_segment, timestamp,
 };
 
 #[cfg(feature = "redis")]

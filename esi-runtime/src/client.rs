@@ -379,15 +379,8 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// handling is the client's: keep reqwest's default, which drops `Authorization` on a
     /// redirect to another host.
     ///
-    /// ```
-    /// let http = reqwest::Client::builder().build().expect("a plain reqwest client");
-    /// let client = esi_runtime::Client::builder()
-    ///     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
-    ///     .http_client(http)
-    ///     .build()?;
-    /// # let _ = client;
-    /// # Ok::<(), esi_runtime::Error>(())
-    /// ```
+    /// Start from [`http_client_builder`](crate::http_client_builder) to keep the runtime's
+    /// TLS stack (this workspace's reqwest has no TLS provider of its own).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -416,8 +409,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             .map_err(|_| Error::Config("the user agent is not valid header text".into()))?;
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .tls_backend_preconfigured(tls_config()?)
+            None => http_client_builder()?
                 .user_agent(user_agent.clone())
                 .connect_timeout(self.connect_timeout)
                 .read_timeout(self.read_timeout)
@@ -453,6 +445,26 @@ impl<C: From<Client>> ClientBuilder<C> {
     }
 }
 
+/// A `reqwest::ClientBuilder` set up with the TLS stack the runtime uses itself (rustls with
+/// the ring provider and the platform's certificate verifier), for applications that build
+/// their own client ([`ClientBuilder::http_client`]) with a proxy or other settings of theirs.
+///
+/// ```
+/// let http = esi_runtime::http_client_builder()?
+///     .gzip(true)
+///     .build()
+///     .map_err(|e| esi_runtime::Error::Config(e.to_string()))?;
+/// let client = esi_runtime::Client::builder()
+///     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
+///     .http_client(http)
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), esi_runtime::Error>(())
+/// ```
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls_config()?))
+}
+
 /// rustls with the ring provider and the platform's certificate verifier: one TLS stack.
 fn tls_config() -> Result<rustls::ClientConfig> {
     use rustls_platform_verifier::BuilderVerifierExt;
@@ -466,19 +478,20 @@ fn tls_config() -> Result<rustls::ClientConfig> {
     Ok(config)
 }
 
-/// The ESI client. Build it once and clone it anywhere: clones share the connection pool and
-/// configuration.
+/// The runtime's ESI client: configuration, connection pool, cache and limits. Build it once
+/// and clone it anywhere: clones share all of it.
 ///
-/// Each resource of ESI is an accessor (`client.market()`, `client.universe()`...), each
-/// operation a method returning a request you can configure and `.await`:
+/// It knows no operation of its own. A generated API (`esi_client::Client`, one per spec) is a
+/// thin handle on it that adds an accessor per resource; crates generic over the application's
+/// operations send [`Request`](crate::Request)s through it directly.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), esi_runtime::Error> {
+/// ```
+/// # fn demo<O: esi_runtime::Operation>(op: O) -> Result<(), esi_runtime::Error> {
 /// let client = esi_runtime::Client::builder()
 ///     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
 ///     .build()?;
-/// let status = client.status().get_status().await?;
-/// println!("{} players online", status.players);
+/// let request = esi_runtime::Request::new(client.clone(), op); // then `.await` it
+/// # let _ = request;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -60,7 +60,7 @@ pub mod timestamp;
 
 pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
 pub use cache::{CacheStore, CachedResponse, MemoryCache};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent, http_client_builder};
 pub use dates::{
     CompatibilityDateError, MIN_COMPATIBILITY_DATE, check_compatibility_date, esi_today,
 };

@@ -167,8 +167,8 @@ pub struct Request<O: Operation> {
 }
 
 impl<O: Operation> Request<O> {
-    /// Used by generated code.
-    #[doc(hidden)]
+    /// A call of `op` on `client` (generated methods build these; so can crates generic over
+    /// the application's operations).
     pub fn new(client: Client, op: O) -> Self {
         Request {
             client,
@@ -177,8 +177,7 @@ impl<O: Operation> Request<O> {
         }
     }
 
-    /// Used by generated setters.
-    #[doc(hidden)]
+    /// The operation's parameters, to change (generated setters use it).
     pub fn op_mut(&mut self) -> &mut O {
         &mut self.op
     }

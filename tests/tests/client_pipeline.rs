@@ -76,7 +76,8 @@ async fn a_passed_in_http_client_is_used_and_the_runtime_keeps_its_own_rules() {
     let h = harness().await;
     let mut defaults = reqwest::header::HeaderMap::new();
     defaults.insert("x-own-client", "yes".parse().unwrap());
-    let http = reqwest::Client::builder()
+    let http = esi_client::http_client_builder()
+        .unwrap()
         .user_agent("someone-else/0.0")
         .default_headers(defaults)
         .build()
@@ -96,7 +97,7 @@ async fn a_passed_in_http_client_is_used_and_the_runtime_keeps_its_own_rules() {
     );
     let ua = r.header("user-agent").unwrap();
     assert!(
-        ua.starts_with("esi-rs tests/1.0 (tests@esi-rs.invalid)"),
+        ua.starts_with("esi-rstests/1.0 (tests@esi-rs.invalid)"),
         "the runtime's user agent wins over the passed-in client's: {ua}"
     );
 
