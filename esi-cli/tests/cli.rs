@@ -13,8 +13,13 @@ use esi_fake::sso::{DEFAULT_NATIVE_CLIENT_ID, SsoConfig};
 
 const WALLET: &str = "esi-wallet.read_character_wallet.v1";
 
+/// The contact every test command sends (the CLI has no default).
+const CONTACT: &str = "cli-tests@example.com";
+
 struct Env {
     harness: Harness,
+    /// A private home: HOME, the XDG data and config folders all point into it.
+    home: PathBuf,
     db: PathBuf,
     callback: String,
     _dir: TempDir,
@@ -40,7 +45,8 @@ async fn env() -> Env {
         std::process::id(),
         rand_suffix()
     ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -48,6 +54,7 @@ async fn env() -> Env {
         .port();
     Env {
         harness,
+        home,
         db: dir.join("tokens.sqlite"),
         callback: format!("http://127.0.0.1:{port}/callback"),
         _dir: TempDir(dir),
@@ -61,88 +68,148 @@ fn rand_suffix() -> u128 {
         .unwrap_or(0)
 }
 
+/// A command of the binary that sees nothing of the machine's user: its home, data and
+/// config folders are `home`, and no ESI or database variable is inherited.
+fn isolated(home: &std::path::Path, args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("esi").unwrap();
+    cmd.args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("ESI_BASE_URL")
+        .env_remove("ESI_SSO_BASE_URL")
+        .env_remove("DATABASE_URL")
+        .env_remove("ESI_USER_CONTACT_EMAIL")
+        .env_remove("ESI_SSO_CLIENT_SECRET")
+        .env_remove("RUST_LOG")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    cmd
+}
+
+/// A started `esi login`, waiting for the browser to come back.
+struct PendingLogin {
+    child: std::process::Child,
+    /// The SSO URL the command printed.
+    url: url::Url,
+    /// Reads the command's stderr to its end, and returns it.
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl PendingLogin {
+    /// The query parameter `name` of the SSO URL.
+    fn param(&self, name: &str) -> String {
+        self.url
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Calls the callback URL with `query`; the status and body of the answer.
+    async fn callback(&self, query: &str) -> (u16, String) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let answer = reqwest::get(format!("{}?{query}", self.param("redirect_uri")))
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        (status, answer.text().await.unwrap_or_default())
+    }
+
+    /// Waits (at most 20 s) for the command to end.
+    async fn output(self) -> Output {
+        let (child, stderr) = (self.child, self.stderr);
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            tokio::task::spawn_blocking(move || {
+                let mut out = child.wait_with_output().unwrap();
+                out.stderr = stderr.join().unwrap().into_bytes();
+                out
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    }
+}
+
 impl Env {
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("esi").unwrap();
-        cmd.args(args)
-            .env("ESI_BASE_URL", self.harness.esi_url())
+        let mut cmd = isolated(&self.home, args);
+        cmd.env("ESI_BASE_URL", self.harness.esi_url())
             .env("ESI_SSO_BASE_URL", self.harness.sso_url())
             .env("ESI_SSO_CLIENT_ID", DEFAULT_NATIVE_CLIENT_ID)
             .env("ESI_SSO_CALLBACK_URL", &self.callback)
+            .env("ESI_USER_CONTACT_EMAIL", CONTACT)
             .env(
                 "DATABASE_URL",
                 format!("sqlite://{}?mode=rwc", self.db.display()),
-            )
-            .env_remove("ESI_SSO_CLIENT_SECRET")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY");
+            );
         cmd
     }
 
     async fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = self.command(args);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap()
+        output(self.command(args)).await
     }
 
-    /// `esi login`, with this test playing the browser: it reads the SSO URL the command
-    /// prints, gets a code from the fake SSO for it and calls the callback URL.
-    async fn login(&self, scopes: &str) -> Output {
+    /// Starts `esi login` (with `RUST_LOG` set to `log`, when given) and reads the SSO URL it
+    /// prints.
+    async fn start_login(&self, scopes: &str, log: Option<&str>) -> PendingLogin {
         let mut cmd = self.command(&["login", "--scopes", scopes, "--timeout", "20"]);
+        if let Some(log) = log {
+            cmd.env("RUST_LOG", log);
+        }
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stderr = child.stderr.take().unwrap();
-        let url = tokio::task::spawn_blocking(move || {
-            BufReader::new(stderr)
-                .lines()
-                .take(20)
-                .map_while(Result::ok)
-                .find_map(|l| {
-                    l.trim()
-                        .strip_prefix("http")
-                        .map(|rest| format!("http{rest}"))
-                })
-        })
-        .await
-        .unwrap()
-        .expect("the login URL is printed");
-        let url = url::Url::parse(&url).unwrap();
-        let query: std::collections::HashMap<String, String> =
-            url.query_pairs().into_owned().collect();
-        let scope_list: Vec<&str> = query["scope"].split(' ').collect();
-        let code = self
-            .harness
-            .sso
-            .authorize_code(
-                &query["client_id"],
-                &query["redirect_uri"],
-                90_000_001,
-                &scope_list,
-                query.get("code_challenge").map(String::as_str),
-            )
-            .unwrap();
-        let back = format!(
-            "{}?code={code}&state={}",
-            query["redirect_uri"], query["state"]
-        );
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::get(back)
+        let (url_tx, url_rx) = std::sync::mpsc::channel();
+        let stderr = std::thread::spawn(move || {
+            let mut all = String::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.trim().strip_prefix("http") {
+                    let _ = url_tx.send(format!("http{rest}"));
+                }
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        });
+        let url = tokio::task::spawn_blocking(move || url_rx.recv_timeout(Duration::from_secs(20)))
             .await
             .unwrap()
-            .error_for_status()
+            .expect("the login URL is printed");
+        let url = url::Url::parse(&url).unwrap();
+        PendingLogin { child, url, stderr }
+    }
+
+    /// `esi login`, with this test playing the browser: it reads the SSO URL the command
+    /// prints, gets a code from the fake SSO for it and calls the callback URL.
+    async fn login(&self, scopes: &str) -> Output {
+        let pending = self.start_login(scopes, None).await;
+        self.finish_login(pending).await
+    }
+
+    /// Plays the browser for a started login: logs the pilot in on the fake SSO's page and
+    /// follows the redirect back to the command.
+    async fn finish_login(&self, pending: PendingLogin) -> Output {
+        let back = esi_fake::sso::play_login_page(&pending.url, 90_000_001)
+            .await
             .unwrap();
-        tokio::time::timeout(
-            Duration::from_secs(20),
-            tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()),
-        )
+        assert_eq!(back.host_str(), Some("127.0.0.1"));
+        let (status, body) = pending.callback(back.query().unwrap_or_default()).await;
+        assert_eq!(status, 200, "{body}");
+        pending.output().await
+    }
+}
+
+/// Runs a command to its end, off the async runtime's threads.
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap()
-        .unwrap()
-    }
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -281,14 +348,12 @@ async fn demo_runs_offline() {
     let dir = TempDir(std::env::temp_dir().join(format!("esi-demo-test-{}", rand_suffix())));
     std::fs::create_dir_all(&dir.0).unwrap();
     let db = dir.0.join("demo.sqlite");
-    let mut cmd = Command::cargo_bin("esi").unwrap();
-    cmd.args(["demo", "--database", db.to_str().unwrap()])
-        .env_remove("ESI_BASE_URL")
-        .env_remove("ESI_SSO_BASE_URL")
-        .env_remove("DATABASE_URL");
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
+    // No contact anywhere: the demo talks only to its own fake servers.
+    let out = output(isolated(
+        &dir.0,
+        &["demo", "--database", db.to_str().unwrap()],
+    ))
+    .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("logged in Fake Pilot One"), "{stdout}");
