@@ -8,8 +8,8 @@
 //! - `esi spec-diff OLD NEW`: what moving to another spec (compatibility date) would change.
 //! - `esi demo`: the whole path offline, against the bundled fake ESI and SSO.
 //!
-//! Exit codes: 0 success, 1 ESI, SSO or storage failure, 2 bad usage or input, 3 no token
-//! for the scopes a route needs.
+//! Exit codes: 0 success (also when the reader of stdout goes away, as with `| head`), 1 ESI,
+//! SSO or storage failure, 2 bad usage or input, 3 no token for the scopes a route needs.
 
 // The doc comments of the options are also `--help` text, where bare URLs read best.
 #![allow(rustdoc::bare_urls)]
@@ -28,6 +28,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use context::Context;
+use output::out;
 
 /// Command-line options shared by every command.
 #[derive(Parser, Debug)]
@@ -162,6 +163,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader has all it wanted (`esi call --list | head -1`).
+        Err(failure) if output::is_stdout_closed(&failure.error) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("esi: {:#}", failure.error);
             ExitCode::from(failure.code)
@@ -183,13 +186,13 @@ async fn run(cli: Cli) -> CliResult {
                 login::open_browser,
             )
             .await?;
-            println!(
+            out!(
                 "logged in {} ({}) with {} scope(s); token #{} stored",
                 token.character_name,
                 token.character_id,
                 token.scopes.len(),
                 token.id
-            );
+            )?;
             Ok(())
         }
         Command::Tokens { action } => tokens::run(&ctx, action).await,
@@ -203,7 +206,7 @@ async fn run(cli: Cli) -> CliResult {
                 esi_codegen::load(path).map_err(|e| Failure::usage(format!("{e}")))
             };
             let diff = esi_codegen::diff::diff(&load(&old)?, &load(&new)?);
-            print!("{diff}");
+            output::text(&diff.to_string())?;
             Ok(())
         }
         #[cfg(feature = "demo")]

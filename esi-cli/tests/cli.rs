@@ -387,3 +387,37 @@ fn spec_diff_reports_changes_between_dates() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_ends_quietly_with_success() {
+    let env = env().await;
+    let cases: [&[&str]; 4] = [
+        &["call", "--list"],
+        &["call", "market", "get_markets_region_id_orders", "--help"],
+        &["status", "--json"],
+        &[
+            "call",
+            "market",
+            "get_markets_region_id_orders",
+            "--region_id",
+            "10000002",
+            "--all-pages",
+            "--json",
+        ],
+    ];
+    for args in cases {
+        // The reader is gone before the command writes: `esi ... | head -0`.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = env.command(args);
+        cmd.stdout(writer);
+        let out = output(cmd).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("esi:"),
+            "{args:?}: no error message: {stderr}"
+        );
+    }
+}
