@@ -4,7 +4,7 @@
 use esi_client::{OPERATIONS, OperationInfo, find_operation};
 
 use crate::context::Context;
-use crate::output::{self, Progress, out};
+use crate::output::{self, Progress, out, printable};
 use crate::{CliResult, Failure};
 
 /// `esi status`.
@@ -17,7 +17,7 @@ pub(crate) async fn status(ctx: &Context, json: bool) -> CliResult {
         out!(
             "{} players online, server version {}, up since {}{}",
             status.data.players,
-            status.data.server_version,
+            printable(&status.data.server_version),
             status.data.start_time,
             if status.data.vip { " (VIP only)" } else { "" }
         )?;

@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::CliResult;
 use crate::context::sqlite_url;
-use crate::output::{Progress, out};
+use crate::output::{Progress, out, printable};
 
 const THE_FORGE: i64 = 10_000_002;
 const SCOPES: &str = "esi-wallet.read_character_wallet.v1 esi-skills.read_skills.v1";
@@ -50,14 +50,14 @@ pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
         let url = url.clone();
         tokio::spawn(async move {
             if let Err(e) = play_browser(url).await {
-                eprintln!("demo browser: {e:#}");
+                eprintln!("demo browser: {}", printable(&format!("{e:#}")));
             }
         });
     })
     .await?;
     out!(
         "2. logged in {} ({}) with PKCE; token #{} stored in {}",
-        token.character_name,
+        printable(&token.character_name),
         token.character_id,
         token.id,
         path.display()
@@ -79,7 +79,7 @@ pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
         .await?;
     out!(
         "3. wallet of {}: {balance:.2} ISK (an authenticated route, token from the store)",
-        token.character_name
+        printable(&token.character_name)
     )?;
     let wallet = step.elapsed();
 

@@ -10,6 +10,8 @@
 //!
 //! Exit codes: 0 success (also when the reader of stdout goes away, as with `| head`), 1 ESI,
 //! SSO or storage failure, 2 bad usage or input, 3 no token for the scopes a route needs.
+//!
+//! Invariant: text a server sent is printed only through [`output::printable`].
 
 // The doc comments of the options are also `--help` text, where bare URLs read best.
 #![allow(rustdoc::bare_urls)]
@@ -28,7 +30,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use context::Context;
-use output::out;
+use output::{out, printable};
 
 /// Command-line options shared by every command.
 #[derive(Parser, Debug)]
@@ -166,7 +168,8 @@ fn main() -> ExitCode {
         // The reader has all it wanted (`esi call --list | head -1`).
         Err(failure) if output::is_stdout_closed(&failure.error) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("esi: {:#}", failure.error);
+            // Messages carry server text (ESI error bodies, SSO errors): no escape sequences.
+            eprintln!("esi: {}", printable(&format!("{:#}", failure.error)));
             ExitCode::from(failure.code)
         }
     }
@@ -188,7 +191,7 @@ async fn run(cli: Cli) -> CliResult {
             .await?;
             out!(
                 "logged in {} ({}) with {} scope(s); token #{} stored",
-                token.character_name,
+                printable(&token.character_name),
                 token.character_id,
                 token.scopes.len(),
                 token.id

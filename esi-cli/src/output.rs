@@ -1,9 +1,12 @@
-//! Output helpers: lines and JSON on stdout that end quietly when the reader goes away, and
-//! progress that is a bar on a terminal and plain lines otherwise (so scripts and logs stay
-//! readable).
+//! Output helpers: lines and JSON on stdout that end quietly when the reader goes away, text
+//! from servers made safe for a terminal, and progress that is a bar on a terminal and plain
+//! lines otherwise (so scripts and logs stay readable).
 //!
-//! Invariant: every line of the commands' stdout goes through [`line`], [`text`] or [`json`].
+//! Invariant: every line of the commands' stdout goes through [`line`], [`text`] or [`json`],
+//! and every piece of text that came from a server (ESI, the SSO, the token database) passes
+//! [`printable`] before it reaches stdout or stderr.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{IsTerminal, Write};
 
@@ -68,6 +71,30 @@ pub(crate) fn json(value: &serde_json::Value) -> anyhow::Result<()> {
     text(&pretty)
 }
 
+/// `text` with every character that could steer a terminal written as an escape (`\u{1b}`):
+/// control characters (C0, DEL, C1, so ESC and CSI never reach the terminal) and the Unicode
+/// bidirectional overrides that reorder what is shown. Everything else is kept as it is.
+///
+/// Use it on any text a server sent (error bodies, OAuth errors, names) before printing it.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(steers_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut clean = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if steers_terminal(c) {
+            clean.extend(c.escape_unicode());
+        } else {
+            clean.push(c);
+        }
+    }
+    Cow::Owned(clean)
+}
+
+fn steers_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Progress of a job of `total` steps.
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
@@ -121,5 +148,19 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_escapes_what_steers_a_terminal() {
+        assert!(matches!(printable("plain text, é ✓"), Cow::Borrowed(_)));
+        assert_eq!(printable("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(printable("a\nb\tc\u{7f}"), "a\\u{a}b\\u{9}c\\u{7f}");
+        assert_eq!(printable("\u{9b}2J"), "\\u{9b}2J", "C1 CSI");
+        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y", "bidi override");
     }
 }

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use crate::context::Context;
-use crate::output::{Progress, out};
+use crate::output::{Progress, out, printable};
 use crate::{CliResult, Failure};
 
 /// What to do with stored tokens.
@@ -55,10 +55,10 @@ pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
                     "#{:<5} {:<12} {:<28} {:<8} expires {}  scopes: {}",
                     t.id,
                     t.character_id,
-                    t.character_name,
+                    printable(&t.character_name),
                     state,
                     t.expires.format("%Y-%m-%d %H:%M:%S"),
-                    t.scopes.to_vec().join(" ")
+                    printable(&t.scopes.to_vec().join(" "))
                 )?;
             }
             Ok(())
@@ -98,7 +98,7 @@ pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
             store.revoke(&token).await?;
             out!(
                 "revoked and deleted token #{id} of {}",
-                token.character_name
+                printable(&token.character_name)
             )?;
             Ok(())
         }

@@ -388,6 +388,95 @@ fn spec_diff_reports_changes_between_dates() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A server of the test's own on 127.0.0.1 that answers every request with `status` and the
+/// JSON `body`, as a hostile or broken ESI could.
+async fn hostile_server(status: u16, body: &'static str) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let status = axum::http::StatusCode::from_u16(status).unwrap();
+    let app = axum::Router::new().fallback(move || async move {
+        (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+    });
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), task)
+}
+
+/// Whether the bytes hold a character that steers a terminal (ESC, BEL, C1 CSI).
+fn has_terminal_controls(bytes: &[u8]) -> bool {
+    bytes.contains(&0x1b) || bytes.contains(&0x07) || text(bytes).contains('\u{9b}')
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sso_error_text_is_printed_without_escape_sequences() {
+    let env = env().await;
+    let pending = env.start_login(WALLET, None).await;
+    let state: String =
+        url::form_urlencoded::byte_serialize(pending.param("state").as_bytes()).collect();
+    let (status, _) = pending
+        .callback(&format!(
+            "error=%1b[31mred&error_description=%1b]0;title%07%C2%9B2J&state={state}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let out = pending.output().await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(!has_terminal_controls(&out.stderr), "{stderr:?}");
+    assert!(stderr.contains(r"\u{1b}[31mred"), "{stderr}");
+    assert!(stderr.contains(r"\u{1b}]0;title\u{7}\u{9b}2J"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn esi_text_is_printed_without_escape_sequences() {
+    let env = env().await;
+    let (url, server) =
+        hostile_server(404, r#"{"error":"\u001b[2J\u001b]0;pwned\u0007gone"}"#).await;
+    let mut cmd = env.command(&["status"]);
+    cmd.env("ESI_BASE_URL", &url);
+    let out = output(cmd).await;
+    server.abort();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        !has_terminal_controls(&out.stderr),
+        "{:?}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains(r"\u{1b}[2J"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let (url, server) = hostile_server(
+        200,
+        r#"{"players":1,"server_version":"\u001b[31m2.0","start_time":"2026-01-01T00:00:00Z","vip":false}"#,
+    )
+    .await;
+    for args in [&["status"][..], &["status", "--json"]] {
+        let mut cmd = env.command(args);
+        cmd.env("ESI_BASE_URL", &url);
+        let out = output(cmd).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            !has_terminal_controls(&out.stdout),
+            "{:?}",
+            text(&out.stdout)
+        );
+        assert!(
+            text(&out.stdout).contains("[31m2.0"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    server.abort();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_stdout_ends_quietly_with_success() {
     let env = env().await;
