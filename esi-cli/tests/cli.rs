@@ -413,6 +413,20 @@ fn has_terminal_controls(bytes: &[u8]) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn login_ignores_callbacks_that_are_not_its_own() {
+    let env = env().await;
+    let pending = env.start_login(WALLET, None).await;
+    let (status, body) = pending.callback("code=forged&state=not-this-login").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not the login"), "{body}");
+    let (status, _) = pending.callback("error=access_denied").await;
+    assert_eq!(status, 400, "a callback without state is not this login's");
+    let out = env.finish_login(pending).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("logged in Fake Pilot One (90000001)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sso_error_text_is_printed_without_escape_sequences() {
     let env = env().await;
     let pending = env.start_login(WALLET, None).await;
