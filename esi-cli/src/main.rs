@@ -11,7 +11,8 @@
 //! Exit codes: 0 success (also when the reader of stdout goes away, as with `| head`), 1 ESI,
 //! SSO or storage failure, 2 bad usage or input, 3 no token for the scopes a route needs.
 //!
-//! Invariant: text a server sent is printed only through [`output::printable`].
+//! Invariant: text a server sent is printed only through [`output::printable`]; logs go to
+//! stderr (quiet unless `RUST_LOG` asks), stdout holds only the command's answer.
 
 // The doc comments of the options are also `--help` text, where bare URLs read best.
 #![allow(rustdoc::bare_urls)]
@@ -151,6 +152,7 @@ pub(crate) type CliResult<T = ()> = Result<T, Failure>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     // One TLS stack for the whole process: rustls with ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -173,6 +175,25 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// Logs on stderr: warnings and errors by default, or what `RUST_LOG` asks for.
+fn init_logging() {
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::WARN.into())
+        .from_env_lossy();
+    // A closed span prints its fields (operation, status, latency), so `RUST_LOG=debug` shows
+    // each ESI request once.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 async fn run(cli: Cli) -> CliResult {

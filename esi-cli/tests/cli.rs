@@ -524,3 +524,62 @@ async fn a_closed_stdout_ends_quietly_with_success() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rust_log_shows_the_clients_tracing_on_stderr() {
+    let env = env().await;
+    let args = [
+        "call",
+        "market",
+        "get_markets_region_id_orders",
+        "--region_id",
+        "10000002",
+        "--json",
+    ];
+    let mut cmd = env.command(&args);
+    cmd.env("RUST_LOG", "debug");
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("esi.request"),
+        "{}",
+        text(&out.stderr)
+    );
+    let orders: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        orders.as_array().map(Vec::len),
+        Some(10),
+        "stdout is the JSON only"
+    );
+
+    // Quiet by default.
+    let out = env.run(&args).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_never_reach_the_logs() {
+    let env = env().await;
+    let pending = env.start_login(WALLET, Some("trace")).await;
+    let out = env.finish_login(pending).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut cmd = env.command(&[
+        "call",
+        "wallet",
+        "get_characters_character_id_wallet",
+        "--character_id",
+        "90000001",
+    ]);
+    cmd.env("RUST_LOG", "trace");
+    let call = output(cmd).await;
+    assert!(call.status.success(), "{}", text(&call.stderr));
+    for stderr in [text(&out.stderr), text(&call.stderr)] {
+        assert!(
+            stderr.contains("TRACE") || stderr.contains("DEBUG"),
+            "{stderr}"
+        );
+        // The fake SSO's access tokens are JWTs: base64 of `{"`.
+        assert!(!stderr.contains("eyJ"), "{stderr}");
+    }
+}
