@@ -189,14 +189,18 @@ async fn call(
     }
     let store;
     if !info.scopes.is_empty() {
-        store = ctx.store().await.map_err(|e| Failure {
-            code: 3,
-            error: e.context(format!(
-                "{} needs a token with {}; log in first with `esi login --scopes \"{}\"`",
-                info.name,
-                info.scopes.join(" "),
-                info.scopes.join(" ")
-            )),
+        store = ctx.store().await.map_err(|f| match f.code {
+            // Bad usage (a foreign database) is the user's to fix as it says.
+            2 => f,
+            _ => Failure {
+                code: 3,
+                error: f.error.context(format!(
+                    "{} needs a token with {}; log in first with `esi login --scopes \"{}\"`",
+                    info.name,
+                    info.scopes.join(" "),
+                    info.scopes.join(" ")
+                )),
+            },
         })?;
         call = call.token_source(&store);
     }

@@ -1,5 +1,7 @@
 //! What the commands share: how to reach ESI, the SSO and the token database, from flags and
 //! the environment.
+//!
+//! Invariant: the token store connects only after [`crate::database`]'s checks.
 
 use std::path::PathBuf;
 
@@ -8,35 +10,47 @@ use esi_client::{Client, UserAgent};
 use esi_sso::{Sso, SsoConfig};
 use esi_store::{StoreConfig, TokenStore};
 
-/// Flags and environment, resolved lazily per command.
-#[derive(Debug, Clone)]
-pub(crate) struct Context {
+use crate::CliResult;
+use crate::database::{self, ForeignTables};
+
+/// Options shared by every command.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct Options {
+    /// ESI server (default: https://esi.evetech.net).
+    #[arg(long, global = true, env = "ESI_BASE_URL")]
     base_url: Option<String>,
+    /// EVE SSO server (default: https://login.eveonline.com).
+    #[arg(long, global = true, env = "ESI_SSO_BASE_URL")]
     sso_url: Option<String>,
+    /// Token database, a sqlite: or postgres:// URL (default: a SQLite file in the user's data
+    /// directory). The generic DATABASE_URL is not read.
+    #[arg(long, global = true, env = "ESI_DATABASE_URL")]
     database_url: Option<String>,
+    /// Create the token tables even in a database that already holds other tables (without it,
+    /// esi refuses such a database: it is probably another application's).
+    #[arg(long, global = true)]
+    migrate_foreign_database: bool,
+    /// Contact email sent in the User-Agent, as CCP asks.
+    #[arg(long, global = true, env = "ESI_USER_CONTACT_EMAIL")]
     contact: Option<String>,
 }
 
+/// Flags and environment, resolved lazily per command.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    options: Options,
+}
+
 impl Context {
-    pub(crate) fn new(
-        base_url: Option<String>,
-        sso_url: Option<String>,
-        database_url: Option<String>,
-        contact: Option<String>,
-    ) -> Self {
-        Context {
-            base_url,
-            sso_url,
-            database_url,
-            contact,
-        }
+    pub(crate) fn new(options: Options) -> Self {
+        Context { options }
     }
 
     /// The user agent: the CLI's name and version, with the user's contact when given.
     pub(crate) fn user_agent(&self) -> UserAgent {
         let ua = UserAgent::new("esi-cli", env!("CARGO_PKG_VERSION"))
             .url("https://github.com/esi-rs/esi-rs");
-        match &self.contact {
+        match &self.options.contact {
             Some(email) => ua.email(email.clone()),
             None => ua.email("esi-cli@users.invalid"),
         }
@@ -45,7 +59,7 @@ impl Context {
     /// The ESI client.
     pub(crate) fn client(&self) -> anyhow::Result<Client> {
         let mut builder = Client::builder().user_agent(self.user_agent());
-        if let Some(url) = &self.base_url {
+        if let Some(url) = &self.options.base_url {
             builder = builder.base_url(url.clone());
         }
         Ok(builder.build()?)
@@ -58,34 +72,42 @@ impl Context {
             "EVE SSO settings: set ESI_SSO_CLIENT_ID and ESI_SSO_CALLBACK_URL \
              (a http://127.0.0.1:PORT/callback URL registered for your application)",
         )?;
-        if let Some(url) = &self.sso_url {
+        if let Some(url) = &self.options.sso_url {
             config = config.base_url(url)?;
         }
         Ok(Sso::new(config.user_agent(self.user_agent().to_header()?))?)
     }
 
-    /// The token database URL: the flag or `DATABASE_URL`, else a SQLite file in the user's
-    /// data directory.
-    pub(crate) fn database_url(&self) -> anyhow::Result<String> {
-        if let Some(url) = &self.database_url {
+    /// The token database URL: the flag or `ESI_DATABASE_URL`, else a SQLite file in the
+    /// user's data directory.
+    fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(url) = self
+            .options
+            .database_url
+            .as_ref()
+            .filter(|u| !u.trim().is_empty())
+        {
             return Ok(url.clone());
         }
         let dir = dirs::data_dir()
             .map(|d| d.join("esi"))
             .unwrap_or_else(|| PathBuf::from("."));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(sqlite_url(&dir.join("tokens.sqlite")))
+        Ok(database::sqlite_url(&dir.join("tokens.sqlite")))
     }
 
     /// The token store (tokens here belong to no web-site user, so cleanup keeps them).
-    pub(crate) async fn store(&self) -> anyhow::Result<TokenStore> {
-        let mut config = StoreConfig::new(self.database_url()?);
+    pub(crate) async fn store(&self) -> CliResult<TokenStore> {
+        let sso = self.sso()?;
+        let url = self.database_url()?;
+        let foreign = if self.options.migrate_foreign_database {
+            ForeignTables::Migrate
+        } else {
+            ForeignTables::Refuse
+        };
+        database::check_tables(&url, foreign).await?;
+        let mut config = StoreConfig::new(url);
         config.delete_tokens_without_user = false;
-        Ok(TokenStore::connect(config, self.sso()?).await?)
+        Ok(TokenStore::connect(config, sso).await?)
     }
-}
-
-/// A `sqlite://` URL that creates the file when missing.
-pub(crate) fn sqlite_url(path: &std::path::Path) -> String {
-    format!("sqlite://{}?mode=rwc", path.display())
 }

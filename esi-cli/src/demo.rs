@@ -17,7 +17,7 @@ use futures::StreamExt;
 use url::Url;
 
 use crate::CliResult;
-use crate::context::sqlite_url;
+use crate::database::sqlite_url;
 use crate::output::{Progress, out, printable};
 
 const THE_FORGE: i64 = 10_000_002;

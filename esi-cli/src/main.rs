@@ -20,6 +20,7 @@
 mod call;
 mod cleanup;
 mod context;
+mod database;
 #[cfg(feature = "demo")]
 mod demo;
 mod login;
@@ -33,22 +34,12 @@ use clap::{Parser, Subcommand};
 use context::Context;
 use output::{out, printable};
 
-/// Command-line options shared by every command.
+/// The command line.
 #[derive(Parser, Debug)]
 #[command(name = "esi", version, about = "EVE Online's ESI from the shell")]
 struct Cli {
-    /// ESI server (default: https://esi.evetech.net).
-    #[arg(long, global = true, env = "ESI_BASE_URL")]
-    base_url: Option<String>,
-    /// EVE SSO server (default: https://login.eveonline.com).
-    #[arg(long, global = true, env = "ESI_SSO_BASE_URL")]
-    sso_url: Option<String>,
-    /// Token database (default: a SQLite file in the user's data directory).
-    #[arg(long, global = true, env = "DATABASE_URL")]
-    database_url: Option<String>,
-    /// Contact email sent in the User-Agent, as CCP asks.
-    #[arg(long, global = true, env = "ESI_USER_CONTACT_EMAIL")]
-    contact: Option<String>,
+    #[command(flatten)]
+    options: context::Options,
     #[command(subcommand)]
     command: Command,
 }
@@ -197,7 +188,7 @@ fn init_logging() {
 }
 
 async fn run(cli: Cli) -> CliResult {
-    let ctx = Context::new(cli.base_url, cli.sso_url, cli.database_url, cli.contact);
+    let ctx = Context::new(cli.options);
     match cli.command {
         Command::Status { json } => call::status(&ctx, json).await,
         Command::Call { args } => call::run(&ctx, args).await,

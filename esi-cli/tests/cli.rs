@@ -78,6 +78,7 @@ fn isolated(home: &std::path::Path, args: &[&str]) -> Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env_remove("ESI_BASE_URL")
         .env_remove("ESI_SSO_BASE_URL")
+        .env_remove("ESI_DATABASE_URL")
         .env_remove("DATABASE_URL")
         .env_remove("ESI_USER_CONTACT_EMAIL")
         .env_remove("ESI_SSO_CLIENT_SECRET")
@@ -142,7 +143,7 @@ impl Env {
             .env("ESI_SSO_CALLBACK_URL", &self.callback)
             .env("ESI_USER_CONTACT_EMAIL", CONTACT)
             .env(
-                "DATABASE_URL",
+                "ESI_DATABASE_URL",
                 format!("sqlite://{}?mode=rwc", self.db.display()),
             );
         cmd
@@ -407,6 +408,21 @@ async fn hostile_server(status: u16, body: &'static str) -> (String, tokio::task
     (format!("http://{addr}"), task)
 }
 
+/// The names of the tables of a SQLite database.
+async fn sqlite_tables(url: &str) -> Vec<String> {
+    use sea_orm::sqlx::{self, Connection as _};
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    let mut names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    names.sort();
+    names
+}
+
 /// Whether the bytes hold a character that steers a terminal (ESC, BEL, C1 CSI).
 fn has_terminal_controls(bytes: &[u8]) -> bool {
     bytes.contains(&0x1b) || bytes.contains(&0x07) || text(bytes).contains('\u{9b}')
@@ -523,6 +539,74 @@ async fn a_closed_stdout_ends_quietly_with_success() {
             "{args:?}: no error message: {stderr}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_with_other_tables_is_refused_unless_asked() {
+    let env = env().await;
+    let url = format!("sqlite://{}?mode=rwc", env.db.display());
+    {
+        use sea_orm::sqlx::{self, Connection as _};
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let wallet = [
+        "call",
+        "wallet",
+        "get_characters_character_id_wallet",
+        "--character_id",
+        "90000001",
+    ];
+    for args in [&["tokens", "list"][..], &wallet] {
+        let out = env.run(args).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("orders") && stderr.contains("--migrate-foreign-database"),
+            "{stderr}"
+        );
+        assert_eq!(sqlite_tables(&url).await, ["orders"], "nothing was created");
+    }
+
+    let out = env
+        .run(&["tokens", "list", "--migrate-foreign-database"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("no tokens stored"));
+    let tables = sqlite_tables(&url).await;
+    assert!(
+        tables.contains(&"orders".to_owned()) && tables.contains(&"esi_token".to_owned()),
+        "{tables:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_generic_database_url_is_ignored() {
+    let env = env().await;
+    let other = env.home.join("other.sqlite");
+    let mut cmd = env.command(&["tokens", "list"]);
+    cmd.env_remove("ESI_DATABASE_URL").env(
+        "DATABASE_URL",
+        format!("sqlite://{}?mode=rwc", other.display()),
+    );
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!other.exists(), "DATABASE_URL was not used");
+    assert!(env.home.join("data/esi/tokens.sqlite").is_file());
+
+    // ESI_DATABASE_URL is.
+    let mut cmd = env.command(&["tokens", "list"]);
+    cmd.env(
+        "ESI_DATABASE_URL",
+        format!("sqlite://{}?mode=rwc", other.display()),
+    );
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(other.is_file());
 }
 
 #[tokio::test(flavor = "multi_thread")]
