@@ -3,8 +3,6 @@
 //!
 //! Invariant: the token store connects only after [`crate::database`]'s checks.
 
-use std::path::PathBuf;
-
 use anyhow::Context as _;
 use esi_client::{Client, UserAgent};
 use esi_sso::{Sso, SsoConfig};
@@ -22,8 +20,9 @@ pub(crate) struct Options {
     /// EVE SSO server (default: https://login.eveonline.com).
     #[arg(long, global = true, env = "ESI_SSO_BASE_URL")]
     sso_url: Option<String>,
-    /// Token database, a sqlite: or postgres:// URL (default: a SQLite file in the user's data
-    /// directory). The generic DATABASE_URL is not read.
+    /// Token database, a sqlite: or postgres:// URL (default: tokens.sqlite in the user's data
+    /// directory, e.g. ~/.local/share/esi, kept private: folder 0700, file 0600, looser ones
+    /// are tightened). The generic DATABASE_URL is not read.
     #[arg(long, global = true, env = "ESI_DATABASE_URL")]
     database_url: Option<String>,
     /// Create the token tables even in a database that already holds other tables (without it,
@@ -78,22 +77,13 @@ impl Context {
         Ok(Sso::new(config.user_agent(self.user_agent().to_header()?))?)
     }
 
-    /// The token database URL: the flag or `ESI_DATABASE_URL`, else a SQLite file in the
-    /// user's data directory.
+    /// The token database URL: the flag or `ESI_DATABASE_URL`, else the private SQLite file
+    /// in the user's data directory.
     fn database_url(&self) -> anyhow::Result<String> {
-        if let Some(url) = self
-            .options
-            .database_url
-            .as_ref()
-            .filter(|u| !u.trim().is_empty())
-        {
-            return Ok(url.clone());
+        match &self.options.database_url {
+            Some(url) if !url.trim().is_empty() => Ok(url.clone()),
+            _ => database::default_url(),
         }
-        let dir = dirs::data_dir()
-            .map(|d| d.join("esi"))
-            .unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(database::sqlite_url(&dir.join("tokens.sqlite")))
     }
 
     /// The token store (tokens here belong to no web-site user, so cleanup keeps them).

@@ -1,8 +1,9 @@
-//! The token database the CLI opens, and the check before the store connects (and so
+//! The token database the CLI opens, and the checks before the store connects (and so
 //! migrates) it. Called by [`crate::context::Context::store`].
 //!
-//! Invariant: a database that holds tables the store did not create is never migrated unless
-//! the user says so (`--migrate-foreign-database`).
+//! Invariants: the default SQLite file lives in a folder of mode 0700 and has mode 0600 (on
+//! Unix), existing looser ones are tightened; a database that holds tables the store did not
+//! create is never migrated unless the user says so (`--migrate-foreign-database`).
 
 use std::path::{Path, PathBuf};
 
@@ -21,9 +22,93 @@ pub(crate) enum ForeignTables {
     Migrate,
 }
 
+/// The default token database: `tokens.sqlite` in `<data dir>/esi`, both created private.
+pub(crate) fn default_url() -> anyhow::Result<String> {
+    let dir = dirs::data_dir()
+        .context(
+            "no data directory for the token database (set HOME or XDG_DATA_HOME, or pass \
+             --database-url)",
+        )?
+        .join("esi");
+    private_dir(&dir)?;
+    let file = dir.join("tokens.sqlite");
+    private_file(&file)?;
+    // SQLite gives its journal files the database file's mode; older ones may be looser.
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut name = file.clone().into_os_string();
+        name.push(suffix);
+        let journal = PathBuf::from(name);
+        if journal.exists() {
+            private_file(&journal)?;
+        }
+    }
+    Ok(sqlite_url(&file))
+}
+
 /// A `sqlite://` URL that creates the file when missing.
 pub(crate) fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Creates `dir` (and missing parents) with mode 0700, or tightens an existing one.
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
+    tighten(dir, 0o700)
+}
+
+/// Creates `file` with mode 0600 when missing, or tightens an existing one.
+#[cfg(unix)]
+fn private_file(file: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => tighten(file, 0o600),
+        Err(e) => Err(e).with_context(|| format!("creating {}", file.display())),
+    }
+}
+
+/// Sets `path` to `mode` when group or others have any access to it; says so on stderr.
+#[cfg(unix)]
+fn tighten(path: &Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let current = meta.permissions().mode() & 0o777;
+    if current & 0o077 == 0 {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).with_context(|| {
+        format!(
+            "{} is open to other users (mode {current:o}) and cannot be made private; fix \
+             its permissions or pass --database-url",
+            path.display()
+        )
+    })?;
+    tracing::warn!(
+        "{} was open to other users (mode {current:o}); set it to {mode:o}",
+        path.display()
+    );
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+#[cfg(not(unix))]
+fn private_file(_file: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// Refuses (exit code 2) a database that holds tables the store did not create, unless

@@ -609,6 +609,42 @@ async fn the_generic_database_url_is_ignored() {
     assert!(other.is_file());
 }
 
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_database_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = env().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let set = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    let dir = env.home.join("data/esi");
+    let file = dir.join("tokens.sqlite");
+    let run = || {
+        let mut cmd = env.command(&["tokens", "list"]);
+        cmd.env_remove("ESI_DATABASE_URL");
+        output(cmd)
+    };
+
+    let out = run().await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(mode(&dir), 0o700, "a new folder");
+    assert_eq!(mode(&file), 0o600, "a new file");
+
+    // Too open (an older esi, a copy): tightened, and said so.
+    set(&dir, 0o755);
+    set(&file, 0o644);
+    let out = run().await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&file), 0o600);
+    assert!(
+        text(&out.stderr).contains("open to other users"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rust_log_shows_the_clients_tracing_on_stderr() {
     let env = env().await;
