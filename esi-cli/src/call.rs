@@ -190,7 +190,7 @@ async fn call(
     let store;
     if !info.scopes.is_empty() {
         store = ctx.store().await.map_err(|f| match f.code {
-            // Bad usage (a foreign database) is the user's to fix as it says.
+            // Bad usage (no contact, a foreign database) is the user's to fix as it says.
             2 => f,
             _ => Failure {
                 code: 3,

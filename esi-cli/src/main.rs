@@ -36,7 +36,19 @@ use output::{out, printable};
 
 /// The command line.
 #[derive(Parser, Debug)]
-#[command(name = "esi", version, about = "EVE Online's ESI from the shell")]
+#[command(
+    name = "esi",
+    version,
+    about = "EVE Online's ESI from the shell",
+    after_help = "Contact: commands that reach ESI or the EVE SSO (all but `call --list`, \
+                  `spec-diff` and `demo`) need your contact email, from --contact, \
+                  ESI_USER_CONTACT_EMAIL, or a line contact = \"you@example.com\" in \
+                  <config dir>/esi/config.toml (~/.config/esi/config.toml on Linux).\n\
+                  Logs: on stderr, warnings and errors only; set RUST_LOG (e.g. RUST_LOG=debug) \
+                  for more.\n\
+                  Exit codes: 0 success, 1 ESI, SSO or storage failure, 2 bad usage or input, \
+                  3 no token for the route's scopes."
+)]
 struct Cli {
     #[command(flatten)]
     options: context::Options,

@@ -646,6 +646,59 @@ async fn the_default_database_is_private() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_contact_is_required_to_reach_esi() {
+    let env = env().await;
+    let user_agent = |env: &Env| {
+        env.harness
+            .requests()
+            .last()
+            .and_then(|r| {
+                r.headers
+                    .iter()
+                    .find(|(k, _)| k == "user-agent")
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_default()
+    };
+    for args in [&["status"][..], &["login"], &["tokens", "list"]] {
+        let mut cmd = env.command(args);
+        cmd.env_remove("ESI_USER_CONTACT_EMAIL");
+        let out = output(cmd).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for way in ["--contact", "ESI_USER_CONTACT_EMAIL", "config.toml"] {
+            assert!(stderr.contains(way), "{args:?}: {stderr}");
+        }
+    }
+    assert!(env.harness.requests().is_empty(), "nothing was sent");
+
+    // The variable.
+    let out = env.run(&["status"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(user_agent(&env).contains(CONTACT), "{}", user_agent(&env));
+
+    // The config file, and the flag before it.
+    let config = env.home.join("config/esi");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "contact = \"from-file@example.com\"\n",
+    )
+    .unwrap();
+    let mut cmd = env.command(&["status"]);
+    cmd.env_remove("ESI_USER_CONTACT_EMAIL");
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(user_agent(&env).contains("from-file@example.com"));
+    let mut cmd = env.command(&["status", "--contact", "flag@example.com"]);
+    cmd.env_remove("ESI_USER_CONTACT_EMAIL");
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(user_agent(&env).contains("flag@example.com"));
+    assert!(!user_agent(&env).contains("invalid"), "no placeholder");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn rust_log_shows_the_clients_tracing_on_stderr() {
     let env = env().await;
     let args = [
