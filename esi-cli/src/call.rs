@@ -4,7 +4,7 @@
 use esi_client::{OPERATIONS, OperationInfo, find_operation};
 
 use crate::context::Context;
-use crate::output::{self, Progress};
+use crate::output::{self, Progress, out, printable};
 use crate::{CliResult, Failure};
 
 /// `esi status`.
@@ -12,15 +12,15 @@ pub(crate) async fn status(ctx: &Context, json: bool) -> CliResult {
     let client = ctx.client()?;
     let status = client.status().get_status().with_response().await?;
     if json {
-        output::json(&serde_json::to_value(&status.data)?);
+        output::json(&serde_json::to_value(&status.data)?)?;
     } else {
-        println!(
+        out!(
             "{} players online, server version {}, up since {}{}",
             status.data.players,
-            status.data.server_version,
+            printable(&status.data.server_version),
             status.data.start_time,
             if status.data.vip { " (VIP only)" } else { "" }
-        );
+        )?;
     }
     Ok(())
 }
@@ -41,10 +41,7 @@ struct CallFlags {
 pub(crate) async fn run(ctx: &Context, args: Vec<String>) -> CliResult {
     let (positional, params, flags) = parse(&args)?;
     match positional.as_slice() {
-        [] if flags.list || flags.help => {
-            list(None);
-            Ok(())
-        }
+        [] if flags.list || flags.help => list(None),
         [] => Err(Failure::usage(
             "usage: esi call <resource> <operation> [--<param> <value>]... (esi call --list)",
         )),
@@ -52,15 +49,13 @@ pub(crate) async fn run(ctx: &Context, args: Vec<String>) -> CliResult {
             if !esi_client::SPEC.resources.iter().any(|r| same(r, resource)) {
                 return Err(unknown_resource(resource));
             }
-            list(Some(resource));
-            Ok(())
+            list(Some(resource))
         }
         [resource, name] => {
             let info =
                 find_operation(resource, name).ok_or_else(|| unknown_operation(resource, name))?;
             if flags.help {
-                describe(info);
-                return Ok(());
+                return describe(info);
             }
             call(ctx, info, params, flags).await
         }
@@ -194,14 +189,18 @@ async fn call(
     }
     let store;
     if !info.scopes.is_empty() {
-        store = ctx.store().await.map_err(|e| Failure {
-            code: 3,
-            error: e.context(format!(
-                "{} needs a token with {}; log in first with `esi login --scopes \"{}\"`",
-                info.name,
-                info.scopes.join(" "),
-                info.scopes.join(" ")
-            )),
+        store = ctx.store().await.map_err(|f| match f.code {
+            // Bad usage (no contact, a foreign database) is the user's to fix as it says.
+            2 => f,
+            _ => Failure {
+                code: 3,
+                error: f.error.context(format!(
+                    "{} needs a token with {}; log in first with `esi login --scopes \"{}\"`",
+                    info.name,
+                    info.scopes.join(" "),
+                    info.scopes.join(" ")
+                )),
+            },
         })?;
         call = call.token_source(&store);
     }
@@ -240,7 +239,7 @@ async fn call(
             }
         );
     }
-    output::json(&answer.data);
+    output::json(&answer.data)?;
     Ok(())
 }
 
@@ -259,36 +258,39 @@ fn with_login_hint(info: &OperationInfo, error: esi_client::Error) -> Failure {
 }
 
 /// `esi call --list` / `esi call <resource>`.
-fn list(resource: Option<&str>) {
+fn list(resource: Option<&str>) -> CliResult {
     for r in esi_client::SPEC.resources {
         if resource.is_some_and(|want| !same(r, want)) {
             continue;
         }
-        println!("{r}");
+        out!("{r}")?;
         for op in OPERATIONS.iter().filter(|op| op.resource == *r) {
-            println!("  {:<52} {}", op.name, op.summary);
+            out!("  {:<52} {}", op.name, op.summary)?;
         }
     }
+    Ok(())
 }
 
 /// `esi call <resource> <operation> --help`.
-fn describe(info: &OperationInfo) {
-    println!("{} {}: {}", info.method, info.path, info.summary);
-    println!("  esi call {} {}", info.resource, info.name);
+fn describe(info: &OperationInfo) -> CliResult {
+    out!("{} {}: {}", info.method, info.path, info.summary)?;
+    out!("  esi call {} {}", info.resource, info.name)?;
     if !info.scopes.is_empty() {
-        println!("  needs a token with: {}", info.scopes.join(" "));
+        out!("  needs a token with: {}", info.scopes.join(" "))?;
     }
     if let Some(rl) = info.rate_limit {
-        println!(
+        out!(
             "  rate-limit group {} ({} per {} s)",
-            rl.group, rl.max_tokens, rl.window_seconds
-        );
+            rl.group,
+            rl.max_tokens,
+            rl.window_seconds
+        )?;
     }
     if info.pagination == esi_client::Pagination::XPages {
-        println!("  paginated: add --all-pages for every page");
+        out!("  paginated: add --all-pages for every page")?;
     }
     if info.params.is_empty() {
-        println!("  no parameters");
+        out!("  no parameters")?;
     }
     for p in info.params {
         let need = match (p.required, p.default) {
@@ -296,11 +298,12 @@ fn describe(info: &OperationInfo) {
             (_, Some(d)) => format!("default {d}"),
             (false, None) => "optional".to_string(),
         };
-        println!(
+        out!(
             "  --{:<24} {} ({need}) {}",
             p.name,
             p.kind.describe(),
             p.description
-        );
+        )?;
     }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::context::Context;
-use crate::output::Progress;
+use crate::output::{Progress, out};
 use crate::{CliResult, Failure};
 
 pub(crate) async fn run(ctx: &Context, redirects: bool, max_age: u64, tokens: bool) -> CliResult {
@@ -17,20 +17,20 @@ pub(crate) async fn run(ctx: &Context, redirects: bool, max_age: u64, tokens: bo
         let deleted = store
             .cleanup_callbackredirect(Duration::from_secs(max_age))
             .await?;
-        println!("deleted {deleted} callback redirect(s) older than {max_age} s");
+        out!("deleted {deleted} callback redirect(s) older than {max_age} s")?;
     }
     if tokens {
         let progress = Progress::new("cleaning tokens", 1);
         let report = store.cleanup_token().await?;
         progress.set(1, 1);
         progress.finish();
-        println!(
+        out!(
             "refreshed {}, deleted {} (refused by the SSO) and {} (not refreshable), kept {} (SSO unavailable)",
             report.refresh.refreshed.len(),
             report.refresh.deleted.len(),
             report.deleted_not_refreshable,
             report.refresh.unavailable.len()
-        );
+        )?;
     }
     Ok(())
 }

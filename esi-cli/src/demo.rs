@@ -17,8 +17,8 @@ use futures::StreamExt;
 use url::Url;
 
 use crate::CliResult;
-use crate::context::sqlite_url;
-use crate::output::Progress;
+use crate::database::sqlite_url;
+use crate::output::{Progress, out, printable};
 
 const THE_FORGE: i64 = 10_000_002;
 const SCOPES: &str = "esi-wallet.read_character_wallet.v1 esi-skills.read_skills.v1";
@@ -26,15 +26,15 @@ const PILOT: i64 = 90_000_001;
 
 pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
     let started = Instant::now();
-    println!("esi demo: offline, against the bundled fake ESI and EVE SSO on 127.0.0.1\n");
+    out!("esi demo: offline, against the bundled fake ESI and EVE SSO on 127.0.0.1\n")?;
 
     let step = Instant::now();
     let harness = Harness::start().await?;
-    println!(
+    out!(
         "1. fake ESI at {}, fake SSO at {}",
         harness.esi_url(),
         harness.sso_url()
-    );
+    )?;
     let servers = step.elapsed();
 
     let step = Instant::now();
@@ -50,18 +50,18 @@ pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
         let url = url.clone();
         tokio::spawn(async move {
             if let Err(e) = play_browser(url).await {
-                eprintln!("demo browser: {e:#}");
+                eprintln!("demo browser: {}", printable(&format!("{e:#}")));
             }
         });
     })
     .await?;
-    println!(
+    out!(
         "2. logged in {} ({}) with PKCE; token #{} stored in {}",
-        token.character_name,
+        printable(&token.character_name),
         token.character_id,
         token.id,
         path.display()
-    );
+    )?;
     let login = step.elapsed();
 
     let client = Client::builder()
@@ -77,10 +77,10 @@ pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
         .get_characters_character_id_wallet(token.character_id)
         .token_source(&store)
         .await?;
-    println!(
+    out!(
         "3. wallet of {}: {balance:.2} ISK (an authenticated route, token from the store)",
-        token.character_name
-    );
+        printable(&token.character_name)
+    )?;
     let wallet = step.elapsed();
 
     let step = Instant::now();
@@ -102,22 +102,22 @@ pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
     }
     progress.finish();
     let market = step.elapsed();
-    println!(
+    out!(
         "4. {orders} market orders of The Forge in {pages_seen} pages ({sells} sell, {} buy){}",
         orders - sells,
         best.map(|p| format!("; cheapest sell order {p:.2} ISK"))
             .unwrap_or_default()
-    );
+    )?;
 
     harness.shutdown().await;
-    println!(
+    out!(
         "\ntimings: fake servers {} ms, SSO login {} ms, wallet {} ms, all pages {} ms, total {} ms",
         servers.as_millis(),
         login.as_millis(),
         wallet.as_millis(),
         market.as_millis(),
         started.elapsed().as_millis()
-    );
+    )?;
     Ok(())
 }
 

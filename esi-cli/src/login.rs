@@ -1,5 +1,9 @@
 //! `esi login`: the EVE SSO login of a native application (PKCE, no client secret), with a
-//! one-shot listener on the loopback callback URL the application registered.
+//! listener on the loopback callback URL the application registered.
+//!
+//! Invariant: only a request carrying the login's own `state` ends the wait; anything else
+//! reaching the callback URL (another tab, another program on the machine) gets a plain error
+//! page and is otherwise ignored, until the right one arrives or the timeout.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -7,13 +11,19 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use axum::extract::{RawQuery, State};
-use axum::response::Html;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use esi_sso::Callback;
 use esi_store::{Token, TokenStore};
 use tokio::sync::oneshot;
 use url::Url;
 
-type Pending = Arc<Mutex<Option<oneshot::Sender<String>>>>;
+/// What the callback handler waits for: the login's `state`, and where to send the query of
+/// the request that carries it.
+struct Waiting {
+    state: String,
+    sender: Mutex<Option<oneshot::Sender<String>>>,
+}
 
 /// Logs a character in: prints (and hands `show` the) SSO URL, waits up to `timeout` for the
 /// browser to come back to the callback URL, stores the token.
@@ -35,10 +45,13 @@ pub(crate) async fn login(
     let redirect = store.start_login(&session, scopes.as_str(), "/").await?;
 
     let (tx, rx) = oneshot::channel::<String>();
-    let pending: Pending = Arc::new(Mutex::new(Some(tx)));
+    let waiting = Arc::new(Waiting {
+        state: redirect.state.clone(),
+        sender: Mutex::new(Some(tx)),
+    });
     let app = axum::Router::new()
         .route(callback.path(), axum::routing::get(receive))
-        .with_state(pending);
+        .with_state(waiting);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -86,15 +99,40 @@ fn loopback_addr(callback: &Url) -> anyhow::Result<SocketAddr> {
     Ok(SocketAddr::new(ip, port))
 }
 
-async fn receive(State(pending): State<Pending>, RawQuery(query): RawQuery) -> Html<&'static str> {
-    let sender = pending.lock().ok().and_then(|mut p| p.take());
+async fn receive(State(waiting): State<Arc<Waiting>>, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    if !state_matches(&query, &waiting.state) {
+        tracing::warn!("ignored a request to the login callback URL that is not this login's");
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "This is not the login the esi command is waiting for; it was ignored.\n",
+        )
+            .into_response();
+    }
+    let sender = waiting.sender.lock().ok().and_then(|mut p| p.take());
     if let Some(sender) = sender {
-        let _ = sender.send(query.unwrap_or_default());
+        let _ = sender.send(query);
     }
     Html(
         "<!doctype html><title>esi login</title><p>Login received. You can close this tab and \
          return to the terminal.</p>",
     )
+    .into_response()
+}
+
+/// Whether the callback query carries `expected` as its `state` (compared in constant time:
+/// the state is the login's secret against forged callbacks).
+fn state_matches(query: &str, expected: &str) -> bool {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let state = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned());
+    let Some(state) = state else {
+        return false;
+    };
+    let (a, b) = (state.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Opens the URL in a browser when there is a desktop to show one.
@@ -118,5 +156,15 @@ mod tests {
         assert!(loopback_addr(&Url::parse("https://127.0.0.1/cb").unwrap()).is_err());
         assert!(loopback_addr(&Url::parse("http://example.com/cb").unwrap()).is_err());
         assert!(loopback_addr(&Url::parse("http://10.0.0.1:80/cb").unwrap()).is_err());
+    }
+
+    #[test]
+    fn only_the_logins_state_matches() {
+        assert!(state_matches("code=c&state=abc", "abc"));
+        assert!(state_matches("?state=a%2Bc&code=c", "a+c"));
+        assert!(!state_matches("code=c&state=abd", "abc"));
+        assert!(!state_matches("code=c&state=ab", "abc"));
+        assert!(!state_matches("code=c", "abc"));
+        assert!(!state_matches("error=access_denied", "abc"));
     }
 }

@@ -8,8 +8,11 @@
 //! - `esi spec-diff OLD NEW`: what moving to another spec (compatibility date) would change.
 //! - `esi demo`: the whole path offline, against the bundled fake ESI and SSO.
 //!
-//! Exit codes: 0 success, 1 ESI, SSO or storage failure, 2 bad usage or input, 3 no token
-//! for the scopes a route needs.
+//! Exit codes: 0 success (also when the reader of stdout goes away, as with `| head`), 1 ESI,
+//! SSO or storage failure, 2 bad usage or input, 3 no token for the scopes a route needs.
+//!
+//! Invariant: text a server sent is printed only through [`output::printable`]; logs go to
+//! stderr (quiet unless `RUST_LOG` asks), stdout holds only the command's answer.
 
 // The doc comments of the options are also `--help` text, where bare URLs read best.
 #![allow(rustdoc::bare_urls)]
@@ -17,6 +20,7 @@
 mod call;
 mod cleanup;
 mod context;
+mod database;
 #[cfg(feature = "demo")]
 mod demo;
 mod login;
@@ -28,23 +32,26 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use context::Context;
+use output::{out, printable};
 
-/// Command-line options shared by every command.
+/// The command line.
 #[derive(Parser, Debug)]
-#[command(name = "esi", version, about = "EVE Online's ESI from the shell")]
+#[command(
+    name = "esi",
+    version,
+    about = "EVE Online's ESI from the shell",
+    after_help = "Contact: commands that reach ESI or the EVE SSO (all but `call --list`, \
+                  `spec-diff` and `demo`) need your contact email, from --contact, \
+                  ESI_USER_CONTACT_EMAIL, or a line contact = \"you@example.com\" in \
+                  <config dir>/esi/config.toml (~/.config/esi/config.toml on Linux).\n\
+                  Logs: on stderr, warnings and errors only; set RUST_LOG (e.g. RUST_LOG=debug) \
+                  for more.\n\
+                  Exit codes: 0 success, 1 ESI, SSO or storage failure, 2 bad usage or input, \
+                  3 no token for the route's scopes."
+)]
 struct Cli {
-    /// ESI server (default: https://esi.evetech.net).
-    #[arg(long, global = true, env = "ESI_BASE_URL")]
-    base_url: Option<String>,
-    /// EVE SSO server (default: https://login.eveonline.com).
-    #[arg(long, global = true, env = "ESI_SSO_BASE_URL")]
-    sso_url: Option<String>,
-    /// Token database (default: a SQLite file in the user's data directory).
-    #[arg(long, global = true, env = "DATABASE_URL")]
-    database_url: Option<String>,
-    /// Contact email sent in the User-Agent, as CCP asks.
-    #[arg(long, global = true, env = "ESI_USER_CONTACT_EMAIL")]
-    contact: Option<String>,
+    #[command(flatten)]
+    options: context::Options,
     #[command(subcommand)]
     command: Command,
 }
@@ -148,6 +155,7 @@ pub(crate) type CliResult<T = ()> = Result<T, Failure>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     // One TLS stack for the whole process: rustls with ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -162,15 +170,37 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader has all it wanted (`esi call --list | head -1`).
+        Err(failure) if output::is_stdout_closed(&failure.error) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("esi: {:#}", failure.error);
+            // Messages carry server text (ESI error bodies, SSO errors): no escape sequences.
+            eprintln!("esi: {}", printable(&format!("{:#}", failure.error)));
             ExitCode::from(failure.code)
         }
     }
 }
 
+/// Logs on stderr: warnings and errors by default, or what `RUST_LOG` asks for.
+fn init_logging() {
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::WARN.into())
+        .from_env_lossy();
+    // A closed span prints its fields (operation, status, latency), so `RUST_LOG=debug` shows
+    // each ESI request once.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
 async fn run(cli: Cli) -> CliResult {
-    let ctx = Context::new(cli.base_url, cli.sso_url, cli.database_url, cli.contact);
+    let ctx = Context::new(cli.options);
     match cli.command {
         Command::Status { json } => call::status(&ctx, json).await,
         Command::Call { args } => call::run(&ctx, args).await,
@@ -183,13 +213,13 @@ async fn run(cli: Cli) -> CliResult {
                 login::open_browser,
             )
             .await?;
-            println!(
+            out!(
                 "logged in {} ({}) with {} scope(s); token #{} stored",
-                token.character_name,
+                printable(&token.character_name),
                 token.character_id,
                 token.scopes.len(),
                 token.id
-            );
+            )?;
             Ok(())
         }
         Command::Tokens { action } => tokens::run(&ctx, action).await,
@@ -203,7 +233,7 @@ async fn run(cli: Cli) -> CliResult {
                 esi_codegen::load(path).map_err(|e| Failure::usage(format!("{e}")))
             };
             let diff = esi_codegen::diff::diff(&load(&old)?, &load(&new)?);
-            print!("{diff}");
+            output::text(&diff.to_string())?;
             Ok(())
         }
         #[cfg(feature = "demo")]

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use crate::context::Context;
-use crate::output::Progress;
+use crate::output::{Progress, out, printable};
 use crate::{CliResult, Failure};
 
 /// What to do with stored tokens.
@@ -43,7 +43,7 @@ pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
             }
             let tokens = query.all().await?;
             if tokens.is_empty() {
-                println!("no tokens stored; log in with `esi login --scopes \"...\"`");
+                out!("no tokens stored; log in with `esi login --scopes \"...\"`")?;
             }
             for t in tokens {
                 let state = if t.is_expired(std::time::Duration::ZERO) {
@@ -51,15 +51,15 @@ pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
                 } else {
                     "valid"
                 };
-                println!(
+                out!(
                     "#{:<5} {:<12} {:<28} {:<8} expires {}  scopes: {}",
                     t.id,
                     t.character_id,
-                    t.character_name,
+                    printable(&t.character_name),
                     state,
                     t.expires.format("%Y-%m-%d %H:%M:%S"),
-                    t.scopes.to_vec().join(" ")
-                );
+                    printable(&t.scopes.to_vec().join(" "))
+                )?;
             }
             Ok(())
         }
@@ -73,14 +73,14 @@ pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
             let report = store.bulk_refresh(expired).await?;
             progress.set(report.total() as u64, report.total() as u64);
             progress.finish();
-            println!(
+            out!(
                 "refreshed {}, deleted {}, not refreshable {}, SSO unavailable {}, failed {}",
                 report.refreshed.len(),
                 report.deleted.len(),
                 report.not_refreshable.len(),
                 report.unavailable.len(),
                 report.failed.len()
-            );
+            )?;
             if report.failed.is_empty() && report.unavailable.is_empty() {
                 Ok(())
             } else {
@@ -96,15 +96,15 @@ pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
                 .await?
                 .ok_or_else(|| Failure::usage(format!("no token #{id}")))?;
             store.revoke(&token).await?;
-            println!(
+            out!(
                 "revoked and deleted token #{id} of {}",
-                token.character_name
-            );
+                printable(&token.character_name)
+            )?;
             Ok(())
         }
         Action::Delete { id } => {
             if store.delete(id).await? {
-                println!("deleted token #{id}");
+                out!("deleted token #{id}")?;
                 Ok(())
             } else {
                 Err(Failure::usage(format!("no token #{id}")))
