@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use sea_orm::sqlx::{self, ConnectOptions as _, Connection as _};
-use sea_orm_migration::MigratorTrait as _;
 
 use crate::Failure;
 
@@ -140,15 +139,7 @@ pub(crate) async fn check_tables(url: &str, foreign: ForeignTables) -> Result<()
 
 /// The tables the store's migrations create, with its migration table.
 fn store_tables() -> Vec<String> {
-    use esi_store::entity::{callback_redirect, scope, token, token_scope};
-    use sea_orm::EntityName as _;
-    vec![
-        token::Entity.table_name().to_owned(),
-        scope::Entity.table_name().to_owned(),
-        token_scope::Entity.table_name().to_owned(),
-        callback_redirect::Entity.table_name().to_owned(),
-        esi_store::Migrator::migration_table_name().to_string(),
-    ]
+    esi_store::table_names()
 }
 
 /// The names of the tables and views in the database (none for a SQLite file that does not

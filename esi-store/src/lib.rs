@@ -73,6 +73,21 @@ pub use query::TokenQuery;
 pub use store::TokenStore;
 pub use token::Token;
 
+/// The tables the store's migrations create, with its migration table: what a tool can look
+/// for before it lets the store migrate a database that may belong to someone else.
+pub fn table_names() -> Vec<String> {
+    use entity::{callback_redirect, scope, token, token_scope};
+    use sea_orm::EntityName as _;
+    use sea_orm_migration::MigratorTrait as _;
+    vec![
+        token::Entity.table_name().to_owned(),
+        scope::Entity.table_name().to_owned(),
+        token_scope::Entity.table_name().to_owned(),
+        callback_redirect::Entity.table_name().to_owned(),
+        Migrator::migration_table_name().to_string(),
+    ]
+}
+
 /// A random id (lease owners): 16 random bytes as hex.
 pub(crate) fn random_id() -> String {
     use rand::RngCore as _;
