@@ -89,6 +89,20 @@ impl<O: Operation> Request<O> {
         Request(self.0.page(page))
     }
 
+    /// The longest this call may take, retries and waits for ESI's limits included (default:
+    /// the client's, 30 s); past it the call fails with
+    /// [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded). Each page of a walk gets
+    /// its own.
+    pub fn deadline(self, deadline: std::time::Duration) -> Self {
+        Request(self.0.deadline(deadline))
+    }
+
+    /// The largest answer body this call reads, after decompression (default: the client's,
+    /// 64 MiB); a larger one fails with [`Error::BodyTooLarge`](crate::Error::BodyTooLarge).
+    pub fn max_body_size(self, bytes: u64) -> Self {
+        Request(self.0.max_body_size(bytes))
+    }
+
     /// Returns the data with its status, headers and cache metadata.
     pub fn with_response(self) -> WithResponse<O> {
         self.0.with_response()

@@ -94,6 +94,8 @@ pub(crate) async fn fetch(
         let answer = send_once(inner, prepared, etag, attempt, slot).await;
         let (status, headers, body) = match answer {
             Ok(answer) => answer,
+            // Too large stays too large: no retry.
+            Err(error @ Error::BodyTooLarge { .. }) => return Err(error.into()),
             Err(error) => {
                 inner.report(prepared, started, seen(None, attempt, Served::Network));
                 match decide(
@@ -208,7 +210,7 @@ async fn send_once(
             let status = answer.status().as_u16();
             let headers = answer.headers().clone();
             slot.record(status, &headers).await;
-            let body = answer.bytes().await.map_err(|e| transport(info.id, e))?;
+            let body = read_body(info, answer, prepared.max_body_size).await?;
             Ok((status, headers, body))
         }
         Err(e) => {
@@ -216,6 +218,42 @@ async fn send_once(
             Err(transport(info.id, e))
         }
     }
+}
+
+/// The answer's body, read as it arrives (after decompression) up to `limit` bytes: a larger
+/// one fails without being kept whole. One copy, as `reqwest::Response::bytes` makes.
+async fn read_body(
+    info: &OperationInfo,
+    mut answer: reqwest::Response,
+    limit: u64,
+) -> Result<Bytes> {
+    let too_large = || Error::BodyTooLarge {
+        operation: info.id,
+        limit,
+    };
+    if answer.content_length().is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut total: u64 = 0;
+    while let Some(chunk) = answer.chunk().await.map_err(|e| transport(info.id, e))? {
+        total = total.saturating_add(chunk.len() as u64);
+        if total > limit {
+            return Err(too_large());
+        }
+        chunks.push(chunk);
+    }
+    Ok(match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.swap_remove(0),
+        _ => {
+            let mut body = bytes::BytesMut::with_capacity(usize::try_from(total).unwrap_or(0));
+            for chunk in &chunks {
+                body.extend_from_slice(chunk);
+            }
+            body.freeze()
+        }
+    })
 }
 
 /// A 304: the cached body, fresh again until the new `Expires`, with the new cache headers.
@@ -283,7 +321,11 @@ async fn acquire<'a>(inner: &'a Inner, prepared: &'a Prepared) -> Result<Slot<'a
         match inner.limits.try_acquire(info, &prepared.who).await {
             Ok(slot) => return Ok(slot),
             Err(hold) => match inner.limits.policy {
-                LimitPolicy::Wait { max_wait } if hold.wait() <= max_wait => {
+                // A wait that would end past the call's deadline fails now, not then.
+                LimitPolicy::Wait { max_wait }
+                    if hold.wait() <= max_wait
+                        && tokio::time::Instant::now() + hold.wait() <= prepared.deadline =>
+                {
                     tracing::debug!(?hold, "holding the request for ESI's limits");
                     tokio::time::sleep(hold.wait().max(Duration::from_millis(5))).await;
                 }
@@ -324,7 +366,7 @@ mod tests {
     use super::*;
 
     fn info(retry_safe: bool) -> OperationInfo {
-        crate::operation::test_operation(retry_safe, &[], None, None)
+        crate::operation::test_operation("/thing", retry_safe, &[], None, None)
     }
 
     #[test]

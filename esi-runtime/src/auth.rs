@@ -46,7 +46,9 @@ pub enum TokenSourceError {
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Hands out valid access tokens. Implemented by `esi-store`'s token store; implement it for
-/// your own storage too.
+/// your own storage too. Hand out tokens with [`AccessToken::vouched_for`] when you verified
+/// them (at login and refresh): only then do calls of one character share cached answers and
+/// their rate-limit bucket across token refreshes.
 ///
 /// ```
 /// use esi_runtime::{AccessToken, TokenRequest, TokenSource, TokenSourceError, BoxFuture};
@@ -73,5 +75,36 @@ impl<T: TokenSource + ?Sized> TokenSource for std::sync::Arc<T> {
         request: TokenRequest<'a>,
     ) -> BoxFuture<'a, Result<AccessToken, TokenSourceError>> {
         (**self).access_token(request)
+    }
+}
+
+/// What a [`TokenVerifier`] found in a token whose signature it checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedToken {
+    /// The character of its `sub` claim.
+    pub character_id: i64,
+}
+
+impl VerifiedToken {
+    /// A token verified to be `character_id`'s.
+    pub fn new(character_id: i64) -> Self {
+        VerifiedToken { character_id }
+    }
+}
+
+/// Checks tokens that callers hand in with `.token(..)`, so that calls made with them may share
+/// cached answers, identical requests in flight and the rate-limit bucket of their character.
+/// `esi-sso`'s `Sso` implements it (signature against EVE SSO's keys, issuer, audience,
+/// expiry); set it with `ClientBuilder::token_verifier`. Without one, such tokens share
+/// nothing: each is keyed by a hash of the whole token.
+pub trait TokenVerifier: Send + Sync {
+    /// Verifies `token`; an error refuses the call before anything is sent.
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<VerifiedToken, String>>;
+}
+
+impl<T: TokenVerifier + ?Sized> TokenVerifier for std::sync::Arc<T> {
+    fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<VerifiedToken, String>> {
+        (**self).verify(token)
     }
 }

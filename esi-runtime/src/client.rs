@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 
+use crate::auth::TokenVerifier;
 use crate::cache::{CacheStore, MemoryCache};
 use crate::coalesce::InFlight;
 use crate::enums::Language;
@@ -153,8 +154,17 @@ pub struct ClientBuilder<C = Client> {
     on_request: Option<RequestHook>,
     before_send: Option<SendHook>,
     http: Option<reqwest::Client>,
+    deadline: Duration,
+    max_body_size: u64,
+    token_verifier: Option<Arc<dyn TokenVerifier>>,
     output: PhantomData<fn() -> C>,
 }
+
+/// The longest a call takes by default, retries and waits included.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+/// The largest answer body a call reads by default, after decompression: 64 MiB (ESI's
+/// largest pages are a few MiB).
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 64 * 1024 * 1024;
 
 impl<C> Clone for ClientBuilder<C> {
     fn clone(&self) -> Self {
@@ -177,6 +187,9 @@ impl<C> Clone for ClientBuilder<C> {
             on_request: self.on_request.clone(),
             before_send: self.before_send.clone(),
             http: self.http.clone(),
+            deadline: self.deadline,
+            max_body_size: self.max_body_size,
+            token_verifier: self.token_verifier.clone(),
             output: PhantomData,
         }
     }
@@ -195,6 +208,9 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
             .field("retry", &self.retry)
             .field("page_concurrency", &self.page_concurrency)
             .field("own_http_client", &self.http.is_some())
+            .field("deadline", &self.deadline)
+            .field("max_body_size", &self.max_body_size)
+            .field("token_verifier", &self.token_verifier.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -220,6 +236,9 @@ impl<C> Default for ClientBuilder<C> {
             on_request: None,
             before_send: None,
             http: None,
+            deadline: DEFAULT_DEADLINE,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            token_verifier: None,
             output: PhantomData,
         }
     }
@@ -366,6 +385,32 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// The longest one call may take, retries and waits for ESI's limits included (default
+    /// 30 s); each page of a walk gets its own. A wait ESI asks for (`Retry-After`, the error
+    /// window) that would end past it fails the call at once. Calls can set their own.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The largest answer body a call reads, counted after decompression (default 64 MiB);
+    /// a larger answer fails with [`Error::BodyTooLarge`] without being kept. Calls can set
+    /// their own.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// Checks the tokens callers hand in with `.token(..)` (`esi_sso::Sso` is one), so that
+    /// the calls of one character share cached answers, identical requests in flight and
+    /// their rate-limit bucket whichever of its tokens they carry. Without a verifier such
+    /// tokens share nothing (a token's unchecked claims could name any character); tokens
+    /// from a [`TokenSource`](crate::TokenSource) are vouched for by the source.
+    pub fn token_verifier(mut self, verifier: impl TokenVerifier + 'static) -> Self {
+        self.token_verifier = Some(Arc::new(verifier));
+        self
+    }
+
     /// Sends through this `reqwest::Client` (proxies, corporate certificate authorities, a
     /// shared connection pool) instead of building one.
     ///
@@ -375,7 +420,8 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// (enable reqwest's `gzip` feature and leave it on, or ESI's large answers come
     /// uncompressed). Everything else stays the runtime's, whatever the client: the
     /// `User-Agent` header (set on every request, over the client's default), ESI's error and
-    /// rate limits, retries, the cache, identical-call sharing and page walking. Redirect
+    /// rate limits, retries, the call's deadline and body size cap, the cache, identical-call
+    /// sharing and page walking. Redirect
     /// handling is the client's: keep reqwest's default, which drops `Authorization` on a
     /// redirect to another host.
     ///
@@ -438,6 +484,9 @@ impl<C: From<Client>> ClientBuilder<C> {
                 page_concurrency: self.page_concurrency,
                 on_request: self.on_request,
                 before_send: self.before_send,
+                deadline: self.deadline,
+                max_body_size: self.max_body_size,
+                token_verifier: self.token_verifier,
                 in_flight: InFlight::default(),
             }),
         };
@@ -513,6 +562,9 @@ pub(crate) struct Inner {
     pub(crate) page_concurrency: usize,
     pub(crate) on_request: Option<RequestHook>,
     pub(crate) before_send: Option<SendHook>,
+    pub(crate) deadline: Duration,
+    pub(crate) max_body_size: u64,
+    pub(crate) token_verifier: Option<Arc<dyn TokenVerifier>>,
     /// Identical GETs in flight, which share one request.
     pub(crate) in_flight: InFlight,
 }

@@ -63,9 +63,11 @@ where
     };
     // The fast path: sonic-rs decodes ESI's large lists about a fifth faster than serde_json,
     // through the same serde impls. On any failure serde_json decodes again, so the result
-    // and the error (with its line and column) are serde_json's.
+    // and the error (with its line and column) are serde_json's. sonic-rs recurses without a
+    // limit, so answers nested deeper than ESI's go straight to serde_json, which refuses
+    // more than 128 levels with a decode error.
     #[cfg(feature = "fast-json")]
-    {
+    if !crate::depth::nests_deeper_than(body, crate::depth::MAX_DEPTH) {
         let mut fast = sonic_rs::Deserializer::from_slice(body);
         if let Ok(value) = seed.clone().deserialize(&mut fast)
             && fast.end().is_ok()
@@ -174,5 +176,51 @@ mod tests {
         }
         let unit: () = decode("Delete", true, b"", PhantomData).unwrap();
         assert_eq!(unit, ());
+    }
+
+    /// Runs `f` on a thread with a task's stack (2 MiB), as the client's decoding runs.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    #[serde(untagged)]
+    enum OneOf {
+        Number(i64),
+        Order(Order),
+    }
+
+    #[test]
+    fn deeply_nested_answers_are_decode_errors_not_a_crash() {
+        let deep = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let whole = deep(10_000);
+        let outcome = on_small_stack(move || {
+            decode("Op", false, whole.as_bytes(), PhantomData::<Vec<Order>>).map(|_| ())
+        });
+        assert!(matches!(outcome, Err(Error::Decode { .. })), "{outcome:?}");
+        let untagged = format!("[{}]", deep(10_000));
+        let outcome = on_small_stack(move || {
+            decode("Op", false, untagged.as_bytes(), PhantomData::<Vec<OneOf>>).map(|_| ())
+        });
+        assert!(
+            matches!(outcome, Err(Error::Decode { .. })),
+            "untagged: {outcome:?}"
+        );
+        // An unknown field is skipped without recursion (serde_json): the known ones decode.
+        let unknown = format!(
+            r#"[{{"order_id": 1, "issued": "2026-11-20T05:12:25Z", "range": "x", "x": {}}}]"#,
+            deep(10_000)
+        );
+        let outcome = on_small_stack(move || {
+            decode("Op", false, unknown.as_bytes(), PhantomData::<Vec<Order>>)
+                .map(|orders| orders[0].order_id)
+        });
+        assert_eq!(outcome.ok(), Some(1));
     }
 }

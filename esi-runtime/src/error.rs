@@ -129,6 +129,36 @@ pub enum Error {
         /// Operation id.
         operation: &'static str,
     },
+    /// The call did not finish within its deadline (retries and waits included).
+    #[error("{operation}: no answer within the call's deadline of {deadline:?}")]
+    DeadlineExceeded {
+        /// Operation id.
+        operation: &'static str,
+        /// The deadline.
+        deadline: Duration,
+    },
+    /// The answer's body was larger than the call reads (after decompression).
+    #[error("{operation}: the answer is larger than {limit} bytes; nothing was kept")]
+    BodyTooLarge {
+        /// Operation id.
+        operation: &'static str,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// The access token has expired (by its `exp` claim): refused before sending.
+    #[error("{operation}: the access token has expired; refresh it")]
+    TokenExpired {
+        /// Operation id.
+        operation: &'static str,
+    },
+    /// The client's token verifier refused the access token: nothing was sent.
+    #[error("{operation}: the access token did not verify: {reason}")]
+    TokenRejected {
+        /// Operation id.
+        operation: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// The request timed out.
     #[error("{operation}: timed out")]
     Timeout {

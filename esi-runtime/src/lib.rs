@@ -37,6 +37,8 @@ mod client;
 mod coalesce;
 mod dates;
 mod decode;
+#[cfg(feature = "fast-json")]
+mod depth;
 mod dynamic;
 mod enums;
 mod error;
@@ -58,9 +60,14 @@ mod send;
 mod stats;
 pub mod timestamp;
 
-pub use auth::{BoxFuture, TokenRequest, TokenSource, TokenSourceError};
+pub use auth::{
+    BoxFuture, TokenRequest, TokenSource, TokenSourceError, TokenVerifier, VerifiedToken,
+};
 pub use cache::{CacheStore, CachedResponse, MemoryCache};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, UserAgent, http_client_builder};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, UserAgent,
+    http_client_builder,
+};
 pub use dates::{
     CompatibilityDateError, MIN_COMPATIBILITY_DATE, check_compatibility_date, esi_today,
 };

@@ -397,12 +397,42 @@ impl LimitStore for MemoryLimits {
     }
 }
 
-/// The limits of one client and its clones: the policy, the reserve, and the store.
+/// The limits of one client and its clones: the policy, the reserve, the store, and the
+/// routes a 429 paused.
 pub(crate) struct Limits {
     pub(crate) policy: LimitPolicy,
     /// Errors kept in reserve: requests hold when the budget falls to this.
     error_reserve: u32,
     store: Arc<dyn LimitStore>,
+    paused: RoutePauses,
+}
+
+/// Routes without a rate-limit group in the spec that answered 429: each is paused, for the
+/// caller that was refused, until its `Retry-After` (grouped routes pause through their bucket
+/// in the store). Kept in this process.
+#[derive(Debug, Default)]
+struct RoutePauses {
+    until: Mutex<HashMap<(&'static str, String), Instant>>,
+}
+
+impl RoutePauses {
+    fn hold(&self, operation: &'static str, who: &str) -> Option<Hold> {
+        let now = Instant::now();
+        let mut until = lock(&self.until);
+        until.retain(|_, at| *at > now);
+        let at = until.get(&(operation, who.to_string()))?;
+        Some(Hold::RateLimit {
+            group: format!("route {operation}"),
+            wait: at.saturating_duration_since(now),
+        })
+    }
+
+    fn pause(&self, operation: &'static str, who: &str, wait: Duration) {
+        let at = Instant::now() + wait;
+        let mut until = lock(&self.until);
+        let entry = until.entry((operation, who.to_string())).or_insert(at);
+        *entry = (*entry).max(at);
+    }
 }
 
 impl fmt::Debug for Limits {
@@ -420,6 +450,7 @@ impl Limits {
             policy,
             error_reserve,
             store,
+            paused: RoutePauses::default(),
         }
     }
 
@@ -447,9 +478,15 @@ impl Limits {
         who: &'a str,
     ) -> Result<Slot<'a>, Hold> {
         let request = self.request(info, who);
+        if request.rate_limit.is_none()
+            && let Some(hold) = self.paused.hold(info.id, who)
+        {
+            return Err(hold);
+        }
         let permit = self.store.acquire(request).await?;
         Ok(Slot {
             store: &*self.store,
+            paused: &self.paused,
             request,
             permit: Some(permit),
         })
@@ -459,6 +496,7 @@ impl Limits {
 /// A request's slot; released when dropped without an answer.
 pub(crate) struct Slot<'a> {
     store: &'a dyn LimitStore,
+    paused: &'a RoutePauses,
     request: LimitRequest<'a>,
     permit: Option<Permit>,
 }
@@ -467,6 +505,13 @@ impl Slot<'_> {
     /// Records the answer's limit headers and frees the slot.
     pub(crate) async fn record(mut self, status: u16, headers: &HeaderMap) {
         let answer = LimitAnswer::from_headers(self.request.rate_limit, status, headers);
+        if status == 429 && self.request.rate_limit.is_none() {
+            self.paused.pause(
+                self.request.operation,
+                self.request.who,
+                answer.blocked_for(),
+            );
+        }
         if let Some(permit) = self.permit.take() {
             self.store.record(permit, self.request, &answer).await;
         }

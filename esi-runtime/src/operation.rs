@@ -373,9 +373,10 @@ pub fn path_segment<V: ParamValue + ?Sized>(value: &V) -> String {
     utf8_percent_encode(&value.to_param(), SEGMENT).to_string()
 }
 
-/// A plain GET `/thing` for the runtime's unit tests.
+/// A plain GET of `path` for the runtime's unit tests.
 #[cfg(test)]
 pub(crate) const fn test_operation(
+    path: &'static str,
     retry_safe: bool,
     client_params: &'static [ClientParam],
     compatibility_date: Option<&'static str>,
@@ -387,7 +388,7 @@ pub(crate) const fn test_operation(
         resource: "thing",
         tag: "Thing",
         method: http::Method::GET,
-        path: "/thing",
+        path,
         summary: "",
         scopes: &[],
         roles: &[],

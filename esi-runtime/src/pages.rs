@@ -27,6 +27,9 @@ use crate::request::{CallOptions, Request};
 use crate::response::Response;
 use crate::send::{send, send_raw};
 
+/// The most `all_pages` reserves ahead for the pages still to come; past it the list grows as
+/// pages arrive.
+const MAX_RESERVED_BYTES: usize = 256 * 1024 * 1024;
 /// How often `all_pages` starts over when the page set changes under it.
 const MAX_RESTARTS: u32 = 2;
 /// The most pages a walk fetches: a larger `X-Pages` is refused, and the cursor and
@@ -205,9 +208,13 @@ where
         let mut first = decode_response::<Vec<T>>(O::INFO, raw)?;
         page_len.store(first.data.len(), Ordering::Relaxed);
         // Pages are as long as the first (bar the last): grow the result once, trusting the
-        // server's page count only so far.
+        // server's page count and page length only so far (a hostile page 1 with a huge
+        // X-Pages must not reserve gigabytes before a single later page arrived).
         let later = total.saturating_sub(1).min(500) as usize;
-        first.data.reserve(first.data.len().saturating_mul(later));
+        let most = MAX_RESERVED_BYTES / std::mem::size_of::<T>().max(1);
+        first
+            .data
+            .reserve(first.data.len().saturating_mul(later).min(most));
         let expected = (first.pages, first.last_modified);
         let mut changed = false;
         while let Some(page) = rest.next().await {

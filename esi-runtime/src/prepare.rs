@@ -11,7 +11,7 @@ use reqwest::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, HeaderMap, H
 use crate::auth::TokenRequest;
 use crate::client::Inner;
 use crate::error::{Error, Result};
-use crate::identity::TokenClaims;
+use crate::identity::{self, TokenClaims};
 use crate::operation::{BodyKind, ClientParam, Operation, OperationInfo, Params};
 use crate::request::{AccessToken, CallOptions};
 
@@ -49,16 +49,19 @@ impl CallParts {
     }
 }
 
-/// The call's token and what the runtime read from it, once.
+/// The call's token, and whose it is as far as the runtime can vouch, decided once.
 pub(crate) struct Credentials {
     token: AccessToken,
-    claims: TokenClaims,
+    /// `character:<id>` for a vouched-for or verified token, else `token:<hash>`.
+    identity: String,
 }
 
 impl Credentials {
     /// The token for the call: the one given, else one from the token source when the
-    /// operation needs one; checked for the operation's scopes when it lists its own.
+    /// operation needs one. Refused before sending when it has expired or lacks the
+    /// operation's scopes (by its own claims), or when the client's verifier rejects it.
     pub(crate) async fn resolve(
+        inner: &Inner,
         parts: &CallParts,
         options: &CallOptions,
     ) -> Result<Option<Credentials>> {
@@ -90,31 +93,65 @@ impl Credentials {
             }
         };
         let claims = TokenClaims::read(token.secret());
-        let credentials = Credentials { token, claims };
-        credentials.check_scopes(info)?;
-        Ok(Some(credentials))
-    }
-
-    /// A token whose JWT lists its scopes must have the operation's.
-    fn check_scopes(&self, info: &OperationInfo) -> Result<()> {
-        let Some(scopes) = &self.claims.scopes else {
-            return Ok(());
+        check_expiry(info, &claims)?;
+        check_scopes(info, &claims)?;
+        let identity = match (token.vouched_character(), &inner.token_verifier) {
+            (Some(character_id), _) => identity::character(character_id),
+            (None, Some(verifier)) => match verifier.verify(token.secret()).await {
+                Ok(verified) => identity::character(verified.character_id),
+                Err(reason) => {
+                    return Err(Error::TokenRejected {
+                        operation: info.id,
+                        reason,
+                    });
+                }
+            },
+            (None, None) => identity::token_hash(token.secret()),
         };
-        let missing: Vec<String> = info
-            .scopes
-            .iter()
-            .filter(|s| !scopes.iter().any(|t| t == *s))
-            .map(|s| s.to_string())
-            .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::MissingScopes {
-                operation: info.id,
-                missing,
-            })
-        }
+        Ok(Some(Credentials { token, identity }))
     }
+}
+
+/// A token whose `exp` has passed is refused before anything is sent.
+fn check_expiry(info: &OperationInfo, claims: &TokenClaims) -> Result<()> {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    match claims.expires {
+        Some(expires) if expires <= now => Err(Error::TokenExpired { operation: info.id }),
+        _ => Ok(()),
+    }
+}
+
+/// A token whose JWT lists its scopes must have the operation's.
+fn check_scopes(info: &OperationInfo, claims: &TokenClaims) -> Result<()> {
+    let Some(scopes) = &claims.scopes else {
+        return Ok(());
+    };
+    let missing: Vec<String> = info
+        .scopes
+        .iter()
+        .filter(|s| !scopes.iter().any(|t| t == *s))
+        .map(|s| s.to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::MissingScopes {
+            operation: info.id,
+            missing,
+        })
+    }
+}
+
+/// One call, as every request it sends shares it.
+pub(crate) struct Call<'a> {
+    pub parts: &'a CallParts,
+    pub options: &'a CallOptions,
+    pub credentials: Option<&'a Credentials>,
+    /// When the call fails with [`Error::DeadlineExceeded`], retries and waits included.
+    pub deadline: tokio::time::Instant,
 }
 
 /// A request ready to send (possibly several times).
@@ -129,6 +166,10 @@ pub(crate) struct Prepared {
     pub store: bool,
     /// Whose limits and cache entries these are: a character, a token hash, or `public`.
     pub who: String,
+    /// The call's deadline: a wait for ESI's limits that would end later fails at once.
+    pub deadline: tokio::time::Instant,
+    /// The largest body read, after decompression.
+    pub max_body_size: u64,
 }
 
 /// The body, split into chunks of at most `max_items` when it is a longer list.
@@ -165,14 +206,10 @@ pub(crate) fn chunked_bodies(parts: &CallParts) -> Result<Vec<Bytes>> {
 
 /// Builds one request of the call: path and parameters from the operation, the rest from the
 /// options and the client.
-pub(crate) fn prepare(
-    inner: &Inner,
-    parts: &CallParts,
-    options: &CallOptions,
-    credentials: Option<&Credentials>,
-    body: Option<Bytes>,
-) -> Result<Prepared> {
+pub(crate) fn prepare(inner: &Inner, call: &Call<'_>, body: Option<Bytes>) -> Result<Prepared> {
+    let (parts, options) = (call.parts, call.options);
     let info = parts.info;
+    check_path(info, &parts.path)?;
     let mut params = parts.params.clone();
     for (name, value) in &options.query {
         params.query.retain(|(n, _)| n != name);
@@ -220,14 +257,14 @@ pub(crate) fn prepare(
                 .map_err(|_| bad_header(info, "Accept-Language"))?,
         );
     }
-    let who = match credentials {
+    let who = match call.credentials {
         Some(credentials) => {
             let mut value =
                 HeaderValue::from_str(&format!("Bearer {}", credentials.token.secret()))
                     .map_err(|_| bad_header(info, "Authorization"))?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
-            credentials.claims.identity.clone()
+            credentials.identity.clone()
         }
         None => "public".to_string(),
     };
@@ -262,7 +299,37 @@ pub(crate) fn prepare(
         cache_key,
         store: !options.no_store,
         who,
+        deadline: call.deadline,
+        max_body_size: options.max_body_size.unwrap_or(inner.max_body_size),
     })
+}
+
+/// Path parameters may not be empty, `.` or `..`: a server or proxy would read them as another
+/// route (`/killmails/1/..` is `/killmails/`). Each segment that holds a parameter in the
+/// operation's template is checked (values are percent-encoded, so they hold no `/`).
+fn check_path(info: &OperationInfo, path: &str) -> Result<()> {
+    let template = info.path.split('/');
+    let mut actual = path.split('/');
+    for segment in template {
+        let value = actual.next();
+        if !segment.contains('{') {
+            continue;
+        }
+        match value {
+            Some("" | "." | "..") | None => {
+                return Err(Error::InvalidOption {
+                    operation: info.id,
+                    message: format!(
+                        "the path parameter {segment} is {:?}: empty, `.` and `..` would \
+                         change the route",
+                        value.unwrap_or("")
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The `X-Compatibility-Date` to send, checked: the call's, else the operation's pinned
@@ -314,10 +381,54 @@ mod tests {
 
     const fn info(pinned: Option<&'static str>) -> OperationInfo {
         let params = &[ClientParam::CompatibilityDate];
-        crate::operation::test_operation(true, params, pinned, Some("2025-11-06"))
+        crate::operation::test_operation("/thing", true, params, pinned, Some("2025-11-06"))
     }
 
     static DATED: OperationInfo = info(None);
+    static KILLMAIL: OperationInfo = crate::operation::test_operation(
+        "/killmails/{killmail_id}/{killmail_hash}",
+        true,
+        &[],
+        None,
+        None,
+    );
+
+    fn call<'a>(parts: &'a CallParts, options: &'a CallOptions) -> Call<'a> {
+        Call {
+            parts,
+            options,
+            credentials: None,
+            deadline: tokio::time::Instant::now(),
+        }
+    }
+
+    #[test]
+    fn path_parameters_that_would_change_the_route_are_refused() {
+        let client = client(None);
+        let options = CallOptions::default();
+        for value in ["", ".", ".."] {
+            let parts = CallParts {
+                info: &KILLMAIL,
+                path: format!("/killmails/1/{value}"),
+                params: Params::default(),
+                body: None,
+                character_id: None,
+            };
+            let refused = prepare(&client.inner, &call(&parts, &options), None).err();
+            assert!(
+                matches!(refused, Some(Error::InvalidOption { .. })),
+                "{value:?}: {refused:?}"
+            );
+        }
+        let parts = CallParts {
+            info: &KILLMAIL,
+            path: format!("/killmails/1/{}", crate::path_segment("a.b..c")),
+            params: Params::default(),
+            body: None,
+            character_id: None,
+        };
+        assert!(prepare(&client.inner, &call(&parts, &options), None).is_ok());
+    }
     static PINNED: OperationInfo = info(Some("2025-12-01"));
 
     fn date_sent(client: &Client, info: &'static OperationInfo, options: &CallOptions) -> String {
@@ -328,7 +439,7 @@ mod tests {
             body: None,
             character_id: None,
         };
-        let prepared = prepare(&client.inner, &parts, options, None, None).unwrap();
+        let prepared = prepare(&client.inner, &call(&parts, options), None).unwrap();
         let date = prepared.headers.get("x-compatibility-date").unwrap();
         date.to_str().unwrap().to_string()
     }
@@ -373,7 +484,8 @@ mod tests {
             body: None,
             character_id: None,
         };
-        let prepared = prepare(&client.inner, &parts, &CallOptions::default(), None, None).unwrap();
+        let options = CallOptions::default();
+        let prepared = prepare(&client.inner, &call(&parts, &options), None).unwrap();
         let ua = prepared
             .headers
             .get("user-agent")

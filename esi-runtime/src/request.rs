@@ -14,24 +14,57 @@ use crate::operation::Operation;
 use crate::response::Response;
 
 /// An access token, kept out of `Debug` output and logs.
+///
+/// Whose token it is decides which cached answers, shared in-flight requests and rate-limit
+/// bucket a call may use. The runtime takes that from a token only when it can vouch for it:
+/// a token handed out by a [`TokenSource`] vouched for its character
+/// ([`AccessToken::vouched_for`]), or one the client's [`TokenVerifier`](crate::TokenVerifier)
+/// checked. Any other token shares nothing: its calls are keyed by a hash of the whole token,
+/// whatever its (unchecked) claims say.
 #[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(String);
+pub struct AccessToken {
+    secret: String,
+    character_id: Option<i64>,
+}
 
 impl AccessToken {
-    /// Wraps a token.
+    /// Wraps a token the runtime cannot vouch for (its calls share nothing with other tokens'
+    /// unless the client has a [`TokenVerifier`](crate::TokenVerifier)).
     pub fn new(token: impl Into<String>) -> Self {
-        AccessToken(token.into())
+        AccessToken {
+            secret: token.into(),
+            character_id: None,
+        }
+    }
+
+    /// Wraps a token whose signature was verified and whose subject is `character_id`: for
+    /// [`TokenSource`]s (a token store verifies its tokens at login and refresh). Its calls
+    /// share cached answers and the rate-limit bucket with every other vouched token of the
+    /// character. Never use it for a token a caller handed in unchecked.
+    pub fn vouched_for(token: impl Into<String>, character_id: i64) -> Self {
+        AccessToken {
+            secret: token.into(),
+            character_id: Some(character_id),
+        }
     }
 
     /// The token itself, for the `Authorization` header.
     pub fn secret(&self) -> &str {
-        &self.0
+        &self.secret
+    }
+
+    /// The character it was vouched for, if any.
+    pub fn vouched_character(&self) -> Option<i64> {
+        self.character_id
     }
 }
 
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AccessToken(<redacted>)")
+        f.debug_struct("AccessToken")
+            .field("secret", &"<redacted>")
+            .field("vouched_for", &self.character_id)
+            .finish()
     }
 }
 
@@ -43,13 +76,13 @@ impl From<&str> for AccessToken {
 
 impl From<String> for AccessToken {
     fn from(token: String) -> Self {
-        AccessToken(token)
+        AccessToken::new(token)
     }
 }
 
 impl From<&String> for AccessToken {
     fn from(token: &String) -> Self {
-        AccessToken(token.clone())
+        AccessToken::new(token.clone())
     }
 }
 
@@ -70,6 +103,11 @@ pub struct CallOptions {
     pub tenant: Option<String>,
     /// Page of an `X-Pages` route.
     pub page: Option<u32>,
+    /// The longest the call may take, retries and waits for ESI's limits included (default:
+    /// the client's).
+    pub deadline: Option<std::time::Duration>,
+    /// The largest answer body the call reads, after decompression (default: the client's).
+    pub max_body_size: Option<u64>,
     /// Query parameters set by the runtime's walkers (cursor, `from_id`), replacing the
     /// operation's own.
     pub(crate) query: Vec<(&'static str, String)>,
@@ -92,6 +130,8 @@ impl std::fmt::Debug for CallOptions {
             .field("compatibility_date", &self.compatibility_date)
             .field("tenant", &self.tenant)
             .field("page", &self.page)
+            .field("deadline", &self.deadline)
+            .field("max_body_size", &self.max_body_size)
             .field("query", &self.query)
             .field("no_cache", &self.no_cache)
             .field("no_store", &self.no_store)
@@ -149,6 +189,23 @@ macro_rules! call_option_setters {
         /// Asks for one page of an `X-Pages` route (pages start at 1).
         pub fn page(mut self, page: u32) -> Self {
             self.options.page = Some(page);
+            self
+        }
+
+        /// The longest this call may take, retries and waits for ESI's limits included
+        /// (default: the client's, 30 s); past it the call fails with
+        /// [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded). Each page of a walk
+        /// gets its own.
+        pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+            self.options.deadline = Some(deadline);
+            self
+        }
+
+        /// The largest answer body this call reads, after decompression (default: the
+        /// client's, 64 MiB); a larger one fails with
+        /// [`Error::BodyTooLarge`](crate::Error::BodyTooLarge).
+        pub fn max_body_size(mut self, bytes: u64) -> Self {
+            self.options.max_body_size = Some(bytes);
             self
         }
     };

@@ -20,7 +20,7 @@ use crate::decode::{Raw, decode_response, status_error};
 use crate::error::{Error, Result, excerpt};
 use crate::gate::{self, Passage};
 use crate::operation::Operation;
-use crate::prepare::{CallParts, Credentials, chunked_bodies, prepare};
+use crate::prepare::{Call, CallParts, Credentials, chunked_bodies, prepare};
 use crate::request::CallOptions;
 use crate::response::Response;
 
@@ -43,26 +43,48 @@ pub(crate) async fn send_raw<O: Operation>(
     send_parts(client, &CallParts::of(op)?, options).await
 }
 
-/// Sends one call and returns the undecoded answer (bodies of chunked calls merged).
+/// Sends one call and returns the undecoded answer (bodies of chunked calls merged), within
+/// the call's deadline.
 pub(crate) async fn send_parts(
     client: &Client,
     parts: &CallParts,
     options: &CallOptions,
 ) -> Result<Raw> {
     let inner = &*client.inner;
+    let limit = options.deadline.unwrap_or(inner.deadline);
+    let deadline = tokio::time::Instant::now() + limit;
+    tokio::time::timeout_at(deadline, send_within(inner, parts, options, deadline))
+        .await
+        .unwrap_or(Err(Error::DeadlineExceeded {
+            operation: parts.info.id,
+            deadline: limit,
+        }))
+}
+
+async fn send_within(
+    inner: &Inner,
+    parts: &CallParts,
+    options: &CallOptions,
+    deadline: tokio::time::Instant,
+) -> Result<Raw> {
     let info = parts.info;
-    let credentials = Credentials::resolve(parts, options).await?;
+    let credentials = Credentials::resolve(inner, parts, options).await?;
+    let call = Call {
+        parts,
+        options,
+        credentials: credentials.as_ref(),
+        deadline,
+    };
     let bodies = chunked_bodies(parts)?;
     if bodies.len() <= 1 {
-        let body = bodies.into_iter().next();
-        let prepared = prepare(inner, parts, options, credentials.as_ref(), body)?;
+        let prepared = prepare(inner, &call, bodies.into_iter().next())?;
         return execute(inner, &prepared).await;
     }
     // A list longer than the route takes: one request per chunk, answers concatenated.
     let mut merged: Vec<serde_json::Value> = Vec::new();
     let mut last = None;
     for body in bodies {
-        let prepared = prepare(inner, parts, options, credentials.as_ref(), Some(body))?;
+        let prepared = prepare(inner, &call, Some(body))?;
         let raw = execute(inner, &prepared).await?;
         let items: Vec<serde_json::Value> =
             serde_json::from_slice(&raw.body).map_err(|source| Error::Decode {

@@ -63,6 +63,7 @@ mod retry;
 mod scopes;
 mod secret;
 mod token;
+mod verifier;
 
 pub use authorize::{Authorization, Callback};
 pub use client::Sso;

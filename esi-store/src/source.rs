@@ -21,7 +21,13 @@ impl TokenSource for TokenStore {
             };
             let scopes: esi_sso::Scopes = request.scopes.iter().collect();
             match self.get_valid(character_id, scopes).await {
-                Ok(Some((_, secret))) => Ok(AccessToken::new(secret.into_inner())),
+                // The store verified this token's signature and subject at login and at
+                // every refresh: the runtime may share this character's cached answers and
+                // rate-limit bucket with it.
+                Ok(Some((token, secret))) => Ok(AccessToken::vouched_for(
+                    secret.into_inner(),
+                    token.character_id,
+                )),
                 Ok(None) => Err(no_token()),
                 Err(e) => Err(map_error(e, request.operation)),
             }

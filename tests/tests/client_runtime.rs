@@ -33,6 +33,19 @@ fn builder(h: &Harness) -> ClientBuilder {
         .read_timeout(Duration::from_secs(5))
 }
 
+/// The fake SSO's web application as the client's token verifier, so that tokens of one
+/// character share its cache entries and rate-limit bucket.
+fn verifier(h: &Harness) -> esi_sso::Sso {
+    let config = esi_sso::SsoConfig::new(
+        esi_fake::sso::DEFAULT_WEB_CLIENT_ID,
+        esi_fake::sso::DEFAULT_CALLBACK_URL,
+    )
+    .client_secret(esi_fake::sso::DEFAULT_WEB_CLIENT_SECRET)
+    .base_url(&h.sso_url())
+    .expect("base url");
+    esi_sso::Sso::new(config).expect("sso")
+}
+
 async fn harness(config: FakeEsiConfig) -> Harness {
     Harness::start_with(config, SsoConfig::default())
         .await
@@ -275,7 +288,8 @@ async fn stale_entries_revalidate_with_if_none_match_and_304_serves_the_cached_b
 #[tokio::test]
 async fn cache_entries_are_per_character() {
     let h = harness(FakeEsiConfig::default()).await;
-    let client = builder(&h).build().unwrap();
+    // Verified tokens: the calls of one character share its cache entries.
+    let client = builder(&h).token_verifier(verifier(&h)).build().unwrap();
     let scope = "esi-markets.structure_markets.v1";
     for pilot in [PILOT, OTHER_PILOT, PILOT] {
         let token = h.token(pilot, &[scope]).unwrap();
@@ -823,6 +837,7 @@ async fn rate_limit_buckets_are_tracked_per_group_and_character() {
     let client = builder(&h)
         .no_cache()
         .limit_policy(LimitPolicy::FailFast)
+        .token_verifier(verifier(&h))
         .build()
         .unwrap();
     let token = h.token(PILOT, &[WALLET]).unwrap();

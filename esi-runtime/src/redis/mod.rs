@@ -72,8 +72,9 @@ pub enum RedisStoreError {
     Command(#[source] RedisError),
 }
 
-/// How a [`RedisStore`] talks to Redis and behaves when it cannot.
-#[derive(Debug, Clone)]
+/// How a [`RedisStore`] talks to Redis and behaves when it cannot. Its `Debug` output hides
+/// the URL's password.
+#[derive(Clone)]
 pub struct RedisConfig {
     /// `redis://[:password@]host:port/[db]`.
     pub url: String,
@@ -98,6 +99,39 @@ pub struct RedisConfig {
     pub fallback_cache_entries: usize,
     /// Bytes of the local cache used while Redis is down (32 MiB).
     pub fallback_cache_bytes: usize,
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &redacted_url(&self.url))
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry_delay", &self.retry_delay)
+            .field("max_retry_delay", &self.max_retry_delay)
+            .field("permit_ttl", &self.permit_ttl)
+            .field("fallback_error_reserve", &self.fallback_error_reserve)
+            .field("fallback_cache_entries", &self.fallback_cache_entries)
+            .field("fallback_cache_bytes", &self.fallback_cache_bytes)
+            .finish()
+    }
+}
+
+/// A URL with its password (and user name) replaced, for logs and `Debug`.
+fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if !parsed.username().is_empty() {
+                let _ = parsed.set_username("<redacted>");
+            }
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("<redacted>"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "<unparsable URL>".to_string(),
+    }
 }
 
 impl RedisConfig {
@@ -387,5 +421,18 @@ mod tests {
         assert_eq!(config.prefix, "app:");
         assert!(config.timeout <= Duration::from_millis(250));
         assert!(config.connect_timeout <= Duration::from_millis(250));
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let config = RedisConfig::new("redis://app:hunter2@127.0.0.1:6390/0");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("127.0.0.1:6390"), "{shown}");
+        let no_password = format!("{:?}", RedisConfig::new("redis://127.0.0.1:6390/"));
+        assert!(
+            no_password.contains("redis://127.0.0.1:6390/"),
+            "{no_password}"
+        );
     }
 }
