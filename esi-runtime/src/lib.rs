@@ -50,6 +50,8 @@ mod operation;
 mod page_window;
 mod pages;
 mod prepare;
+#[cfg(test)]
+mod proptests;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;

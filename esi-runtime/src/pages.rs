@@ -30,6 +30,14 @@ use crate::send::{send, send_raw};
 /// The most `all_pages` reserves ahead for the pages still to come; past it the list grows as
 /// pages arrive.
 const MAX_RESERVED_BYTES: usize = 256 * 1024 * 1024;
+/// How many items `all_pages` reserves for the pages after page 1: as many as page 1 holds for
+/// each (the server's page count trusted up to 500 pages), at most [`MAX_RESERVED_BYTES`].
+fn reservation<T>(page_len: usize, total_pages: u32) -> usize {
+    let later = total_pages.saturating_sub(1).min(500) as usize;
+    let most = MAX_RESERVED_BYTES / std::mem::size_of::<T>().max(1);
+    page_len.saturating_mul(later).min(most)
+}
+
 /// How often `all_pages` starts over when the page set changes under it.
 const MAX_RESTARTS: u32 = 2;
 /// The most pages a walk fetches: a larger `X-Pages` is refused, and the cursor and
@@ -210,11 +218,8 @@ where
         // Pages are as long as the first (bar the last): grow the result once, trusting the
         // server's page count and page length only so far (a hostile page 1 with a huge
         // X-Pages must not reserve gigabytes before a single later page arrived).
-        let later = total.saturating_sub(1).min(500) as usize;
-        let most = MAX_RESERVED_BYTES / std::mem::size_of::<T>().max(1);
-        first
-            .data
-            .reserve(first.data.len().saturating_mul(later).min(most));
+        let ahead = reservation::<T>(first.data.len(), total);
+        first.data.reserve(ahead);
         let expected = (first.pages, first.last_modified);
         let mut changed = false;
         while let Some(page) = rest.next().await {
@@ -389,5 +394,24 @@ fn wrong_kind(operation: &'static str, kind: &str) -> Error {
     Error::InvalidOption {
         operation,
         message: format!("the route does not use {kind} pagination"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_pages_reserves_a_bounded_amount_ahead() {
+        // Ordinary: 50 pages of 1000 orders, all reserved.
+        assert_eq!(reservation::<[u8; 100]>(1_000, 50), 49_000);
+        // Hostile: a huge page 1 announcing 501 pages asks for 256 MiB at the most.
+        let items = reservation::<[u8; 100]>(10_000_000, 501);
+        assert_eq!(items, MAX_RESERVED_BYTES / 100);
+        assert_eq!(
+            reservation::<u64>(usize::MAX, u32::MAX),
+            MAX_RESERVED_BYTES / 8
+        );
+        assert_eq!(reservation::<()>(usize::MAX, 2), MAX_RESERVED_BYTES);
     }
 }
