@@ -303,14 +303,26 @@ async fn path_parameters_that_change_the_route_are_refused() {
 
 /// A server on 127.0.0.1 that answers every request with `head` and `body`.
 async fn hostile_server(head: String, body: Vec<u8>) -> String {
+    let answer = std::sync::Arc::new((head, body));
+    hostile_server_by(move |_| answer.as_ref().clone()).await
+}
+
+/// A server on 127.0.0.1 that answers each request (its first line) with `answer`'s head and
+/// body.
+async fn hostile_server_by(
+    answer: impl Fn(&str) -> (String, Vec<u8>) + Send + Sync + 'static,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let answer = std::sync::Arc::new(answer);
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
-            let (head, body) = (head.clone(), body.clone());
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let mut request = vec![0u8; 8192];
-                let _ = socket.read(&mut request).await;
+                let read = socket.read(&mut request).await.unwrap_or(0);
+                let text = String::from_utf8_lossy(&request[..read]);
+                let (head, body) = answer(text.lines().next().unwrap_or(""));
                 let _ = socket.write_all(head.as_bytes()).await;
                 let _ = socket.write_all(&body).await;
                 let _ = socket.shutdown().await;
@@ -318,6 +330,60 @@ async fn hostile_server(head: String, body: Vec<u8>) -> String {
         }
     });
     url
+}
+
+#[tokio::test]
+async fn a_huge_page_one_announcing_many_pages_reserves_a_bounded_amount() {
+    // Page 1: a million ids announcing 501 pages. Reserving page 1's length for each of the
+    // 500 pages to come would ask for 4 GB at once (80 GB with ESI's larger records); the
+    // later pages answer 404.
+    let ids = vec!["7"; 1_000_000].join(",");
+    let page_one = format!("[{ids}]").into_bytes();
+    let url = hostile_server_by(move |request_line| {
+        if request_line.contains("page=1 ") || request_line.contains("page=1&") {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-pages: 501\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n",
+                page_one.len()
+            );
+            (head, page_one.clone())
+        } else {
+            let body = br#"{"error":"gone"}"#.to_vec();
+            let head = format!(
+                "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            (head, body)
+        }
+    })
+    .await;
+    let client = builder(&url).build().unwrap();
+    let before = peak_virtual_memory();
+    let err = client
+        .universe()
+        .get_universe_types()
+        .all_pages()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    let grown = peak_virtual_memory().saturating_sub(before);
+    assert!(
+        grown < 1 << 30,
+        "the walk reserved {} MiB of address space",
+        grown >> 20
+    );
+}
+
+/// This process's peak virtual memory (`VmPeak`), in bytes: what a reservation asks for,
+/// touched or not.
+fn peak_virtual_memory() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmPeak:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
 }
 
 #[tokio::test]
