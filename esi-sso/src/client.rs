@@ -64,6 +64,7 @@ impl Sso {
     /// and TLS setup are then yours).
     pub fn with_http_client(config: SsoConfig, http: reqwest::Client) -> Result<Self, SsoError> {
         config.validate()?;
+        crate::jwt::install_crypto_provider();
         let metadata_url = config.metadata_url()?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -15,6 +15,17 @@ pub const ACCEPTED_ISSUERS: [&str; 2] = ["login.eveonline.com", "https://login.e
 /// The audience every EVE access token carries besides the client id.
 pub const EVE_AUDIENCE: &str = "EVE Online";
 
+/// Makes sure jsonwebtoken has a process-wide crypto provider before the first check: ours
+/// (RustCrypto) when none is installed yet. jsonwebtoken picks one from its cargo features
+/// otherwise, and panics on every check when another crate of the application turns its
+/// `aws_lc_rs` feature on beside our `rust_crypto`. A provider the application installed first
+/// is kept.
+pub(crate) fn install_crypto_provider() {
+    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+    );
+}
+
 /// The claims of a verified access token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {

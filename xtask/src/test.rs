@@ -1,52 +1,97 @@
 //! `cargo xtask test`: the whole test suite, as the README and CI run it.
 //!
-//! 1. `cargo nextest run --workspace`: unit, snapshot and end-to-end tests against the fake
-//!    servers (PostgreSQL and Redis tests run when their URLs are set; CI sets them);
-//! 2. `cargo test --doc --workspace`: every README and rustdoc example compiles (and runs
-//!    where it can offline);
-//! 3. the client built from each other pinned spec (`ESI_SPEC_PATH`), with the tests that
+//! 1. every unit, snapshot and end-to-end test against the fake servers (PostgreSQL and Redis
+//!    tests run when their URLs are set; CI sets them), and every README and rustdoc example;
+//! 2. the client built from each other pinned spec (`ESI_SPEC_PATH`), with the tests that
 //!    check the generated API covers the spec and decodes what the fake ESI serves for it;
-//! 4. the client built with resource versions (`ESI_RESOURCE_VERSIONS`: one resource at an
+//! 3. the client built with resource versions (`ESI_RESOURCE_VERSIONS`: one resource at an
 //!    older compatibility date, then Swagger resources under other route versions), with the
 //!    tests that check the dates and paths reaching the fake ESI.
+//!
+//! With cargo-nextest installed the tests run under it (each test in a process of its own,
+//! then `cargo test --doc` for the examples); without it, under plain `cargo test`, which runs
+//! the same tests and examples (a fresh machine with only rustup has no nextest).
+//! `ESI_XTASK_NEXTEST=never` uses `cargo test` even where nextest is installed.
 
 use std::process::Command;
 
 use anyhow::bail;
 
+/// How the tests are run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    Nextest,
+    CargoTest,
+}
+
+impl Runner {
+    /// nextest when it is installed (and not turned off), else `cargo test`.
+    fn detect(cargo: &str) -> Runner {
+        if std::env::var("ESI_XTASK_NEXTEST").is_ok_and(|v| v == "never") {
+            return Runner::CargoTest;
+        }
+        let nextest = Command::new(cargo)
+            .args(["nextest", "--version"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if nextest {
+            Runner::Nextest
+        } else {
+            Runner::CargoTest
+        }
+    }
+
+    /// A command running the tests `args` select (`--workspace`, `-p X --test Y`...).
+    fn tests(self, cargo: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(cargo);
+        match self {
+            Runner::Nextest => cmd.args(["nextest", "run"]),
+            Runner::CargoTest => cmd.arg("test"),
+        };
+        cmd.args(args);
+        cmd
+    }
+}
+
 /// Runs every step; stops at the first failure.
 pub fn run() -> anyhow::Result<()> {
     let root = crate::workspace_root();
     let cargo = env!("CARGO");
-    step(
-        Command::new(cargo)
-            .args(["nextest", "run", "--workspace"])
-            .current_dir(&root),
-    )?;
-    step(
-        Command::new(cargo)
-            .args(["test", "--doc", "--workspace"])
-            .current_dir(&root),
-    )?;
+    let runner = Runner::detect(cargo);
+    if runner == Runner::CargoTest {
+        eprintln!("cargo-nextest is not installed (or ESI_XTASK_NEXTEST=never): using cargo test");
+    }
+    step(runner.tests(cargo, &["--workspace"]).current_dir(&root))?;
+    if runner == Runner::Nextest {
+        // `cargo test` above already ran the examples; nextest does not.
+        step(
+            Command::new(cargo)
+                .args(["test", "--doc", "--workspace"])
+                .current_dir(&root),
+        )?;
+    }
     for spec in [
         "esi-openapi-2025-11-06.json",
         "esi-swagger-latest-v1.3.8.json",
     ] {
         let path = root.join("specs").join(spec);
         step(
-            Command::new(cargo)
-                .args([
-                    "nextest",
-                    "run",
-                    "-p",
-                    "esi-client",
-                    "-p",
-                    "esi-fake",
-                    "--test",
-                    "generated_api",
-                    "--test",
-                    "fake_esi_specs",
-                ])
+            runner
+                .tests(
+                    cargo,
+                    &[
+                        "-p",
+                        "esi-client",
+                        "-p",
+                        "esi-fake",
+                        "--test",
+                        "generated_api",
+                        "--test",
+                        "fake_esi_specs",
+                    ],
+                )
                 .env("ESI_SPEC_PATH", &path)
                 .current_dir(&root),
         )?;
@@ -56,17 +101,9 @@ pub fn run() -> anyhow::Result<()> {
         ("Universe=2025-11-06", None),
         ("Status=v1,Universe=dev", Some(&swagger)),
     ] {
-        let mut cmd = Command::new(cargo);
-        cmd.args([
-            "nextest",
-            "run",
-            "-p",
-            "esi-fake",
-            "--test",
-            "resource_versions",
-        ])
-        .env("ESI_RESOURCE_VERSIONS", versions)
-        .current_dir(&root);
+        let mut cmd = runner.tests(cargo, &["-p", "esi-fake", "--test", "resource_versions"]);
+        cmd.env("ESI_RESOURCE_VERSIONS", versions)
+            .current_dir(&root);
         match spec {
             Some(path) => cmd.env("ESI_SPEC_PATH", path),
             None => cmd.env_remove("ESI_SPEC_PATH"),

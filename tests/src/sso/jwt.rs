@@ -227,9 +227,18 @@ pub(crate) fn encode(
     kid: &str,
     key: &EncodingKey,
 ) -> Result<String, jsonwebtoken::errors::Error> {
+    install_crypto_provider();
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.to_owned());
     jsonwebtoken::encode(&header, claims, key)
+}
+
+/// RustCrypto as jsonwebtoken's provider when none is installed yet (jsonwebtoken panics when
+/// an application also turns its `aws_lc_rs` feature on); one installed first is kept.
+fn install_crypto_provider() {
+    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+    );
 }
 
 /// Checks signature, `exp` (no leeway), `iss` and `aud`, and types the claims.
@@ -238,6 +247,7 @@ pub(crate) fn decode(
     key: &DecodingKey,
     issuers: &[String],
 ) -> Result<AccessClaims, VerifyError> {
+    install_crypto_provider();
     let mut validation = Validation::new(Algorithm::RS256);
     validation.leeway = 0;
     validation.set_issuer(issuers);
