@@ -95,7 +95,7 @@ impl Sso {
             .get(
                 &self.inner.http,
                 &self.inner.metadata_url,
-                &c.retry,
+                http::Rules::of(c),
                 c.metadata_ttl,
             )
             .await
@@ -216,7 +216,7 @@ impl Sso {
             ("token", refresh_token.expose()),
         ];
         let answer = http::send(
-            &self.inner.config.retry,
+            http::Rules::of(&self.inner.config),
             Idempotency::Safe,
             "revoke",
             || {
@@ -243,7 +243,7 @@ impl Sso {
         let settings = JwksSettings {
             http: &self.inner.http,
             url: &meta.jwks_uri,
-            policy: &c.retry,
+            rules: http::Rules::of(c),
             default_ttl: c.jwks_default_ttl,
             min_refetch: c.jwks_min_refetch_interval,
         };
@@ -263,7 +263,7 @@ impl Sso {
         what: &str,
     ) -> Result<http::Answer, SsoError> {
         let meta = self.metadata().await?;
-        http::send(&self.inner.config.retry, idem, what, || {
+        http::send(http::Rules::of(&self.inner.config), idem, what, || {
             self.with_client_auth(self.inner.http.post(meta.token_endpoint.clone()), form)
         })
         .await

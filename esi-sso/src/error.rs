@@ -39,6 +39,16 @@ pub enum SsoError {
         /// The last `Retry-After` the SSO asked for, if any.
         retry_after: Option<Duration>,
     },
+    /// The SSO's answer (metadata, JWKS, token or revocation endpoint) was longer than
+    /// [`crate::SsoConfig::max_answer_bytes`]; it was not read past that. Not retried. After a
+    /// code exchange or a refresh the SSO may have processed the request.
+    #[error("{what}: the SSO's answer is longer than {limit} bytes; refused")]
+    AnswerTooLarge {
+        /// Which request (`SSO JWKS`, `SSO metadata`, `code exchange`, `refresh`, `revoke`).
+        what: String,
+        /// The cap in bytes.
+        limit: usize,
+    },
     /// The access token failed a check.
     #[error("invalid access token: {0}")]
     InvalidJwt(#[from] JwtError),
