@@ -234,8 +234,10 @@ impl Sso {
         }
     }
 
-    /// Verifies an access token: signature (key by `kid` from the JWKS), `exp` (with
-    /// [`SsoConfig::jwt_leeway`]), `iss`, `aud`; returns its claims.
+    /// Verifies an access token: signature (key by `kid` from the JWKS); `exp`, `nbf` (when
+    /// present) and `iat` (not in the future), each with [`SsoConfig::jwt_leeway`]; `iss`;
+    /// `aud`; `sub` exactly `CHARACTER:EVE:<positive id>`; a non-empty `owner`. Returns its
+    /// claims.
     pub async fn verify(&self, access_token: &str) -> Result<Claims, SsoError> {
         let header = jwt::header(access_token)?;
         let meta = self.metadata().await?;

@@ -60,7 +60,7 @@ pub struct SsoConfig {
     pub request_timeout: Duration,
     /// Retries on 5xx, 429 and connection errors.
     pub retry: RetryPolicy,
-    /// Clock leeway when checking `exp`.
+    /// Clock leeway when checking `exp`, `nbf` and `iat`.
     pub jwt_leeway: Duration,
     /// How long the JWKS is kept when the SSO sends no cache headers.
     pub jwks_default_ttl: Duration,

@@ -101,7 +101,17 @@ pub enum JwtError {
     /// `aud` lacks the client id or `"EVE Online"`.
     #[error("wrong audience {0:?}")]
     WrongAudience(Vec<String>),
-    /// `sub` is not `CHARACTER:EVE:<id>` (or another `<TYPE>:EVE:<id>`).
+    /// `sub` is not exactly `CHARACTER:EVE:<id>` with a positive decimal id.
     #[error("bad subject {0:?}")]
     BadSubject(String),
+    /// A claim the checks rely on is missing or empty (`owner`: without it a change of owner
+    /// could not be noticed).
+    #[error("missing claim {0:?}")]
+    MissingClaim(&'static str),
+    /// `nbf` is later than now (beyond the leeway): the token is not valid yet.
+    #[error("token not valid yet (nbf)")]
+    NotYetValid,
+    /// `iat` is later than now (beyond the leeway).
+    #[error("token issued in the future (iat)")]
+    IssuedInFuture,
 }
