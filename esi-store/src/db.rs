@@ -64,15 +64,37 @@ pub(crate) async fn connect(
         .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", redact_url(&url))))
 }
 
-/// The URL with any password replaced, for messages.
+/// The URL with any password replaced, for messages and `Debug`: the one in the user info and
+/// any query parameter naming a password (PostgreSQL takes `password=` and `sslpassword=`
+/// there). A URL with `://` that does not parse is shown only up to its scheme, since where a
+/// password sits in it cannot be told.
 pub(crate) fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("redacted"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
+    let Ok(mut u) = url::Url::parse(url) else {
+        // A plain SQLite file path holds no password; anything else is cut at its scheme.
+        return match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://<unparsable URL redacted>"),
+            None => url.to_owned(),
+        };
+    };
+    if u.password().is_some() {
+        let _ = u.set_password(Some("redacted"));
     }
+    let secret_key = |k: &str| k.to_ascii_lowercase().contains("password");
+    if u.query_pairs().any(|(k, _)| secret_key(&k)) {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret_key(&k) {
+                    "redacted".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 #[cfg(test)]

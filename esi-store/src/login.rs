@@ -9,7 +9,7 @@ use esi_sso::{Callback, Scopes, Secret};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use url::Url;
 
-use crate::entity::callback_redirect;
+use crate::entity::{SecretText, callback_redirect};
 use crate::error::StoreError;
 use crate::store::TokenStore;
 use crate::token::Token;
@@ -59,9 +59,9 @@ impl TokenStore {
             .exec(self.db())
             .await?;
         callback_redirect::ActiveModel {
-            session_key: Set(session_key.to_owned()),
+            session_key: Set(session_key.into()),
             state: Set(auth.state.clone()),
-            pkce_verifier: Set(auth.pkce_verifier.map(Secret::into_inner)),
+            pkce_verifier: Set(auth.pkce_verifier.map(SecretText::from)),
             return_url: Set(return_url.to_owned()),
             created: Set(Utc::now()),
             token_id: Set(None),
@@ -91,7 +91,7 @@ impl TokenStore {
             .one(self.db())
             .await?
             .ok_or(StoreError::UnknownCallback)?;
-        let verifier = pending.pkce_verifier.clone().map(Secret::new);
+        let verifier = pending.pkce_verifier.clone().map(Secret::from);
         let token = self
             .create_from_code(&callback.code, verifier.as_ref(), user_id)
             .await?;
