@@ -37,6 +37,7 @@
 //!   in front of it (one database write per refresh; the row lease still fences).
 //! - A login updates the equivalent token (same character, exact scopes, same user) unless
 //!   [`StoreConfig::always_create_token`] is set.
+//! - A login's `state` works once: it is consumed before the code is exchanged.
 //! - Secrets are wrapped in [`esi_sso::Secret`]; entity and configuration `Debug` output
 //!   redacts them (and database passwords); SQL
 //!   statement logging is off so bound values never reach the logs. Refresh tokens are stored in
