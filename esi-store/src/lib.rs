@@ -38,6 +38,7 @@
 //! - A login updates the equivalent token (same character, exact scopes, same user) unless
 //!   [`StoreConfig::always_create_token`] is set.
 //! - A login's `state` works once: it is consumed before the code is exchanged.
+//! - A SQLite file the store creates is private to its owner (0600, new folders 0700, on Unix).
 //! - Secrets are wrapped in [`esi_sso::Secret`]; entity and configuration `Debug` output
 //!   redacts them (and database passwords); SQL
 //!   statement logging is off so bound values never reach the logs. Refresh tokens are stored in
