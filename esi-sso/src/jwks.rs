@@ -128,7 +128,7 @@ async fn fetch(s: &JwksSettings<'_>) -> Result<KeySet, SsoError> {
 
 /// The usable keys of a JWKS document: RSA keys for RS256 and EC P-256 keys for ES256; others
 /// are skipped (EVE also publishes keys this client does not need).
-fn parse_keys(body: &[u8]) -> Result<Vec<Key>, SsoError> {
+pub(crate) fn parse_keys(body: &[u8]) -> Result<Vec<Key>, SsoError> {
     #[derive(serde::Deserialize)]
     struct Doc {
         keys: Vec<serde_json::Value>,

@@ -207,6 +207,9 @@ fn parse_subject(sub: &str) -> Result<i64, JwtError> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
