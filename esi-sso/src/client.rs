@@ -96,7 +96,7 @@ impl Sso {
             .get(
                 &self.inner.http,
                 &self.inner.metadata_url,
-                &c.retry,
+                http::Rules::of(c),
                 c.metadata_ttl,
             )
             .await
@@ -217,7 +217,7 @@ impl Sso {
             ("token", refresh_token.expose()),
         ];
         let answer = http::send(
-            &self.inner.config.retry,
+            http::Rules::of(&self.inner.config),
             Idempotency::Safe,
             "revoke",
             || {
@@ -235,8 +235,10 @@ impl Sso {
         }
     }
 
-    /// Verifies an access token: signature (key by `kid` from the JWKS), `exp` (with
-    /// [`SsoConfig::jwt_leeway`]), `iss`, `aud`; returns its claims.
+    /// Verifies an access token: signature (key by `kid` from the JWKS); `exp`, `nbf` (when
+    /// present) and `iat` (not in the future), each with [`SsoConfig::jwt_leeway`]; `iss`;
+    /// `aud`; `sub` exactly `CHARACTER:EVE:<positive id>`; a non-empty `owner`. Returns its
+    /// claims.
     pub async fn verify(&self, access_token: &str) -> Result<Claims, SsoError> {
         let header = jwt::header(access_token)?;
         let meta = self.metadata().await?;
@@ -244,7 +246,7 @@ impl Sso {
         let settings = JwksSettings {
             http: &self.inner.http,
             url: &meta.jwks_uri,
-            policy: &c.retry,
+            rules: http::Rules::of(c),
             default_ttl: c.jwks_default_ttl,
             min_refetch: c.jwks_min_refetch_interval,
         };
@@ -264,7 +266,7 @@ impl Sso {
         what: &str,
     ) -> Result<http::Answer, SsoError> {
         let meta = self.metadata().await?;
-        http::send(&self.inner.config.retry, idem, what, || {
+        http::send(http::Rules::of(&self.inner.config), idem, what, || {
             self.with_client_auth(self.inner.http.post(meta.token_endpoint.clone()), form)
         })
         .await

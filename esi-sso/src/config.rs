@@ -22,6 +22,12 @@ pub const ENV_CALLBACK_URL: &str = "ESI_SSO_CALLBACK_URL";
 /// Environment variable overriding the SSO base URL (tests point it at a fake SSO).
 pub const ENV_BASE_URL: &str = "ESI_SSO_BASE_URL";
 
+/// The largest answer body read from the SSO by default: 1 MiB. EVE's metadata, JWKS and token
+/// answers are a few kilobytes; anything larger is refused with
+/// [`crate::SsoError::AnswerTooLarge`] as soon as it passes this, so a hostile or broken server
+/// (or whatever answers at the SSO's address) cannot make the client buffer megabytes.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
 /// Configuration of an [`crate::Sso`] client.
 ///
 /// ```
@@ -54,7 +60,7 @@ pub struct SsoConfig {
     pub request_timeout: Duration,
     /// Retries on 5xx, 429 and connection errors.
     pub retry: RetryPolicy,
-    /// Clock leeway when checking `exp`.
+    /// Clock leeway when checking `exp`, `nbf` and `iat`.
     pub jwt_leeway: Duration,
     /// How long the JWKS is kept when the SSO sends no cache headers.
     pub jwks_default_ttl: Duration,
@@ -62,6 +68,9 @@ pub struct SsoConfig {
     pub jwks_min_refetch_interval: Duration,
     /// How long the metadata document is kept before it is read again.
     pub metadata_ttl: Duration,
+    /// The largest answer body read from the SSO (metadata, JWKS, token and revocation
+    /// endpoints), in bytes; [`DEFAULT_MAX_ANSWER_BYTES`] by default.
+    pub max_answer_bytes: usize,
 }
 
 impl fmt::Debug for SsoConfig {
@@ -80,6 +89,7 @@ impl fmt::Debug for SsoConfig {
             .field("jwks_default_ttl", &self.jwks_default_ttl)
             .field("jwks_min_refetch_interval", &self.jwks_min_refetch_interval)
             .field("metadata_ttl", &self.metadata_ttl)
+            .field("max_answer_bytes", &self.max_answer_bytes)
             .finish()
     }
 }
@@ -102,6 +112,7 @@ impl SsoConfig {
             jwks_default_ttl: Duration::from_secs(300),
             jwks_min_refetch_interval: Duration::from_secs(60),
             metadata_ttl: Duration::from_secs(3600),
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
 
@@ -174,6 +185,13 @@ impl SsoConfig {
     /// Sets the minimum interval between forced JWKS refetches.
     pub fn jwks_min_refetch_interval(mut self, interval: Duration) -> Self {
         self.jwks_min_refetch_interval = interval;
+        self
+    }
+
+    /// Sets the largest answer body read from the SSO, in bytes (see
+    /// [`DEFAULT_MAX_ANSWER_BYTES`]).
+    pub fn max_answer_bytes(mut self, bytes: usize) -> Self {
+        self.max_answer_bytes = bytes;
         self
     }
 

@@ -39,6 +39,16 @@ pub enum SsoError {
         /// The last `Retry-After` the SSO asked for, if any.
         retry_after: Option<Duration>,
     },
+    /// The SSO's answer (metadata, JWKS, token or revocation endpoint) was longer than
+    /// [`crate::SsoConfig::max_answer_bytes`]; it was not read past that. Not retried. After a
+    /// code exchange or a refresh the SSO may have processed the request.
+    #[error("{what}: the SSO's answer is longer than {limit} bytes; refused")]
+    AnswerTooLarge {
+        /// Which request (`SSO JWKS`, `SSO metadata`, `code exchange`, `refresh`, `revoke`).
+        what: String,
+        /// The cap in bytes.
+        limit: usize,
+    },
     /// The access token failed a check.
     #[error("invalid access token: {0}")]
     InvalidJwt(#[from] JwtError),
@@ -91,7 +101,17 @@ pub enum JwtError {
     /// `aud` lacks the client id or `"EVE Online"`.
     #[error("wrong audience {0:?}")]
     WrongAudience(Vec<String>),
-    /// `sub` is not `CHARACTER:EVE:<id>` (or another `<TYPE>:EVE:<id>`).
+    /// `sub` is not exactly `CHARACTER:EVE:<id>` with a positive decimal id.
     #[error("bad subject {0:?}")]
     BadSubject(String),
+    /// A claim the checks rely on is missing or empty (`owner`: without it a change of owner
+    /// could not be noticed).
+    #[error("missing claim {0:?}")]
+    MissingClaim(&'static str),
+    /// `nbf` is later than now (beyond the leeway): the token is not valid yet.
+    #[error("token not valid yet (nbf)")]
+    NotYetValid,
+    /// `iat` is later than now (beyond the leeway).
+    #[error("token issued in the future (iat)")]
+    IssuedInFuture,
 }

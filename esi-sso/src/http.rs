@@ -1,9 +1,11 @@
 //! The HTTP side: building the reqwest client (rustls with the ring provider, the same single
-//! TLS stack as `esi-client`) and sending one logical request with retries.
+//! TLS stack as `esi-client`) and sending one logical request with retries, reading each answer
+//! body up to a size cap (the SSO, or whatever answers in its place, cannot make us buffer more).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 
@@ -20,6 +22,53 @@ pub(crate) struct Answer {
     /// True when an earlier attempt of this request may have been processed by the SSO (its
     /// answer was lost): a refresh-token error after that is ambiguous.
     pub(crate) earlier_attempt_may_have_landed: bool,
+}
+
+/// How one request is sent: its retries and the largest answer body accepted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rules<'a> {
+    pub(crate) retry: &'a RetryPolicy,
+    pub(crate) max_answer_bytes: usize,
+}
+
+impl<'a> Rules<'a> {
+    /// The rules `config` sets.
+    pub(crate) fn of(config: &'a SsoConfig) -> Self {
+        Self {
+            retry: &config.retry,
+            max_answer_bytes: config.max_answer_bytes,
+        }
+    }
+}
+
+/// Why an answer body could not be read.
+enum BodyError {
+    /// Longer than the cap (declared or read).
+    TooLarge,
+    /// The transport failed while reading.
+    Read(reqwest::Error),
+}
+
+/// Reads `resp`'s body, refusing it as soon as it is known to be longer than `limit` bytes:
+/// by its `Content-Length`, else while reading chunk by chunk. At most `limit` bytes are ever
+/// held (decompressed bytes, as reqwest hands them over, so a gzip bomb stops at the cap too).
+async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Bytes, BodyError> {
+    let declared = resp.content_length();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let capacity = declared
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+        .min(limit);
+    let mut body = BytesMut::with_capacity(capacity);
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+        if chunk.len() > limit - body.len() {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Builds the HTTP client: rustls + ring + the platform verifier, no redirects followed.
@@ -47,14 +96,17 @@ fn tls_config() -> Result<rustls::ClientConfig, SsoError> {
     Ok(config)
 }
 
-/// Sends the request made by `build`, retrying as `policy` and `idem` allow. `what` names the
-/// request in logs and errors (never a secret).
+/// Sends the request made by `build`, retrying as `rules` and `idem` allow. `what` names the
+/// request in logs and errors (never a secret). An answer body longer than
+/// `rules.max_answer_bytes` fails at once with [`SsoError::AnswerTooLarge`], without a retry:
+/// the request was answered, and asking again would most likely get the same.
 pub(crate) async fn send(
-    policy: &RetryPolicy,
+    rules: Rules<'_>,
     idem: Idempotency,
     what: &str,
     build: impl Fn() -> RequestBuilder,
 ) -> Result<Answer, SsoError> {
+    let policy = rules.retry;
     let mut may_have_landed = false;
     let mut attempt = 0u32;
     loop {
@@ -64,9 +116,18 @@ pub(crate) async fn send(
             Ok(resp) => {
                 let status = resp.status();
                 let headers = resp.headers().clone();
-                match resp.bytes().await {
+                match read_capped(resp, rules.max_answer_bytes).await {
                     Ok(body) => Ok((status, headers, body)),
-                    Err(e) => Err((false, format!("{what}: reading the answer failed: {e}"))),
+                    Err(BodyError::TooLarge) => {
+                        tracing::warn!(what, %status, limit = rules.max_answer_bytes, "SSO answer too large; refused");
+                        return Err(SsoError::AnswerTooLarge {
+                            what: what.to_owned(),
+                            limit: rules.max_answer_bytes,
+                        });
+                    }
+                    Err(BodyError::Read(e)) => {
+                        Err((false, format!("{what}: reading the answer failed: {e}")))
+                    }
                 }
             }
             Err(e) => Err((e.is_connect(), format!("{what}: {}", describe(&e)))),

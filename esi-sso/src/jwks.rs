@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::error::{JwtError, SsoError};
 use crate::http;
-use crate::retry::{Idempotency, RetryPolicy};
+use crate::retry::Idempotency;
 
 /// A verification key and the algorithm it is for.
 #[derive(Clone)]
@@ -53,7 +53,7 @@ struct State {
 pub(crate) struct JwksSettings<'a> {
     pub(crate) http: &'a reqwest::Client,
     pub(crate) url: &'a Url,
-    pub(crate) policy: &'a RetryPolicy,
+    pub(crate) rules: http::Rules<'a>,
     pub(crate) default_ttl: Duration,
     pub(crate) min_refetch: Duration,
 }
@@ -106,7 +106,7 @@ impl JwksCache {
 }
 
 async fn fetch(s: &JwksSettings<'_>) -> Result<KeySet, SsoError> {
-    let answer = http::send(s.policy, Idempotency::Safe, "SSO JWKS", || {
+    let answer = http::send(s.rules, Idempotency::Safe, "SSO JWKS", || {
         s.http
             .get(s.url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
@@ -128,7 +128,7 @@ async fn fetch(s: &JwksSettings<'_>) -> Result<KeySet, SsoError> {
 
 /// The usable keys of a JWKS document: RSA keys for RS256 and EC P-256 keys for ES256; others
 /// are skipped (EVE also publishes keys this client does not need).
-fn parse_keys(body: &[u8]) -> Result<Vec<Key>, SsoError> {
+pub(crate) fn parse_keys(body: &[u8]) -> Result<Vec<Key>, SsoError> {
     #[derive(serde::Deserialize)]
     struct Doc {
         keys: Vec<serde_json::Value>,

@@ -34,6 +34,8 @@
 //!   503), because a code works once. A refresh that gets `invalid_grant` after an attempt whose
 //!   answer was lost reports [`SsoError::Unavailable`], not [`SsoError::InvalidGrant`]: the
 //!   lost attempt may have rotated the token, and a caller must not delete a token on our retry.
+//! - Answer bodies are read up to [`SsoConfig::max_answer_bytes`] (1 MiB by default) and
+//!   refused past it ([`SsoError::AnswerTooLarge`]), never buffered whole.
 //! - Secrets ([`Secret`]: client secret, tokens, codes, verifiers) never appear in `Debug`
 //!   output or logs.
 //!
@@ -68,7 +70,8 @@ mod verifier;
 pub use authorize::{Authorization, Callback};
 pub use client::Sso;
 pub use config::{
-    DEFAULT_BASE_URL, ENV_BASE_URL, ENV_CALLBACK_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, SsoConfig,
+    DEFAULT_BASE_URL, DEFAULT_MAX_ANSWER_BYTES, ENV_BASE_URL, ENV_CALLBACK_URL, ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET, SsoConfig,
 };
 pub use error::{JwtError, SsoError};
 pub use jwt::{ACCEPTED_ISSUERS, Claims, EVE_AUDIENCE};

@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::error::SsoError;
 use crate::http;
-use crate::retry::{Idempotency, RetryPolicy};
+use crate::retry::Idempotency;
 
 /// The endpoints this client uses, as the SSO publishes them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -42,7 +42,7 @@ impl MetadataCache {
         &self,
         http: &reqwest::Client,
         url: &Url,
-        policy: &RetryPolicy,
+        rules: http::Rules<'_>,
         ttl: Duration,
     ) -> Result<std::sync::Arc<Metadata>, SsoError> {
         let mut slot = self.slot.lock().await;
@@ -51,7 +51,7 @@ impl MetadataCache {
         {
             return Ok(doc.clone());
         }
-        match fetch(http, url, policy).await {
+        match fetch(http, url, rules).await {
             Ok(doc) => {
                 let doc = std::sync::Arc::new(doc);
                 *slot = Some((doc.clone(), Instant::now()));
@@ -71,9 +71,9 @@ impl MetadataCache {
 async fn fetch(
     http: &reqwest::Client,
     url: &Url,
-    policy: &RetryPolicy,
+    rules: http::Rules<'_>,
 ) -> Result<Metadata, SsoError> {
-    let answer = http::send(policy, Idempotency::Safe, "SSO metadata", || {
+    let answer = http::send(rules, Idempotency::Safe, "SSO metadata", || {
         http.get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
     })

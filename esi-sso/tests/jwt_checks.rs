@@ -1,5 +1,7 @@
 //! Every access-token check against tokens minted by the fake SSO: bad signature, unknown kid
-//! (then a rotated JWKS), wrong issuer, wrong audience, expired, and the happy paths.
+//! (then a rotated JWKS), wrong issuer, wrong audience, expired, and the happy paths; and
+//! tokens with odd claims signed by the fake's own key (bad subjects, no owner, `nbf` or `iat`
+//! in the future), which only the claim checks can refuse.
 
 use std::time::Duration;
 
@@ -168,4 +170,85 @@ async fn garbage_is_malformed() {
         jwt_err(sso.verify("not.a.jwt").await),
         JwtError::Malformed(_)
     ));
+}
+
+/// A token signed by the fake's current key whose claims are a normal token's, changed by
+/// `change`.
+fn forged(
+    fake: &FakeSso,
+    change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> String {
+    let mut claims = fake.claims_json(&opts()).expect("claims");
+    let map = claims.as_object_mut().expect("claims are an object");
+    change(map);
+    fake.sign_claims(&claims).expect("sign")
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[tokio::test]
+async fn subject_must_be_a_positive_character_id() {
+    let (fake, sso) = setup(Duration::from_secs(60)).await;
+    let ok = forged(&fake, |_| {});
+    assert_eq!(
+        sso.verify(&ok).await.expect("valid").character_id,
+        90_000_001
+    );
+    for sub in [
+        "CORPORATION:EVE:90000001",
+        "CHARACTER:EVE:90000001:1",
+        "CHARACTER:EVE:0",
+        "CHARACTER:EVE:-90000001",
+        "CHARACTER:EVE:abc",
+    ] {
+        let t = forged(&fake, |c| {
+            c.insert("sub".into(), sub.into());
+        });
+        assert_eq!(
+            jwt_err(sso.verify(&t).await),
+            JwtError::BadSubject(sub.into()),
+            "{sub}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_owner_is_refused() {
+    let (fake, sso) = setup(Duration::from_secs(60)).await;
+    let t = forged(&fake, |c| {
+        c.remove("owner");
+    });
+    assert_eq!(
+        jwt_err(sso.verify(&t).await),
+        JwtError::MissingClaim("owner")
+    );
+}
+
+#[tokio::test]
+async fn nbf_in_the_future_is_refused() {
+    let (fake, sso) = setup(Duration::from_secs(60)).await;
+    let t = forged(&fake, |c| {
+        c.insert("nbf".into(), (now() + 600).into());
+    });
+    assert_eq!(jwt_err(sso.verify(&t).await), JwtError::NotYetValid);
+    // Within the 30 s leeway, and in the past, it passes.
+    let t = forged(&fake, |c| {
+        c.insert("nbf".into(), (now() + 5).into());
+    });
+    sso.verify(&t).await.expect("nbf within the leeway");
+}
+
+#[tokio::test]
+async fn iat_in_the_future_is_refused() {
+    let (fake, sso) = setup(Duration::from_secs(60)).await;
+    let t = forged(&fake, |c| {
+        c.insert("iat".into(), (now() + 600).into());
+    });
+    assert_eq!(jwt_err(sso.verify(&t).await), JwtError::IssuedInFuture);
+    let t = forged(&fake, |c| {
+        c.insert("iat".into(), (now() + 5).into());
+    });
+    sso.verify(&t).await.expect("iat within the leeway");
 }

@@ -71,7 +71,7 @@ async fn main() -> Result<(), BoxError> {
             token_type: Set("character".into()),
             user_id: Set(Some(format!("user-{i}"))),
             access_token: Set("expired".into()),
-            refresh_token: Set(Some(rt)),
+            refresh_token: Set(Some(rt.into())),
             created: Set(expired_at),
             expires: Set(expired_at),
             refresh_lease_owner: Set(None),
@@ -114,7 +114,7 @@ async fn main() -> Result<(), BoxError> {
     let mut batch = Vec::with_capacity(1000);
     for i in 0..n_redirects {
         batch.push(callback_redirect::ActiveModel {
-            session_key: Set(format!("session-{i}")),
+            session_key: Set(format!("session-{i}").into()),
             state: Set(format!("state-{i}")),
             pkce_verifier: Set(None),
             return_url: Set("/".into()),

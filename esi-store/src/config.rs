@@ -1,6 +1,7 @@
 //! [`StoreConfig`]: the database URL and the store's policies (token de-duplication, refresh
 //! margin and lease, bulk concurrency, cleanup of tokens without a user).
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::error::StoreError;
@@ -13,14 +14,16 @@ pub const ENV_ALWAYS_CREATE_TOKEN: &str = "ESI_ALWAYS_CREATE_TOKEN";
 /// The database used when `DATABASE_URL` is unset: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://esi-tokens.sqlite?mode=rwc";
 
-/// How a [`crate::TokenStore`] behaves.
+/// How a [`crate::TokenStore`] behaves. `Debug` shows the database URL without its password.
 ///
 /// ```
 /// let config = esi_store::StoreConfig::new("sqlite::memory:");
 /// assert!(!config.always_create_token);
 /// assert_eq!(config.refresh_margin.as_secs(), 60);
+/// let pg = esi_store::StoreConfig::new("postgres://esi:hunter2@db.internal/esi");
+/// assert!(!format!("{pg:?}").contains("hunter2"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StoreConfig {
     /// `sqlite::memory:`, `sqlite://path?mode=rwc`, a plain file path (SQLite), or
     /// `postgres://user:pass@host/db`.
@@ -42,6 +45,24 @@ pub struct StoreConfig {
     pub max_connections: u32,
     /// Run the migrations when connecting.
     pub run_migrations: bool,
+}
+
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("database_url", &crate::db::redact_url(&self.database_url))
+            .field("always_create_token", &self.always_create_token)
+            .field("refresh_margin", &self.refresh_margin)
+            .field("refresh_lease", &self.refresh_lease)
+            .field("bulk_concurrency", &self.bulk_concurrency)
+            .field(
+                "delete_tokens_without_user",
+                &self.delete_tokens_without_user,
+            )
+            .field("max_connections", &self.max_connections)
+            .field("run_migrations", &self.run_migrations)
+            .finish()
+    }
 }
 
 impl StoreConfig {
@@ -79,5 +100,28 @@ impl StoreConfig {
             };
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_database_passwords() {
+        for url in [
+            "postgres://esi:hunter2@127.0.0.1:5432/esi",
+            "postgresql://esi:hunter2@db.internal/esi?sslmode=disable",
+            "postgres://esi@127.0.0.1/esi?password=hunter2",
+            "postgres://127.0.0.1/esi?user=esi&Password=hunter2&sslmode=disable",
+            "postgres://esi:hunter2@[::1]/esi",
+            "postgres://esi:hunter2@/esi?host=/run/postgresql",
+        ] {
+            let debug = format!("{:?}", StoreConfig::new(url));
+            assert!(!debug.contains("hunter2"), "{debug}");
+            assert!(debug.contains("database_url"), "{debug}");
+        }
+        let sqlite = format!("{:?}", StoreConfig::new("sqlite://tokens.db?mode=rwc"));
+        assert!(sqlite.contains("sqlite://tokens.db?mode=rwc"), "{sqlite}");
     }
 }

@@ -11,7 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use crate::entity::token;
+use crate::entity::{SecretText, token};
 use crate::error::StoreError;
 use crate::scopes;
 use crate::store::TokenStore;
@@ -52,13 +52,13 @@ impl TokenStore {
                         find_equivalent(txn, claims.character_id, user.as_deref(), &scope_ids)
                             .await?
                     };
-                    let refresh = tokens.refresh_token.map(Secret::into_inner);
+                    let refresh = tokens.refresh_token.map(SecretText::from);
                     let model = match existing {
                         Some(old) => {
                             let mut am: token::ActiveModel = old.into();
                             am.character_name = Set(claims.character_name.clone());
                             am.character_owner_hash = Set(claims.owner_hash.clone());
-                            am.access_token = Set(tokens.access_token.into_inner());
+                            am.access_token = Set(tokens.access_token.into());
                             am.refresh_token = Set(refresh);
                             am.expires = Set(claims.expires_at);
                             am.refresh_lease_owner = Set(None);
@@ -72,7 +72,7 @@ impl TokenStore {
                                 character_owner_hash: Set(claims.owner_hash.clone()),
                                 token_type: Set(claims.subject_type.clone()),
                                 user_id: Set(user.clone()),
-                                access_token: Set(tokens.access_token.into_inner()),
+                                access_token: Set(tokens.access_token.into()),
                                 refresh_token: Set(refresh),
                                 created: Set(Utc::now()),
                                 expires: Set(claims.expires_at),

@@ -1,5 +1,10 @@
 //! Opening the database: SQLite (a file in WAL mode with a busy timeout, or in memory on a single
 //! connection) or PostgreSQL, with statement logging off so no token reaches the logs.
+//!
+//! A SQLite file the store creates (the default `esi-tokens.sqlite`, or any `mode=rwc` URL whose
+//! file does not exist yet) is created here first, before sqlx opens it: on Unix the file 0600
+//! and any folder made for it 0700, since it will hold refresh tokens in clear text. SQLite gives
+//! its `-wal` and `-shm` files the database file's permissions.
 
 use std::time::Duration;
 
@@ -39,6 +44,14 @@ pub(crate) async fn connect(
     max_connections: u32,
 ) -> Result<DatabaseConnection, StoreError> {
     let url = normalise_url(raw_url)?;
+    if let Some(path) = sqlite_file_to_create(&url) {
+        create_private_file(&path).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create the database file {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
     let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
@@ -64,20 +77,116 @@ pub(crate) async fn connect(
         .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", redact_url(&url))))
 }
 
-/// The URL with any password replaced, for messages.
-pub(crate) fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("redacted"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
+/// The file of a SQLite URL that SQLite would create: a file (not `:memory:`) with `mode=rwc`
+/// that does not exist yet. The path is read as sqlx reads it: after `sqlite://` or `sqlite:`,
+/// up to `?`, percent-decoded.
+fn sqlite_file_to_create(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+    if database.is_empty() || database == ":memory:" {
+        return None;
     }
+    let creates =
+        url::form_urlencoded::parse(params.as_bytes()).any(|(k, v)| k == "mode" && v == "rwc");
+    if !creates {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(database)
+        .decode_utf8()
+        .ok()?;
+    let path = std::path::PathBuf::from(decoded.as_ref());
+    (!path.exists()).then_some(path)
+}
+
+/// Creates `path` empty and private to its owner (0600), and its missing parent folders 0700,
+/// on Unix; elsewhere SQLite creates it as usual. An existing file is left alone.
+#[cfg(unix)]
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        // Created meanwhile by another process: it is theirs to have set up.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private_file(_path: &std::path::Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The URL with any password replaced, for messages and `Debug`: the one in the user info and
+/// any query parameter naming a password (PostgreSQL takes `password=` and `sslpassword=`
+/// there). A URL with `://` that does not parse is shown only up to its scheme, since where a
+/// password sits in it cannot be told.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        // A plain SQLite file path holds no password; anything else is cut at its scheme.
+        return match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://<unparsable URL redacted>"),
+            None => url.to_owned(),
+        };
+    };
+    if u.password().is_some() {
+        let _ = u.set_password(Some("redacted"));
+    }
+    let secret_key = |k: &str| k.to_ascii_lowercase().contains("password");
+    if u.query_pairs().any(|(k, _)| secret_key(&k)) {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret_key(&k) {
+                    "redacted".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_to_create() {
+        let dir = std::env::temp_dir().join(format!("esi-store-db-{}", crate::random_id()));
+        let file = dir.join("a b.sqlite");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("a%20b.sqlite").display());
+        assert_eq!(sqlite_file_to_create(&url), Some(file));
+        assert_eq!(
+            sqlite_file_to_create("sqlite://esi-tokens.sqlite?mode=rwc").is_some(),
+            !std::path::Path::new("esi-tokens.sqlite").exists()
+        );
+        assert_eq!(sqlite_file_to_create("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_to_create("sqlite://x.db?mode=memory"), None);
+        assert_eq!(sqlite_file_to_create("sqlite://x.db?mode=rw"), None);
+        assert_eq!(sqlite_file_to_create("sqlite://x.db"), None);
+        assert_eq!(sqlite_file_to_create("postgres://h/db?mode=rwc"), None);
+        let here = std::env::temp_dir();
+        let existing = format!("sqlite://{}?mode=rwc", here.display());
+        assert_eq!(sqlite_file_to_create(&existing), None, "exists");
+    }
 
     #[test]
     fn urls() {

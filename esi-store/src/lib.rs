@@ -22,7 +22,8 @@
 //!     .expect("stored above");
 //! let access = store.valid_access_token(&token).await?;
 //! # let _ = access;
-//! // Or let the ESI client ask: `.token_source(&store)` on any authenticated call.
+//! // Or let the ESI client ask, on any authenticated call made for this user:
+//! // `.token_source(&store.for_user("user-42"))`.
 //! # Ok(()) }
 //! ```
 //!
@@ -37,7 +38,14 @@
 //!   in front of it (one database write per refresh; the row lease still fences).
 //! - A login updates the equivalent token (same character, exact scopes, same user) unless
 //!   [`StoreConfig::always_create_token`] is set.
-//! - Secrets are wrapped in [`esi_sso::Secret`]; entity `Debug` output redacts them; SQL
+//! - As the ESI client's token source, [`TokenStore::for_user`] hands out only one user's
+//!   tokens: the shape for applications with several users. `&store` itself hands out any
+//!   stored token of the call's character: for single-user tools and backends that own every
+//!   token.
+//! - A login's `state` works once: it is consumed before the code is exchanged.
+//! - A SQLite file the store creates is private to its owner (0600, new folders 0700, on Unix).
+//! - Secrets are wrapped in [`esi_sso::Secret`]; entity and configuration `Debug` output
+//!   redacts them (and database passwords); SQL
 //!   statement logging is off so bound values never reach the logs. Refresh tokens are stored in
 //!   clear text: protect the database.
 
@@ -70,6 +78,7 @@ pub use error::StoreError;
 pub use login::{FinishedLogin, LoginRedirect, PendingLogin};
 pub use migration::Migrator;
 pub use query::TokenQuery;
+pub use source::UserTokenSource;
 pub use store::TokenStore;
 pub use token::Token;
 

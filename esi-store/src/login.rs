@@ -3,13 +3,19 @@
 //! verifier, return URL) and gives the SSO URL; [`TokenStore::finish_login`] checks the callback
 //! against it (CSRF protection bound to the session), stores the token and links it;
 //! [`TokenStore::take_callback_token`] hands the token to the view that asked for it.
+//!
+//! A login's `state` works once: [`TokenStore::finish_login`] consumes the pending login
+//! atomically (a delete counted by the database) *before* the code exchange, so of two callbacks
+//! carrying the same `state` one at most reaches the SSO, and a failed exchange means starting a
+//! new login. The finished login is then recorded again, with its token, for
+//! [`TokenStore::take_callback_token`] and [`TokenStore::take_finished_login`].
 
 use chrono::Utc;
 use esi_sso::{Callback, Scopes, Secret};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use url::Url;
 
-use crate::entity::callback_redirect;
+use crate::entity::{SecretText, callback_redirect};
 use crate::error::StoreError;
 use crate::store::TokenStore;
 use crate::token::Token;
@@ -59,9 +65,9 @@ impl TokenStore {
             .exec(self.db())
             .await?;
         callback_redirect::ActiveModel {
-            session_key: Set(session_key.to_owned()),
+            session_key: Set(session_key.into()),
             state: Set(auth.state.clone()),
-            pkce_verifier: Set(auth.pkce_verifier.map(Secret::into_inner)),
+            pkce_verifier: Set(auth.pkce_verifier.map(SecretText::from)),
             return_url: Set(return_url.to_owned()),
             created: Set(Utc::now()),
             token_id: Set(None),
@@ -76,8 +82,11 @@ impl TokenStore {
     }
 
     /// Handles the SSO's redirect back: the `state` must match a login started by the same
-    /// session. Exchanges the code (with the recorded PKCE verifier), stores the token for
-    /// `user_id` and links it to the login.
+    /// session. The pending login is consumed first, atomically, so it works once: a second
+    /// callback with the same `state`, concurrent or later, and a retry after a failed code
+    /// exchange get [`StoreError::UnknownCallback`] (start a new login). Then exchanges the code
+    /// (with the recorded PKCE verifier), stores the token for `user_id` and records the
+    /// finished login with it.
     pub async fn finish_login(
         &self,
         session_key: &str,
@@ -91,16 +100,34 @@ impl TokenStore {
             .one(self.db())
             .await?
             .ok_or(StoreError::UnknownCallback)?;
-        let verifier = pending.pkce_verifier.clone().map(Secret::new);
+        // Deleted by id and counted: of two callbacks with the same state, one wins.
+        let consumed = callback_redirect::Entity::delete_many()
+            .filter(callback_redirect::Column::Id.eq(pending.id))
+            .filter(callback_redirect::Column::TokenId.is_null())
+            .exec(self.db())
+            .await?;
+        if consumed.rows_affected != 1 {
+            return Err(StoreError::UnknownCallback);
+        }
+        let verifier = pending.pkce_verifier.clone().map(Secret::from);
         let token = self
             .create_from_code(&callback.code, verifier.as_ref(), user_id)
             .await?;
-        let return_url = pending.return_url.clone();
-        let mut am: callback_redirect::ActiveModel = pending.into();
-        am.token_id = Set(Some(token.id));
-        am.pkce_verifier = Set(None);
-        am.update(self.db()).await?;
-        Ok(FinishedLogin { token, return_url })
+        callback_redirect::ActiveModel {
+            session_key: Set(pending.session_key),
+            state: Set(pending.state),
+            pkce_verifier: Set(None),
+            return_url: Set(pending.return_url.clone()),
+            created: Set(pending.created),
+            token_id: Set(Some(token.id)),
+            ..Default::default()
+        }
+        .insert(self.db())
+        .await?;
+        Ok(FinishedLogin {
+            token,
+            return_url: pending.return_url,
+        })
     }
 
     /// The token of the session's finished login, if any; the login record is deleted, so the

@@ -73,12 +73,18 @@ impl TokenStore {
         character_id: i64,
         scopes: Scopes,
     ) -> Result<Option<(Token, Secret)>, StoreError> {
-        let candidates = self
-            .tokens()
-            .character(character_id)
-            .require_scopes(scopes)
-            .all()
-            .await?;
+        self.first_valid(self.tokens().character(character_id).require_scopes(scopes))
+            .await
+    }
+
+    /// The newest token matching `query` whose access token is valid now (refreshed if
+    /// needed), with that access token. Revoked tokens are deleted and skipped; if every
+    /// candidate failed because the SSO is unavailable, that error is returned.
+    pub(crate) async fn first_valid(
+        &self,
+        query: TokenQuery,
+    ) -> Result<Option<(Token, Secret)>, StoreError> {
+        let candidates = query.all().await?;
         let mut last_err = None;
         for token in candidates {
             match self.valid_access_token(&token).await {

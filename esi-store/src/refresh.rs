@@ -24,7 +24,7 @@ use futures::future::{BoxFuture, Shared};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use crate::entity::token;
+use crate::entity::{SecretText, token};
 use crate::error::StoreError;
 use crate::store::TokenStore;
 use crate::token::{Token, is_expired};
@@ -133,12 +133,12 @@ impl TokenStore {
                 .ok_or(StoreError::NotFound { token_id })?;
             let replaced = seen_access
                 .as_ref()
-                .is_some_and(|seen| *seen != row.access_token);
+                .is_some_and(|seen| seen.as_str() != row.access_token.expose());
             if !is_expired(row.expires, config.refresh_margin) && (!force || replaced) {
                 return Ok(Fresh::from_model(&row));
             }
-            seen_access.get_or_insert_with(|| row.access_token.clone());
-            let Some(refresh_token) = row.refresh_token.clone() else {
+            seen_access.get_or_insert_with(|| row.access_token.expose().to_owned());
+            let Some(refresh_token) = row.refresh_token.clone().map(SecretText::into_inner) else {
                 return Err(StoreError::NotRefreshable { token_id });
             };
             if let Some((lease, gate)) = self.take_gate(token_id, &refresh_token).await? {

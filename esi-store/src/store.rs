@@ -18,8 +18,10 @@ use crate::refresh::InFlight;
 use crate::scopes;
 use crate::token::Token;
 
-/// The token store. Clones share everything; pass `&store` to
-/// `esi_client` (or `esi_runtime`) calls with `.token_source(&store)`.
+/// The token store. Clones share everything. As the token source of `esi_client` (or
+/// `esi_runtime`) calls, pass `.token_source(&store.for_user(user_id))` in an application with
+/// several users ([`TokenStore::for_user`]), or `.token_source(&store)` in a single-user tool or
+/// a backend that owns every token (it hands out any user's token for the call's character).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), esi_store::StoreError> {

@@ -114,6 +114,90 @@ async fn pkce_login(env: &Env) {
 }
 both_backends!(pkce_login);
 
+async fn a_failed_exchange_consumes_the_state(env: &Env) {
+    let store = &env.store;
+    let go = store
+        .start_login("session-f", WALLET, "/wallet")
+        .await
+        .expect("start");
+    let query = browser_login(&go.url, PILOT_1).await;
+    let callback = Callback::from_query(&query).expect("callback");
+    // The SSO refuses the code: the exchange fails...
+    let refused = Callback {
+        code: Secret::new("not-a-code-the-sso-issued"),
+        state: callback.state.clone(),
+    };
+    env.fake.clear_requests();
+    let err = store
+        .finish_login("session-f", &refused, None)
+        .await
+        .expect_err("the SSO refuses the code");
+    assert!(matches!(err, StoreError::Sso(_)), "{err:?}");
+    assert_eq!(env.fake.token_requests_count(), 1);
+    // ...and the state is spent: the same state again, even with the good code, is unknown,
+    // and the SSO is not asked.
+    let err = store
+        .finish_login("session-f", &callback, None)
+        .await
+        .expect_err("the state works once");
+    assert!(matches!(err, StoreError::UnknownCallback), "{err:?}");
+    assert_eq!(env.fake.token_requests_count(), 1);
+    assert!(
+        store
+            .pending_login("session-f", &callback.state)
+            .await
+            .expect("query")
+            .is_none()
+    );
+    assert!(
+        store
+            .take_callback_token("session-f")
+            .await
+            .expect("take")
+            .is_none()
+    );
+}
+both_backends!(a_failed_exchange_consumes_the_state);
+
+async fn concurrent_callbacks_exchange_once(env: &Env) {
+    let store = &env.store;
+    let go = store
+        .start_login("session-c", WALLET, "/wallet")
+        .await
+        .expect("start");
+    let query = browser_login(&go.url, PILOT_2).await;
+    let callback = Callback::from_query(&query).expect("callback");
+    env.fake.clear_requests();
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            let callback = callback.clone();
+            tokio::spawn(async move { store.finish_login("session-c", &callback, None).await })
+        })
+        .collect();
+    let mut finished = Vec::new();
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(done) => finished.push(done),
+            Err(StoreError::UnknownCallback) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(finished.len(), 1, "exactly one callback wins");
+    assert_eq!(
+        env.fake.token_requests_count(),
+        1,
+        "the code is exchanged once"
+    );
+    // The finished login is still there for the view, once.
+    let handed = store
+        .take_finished_login("session-c", &callback.state, "/wallet")
+        .await
+        .expect("take");
+    assert_eq!(handed.map(|t| t.id), Some(finished[0].token.id));
+}
+both_backends!(concurrent_callbacks_exchange_once);
+
 async fn equivalent_tokens_are_updated(env: &Env) {
     let a = env.login(PILOT_1, &[WALLET, SKILLS], Some("u1")).await;
     let b = env.login(PILOT_1, &[SKILLS, WALLET], Some("u1")).await;

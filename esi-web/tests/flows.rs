@@ -166,6 +166,10 @@ async fn a_code_refused_by_the_sso_is_400() {
         .await;
     assert_eq!(page.status, 400, "{page:?}");
     assert!(site.tokens().await.is_empty());
+    // The refused exchange used the login up: the real code with the same state is not taken.
+    let late = b.get(&callback).await;
+    assert_eq!(late.status, 404, "{late:?}");
+    assert!(site.tokens().await.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ use std::fmt;
 
 use sea_orm::entity::prelude::*;
 
-/// One pending (or just finished) login. `Debug` redacts the PKCE verifier.
+use super::SecretText;
+
+/// One pending (or just finished) login. `Debug` redacts the PKCE verifier (here and, through
+/// [`SecretText`], in the active model) and the session key.
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "esi_callback_redirect")]
 pub struct Model {
@@ -14,13 +17,13 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     /// The embedding application's session key.
-    pub session_key: String,
+    pub session_key: SecretText,
     /// The `state` sent to the SSO (unique).
     #[sea_orm(unique)]
     pub state: String,
     /// The PKCE verifier, when PKCE is on.
     #[sea_orm(column_type = "Text", nullable)]
-    pub pkce_verifier: Option<String>,
+    pub pkce_verifier: Option<SecretText>,
     /// Where to send the browser after the callback.
     #[sea_orm(column_type = "Text")]
     pub return_url: String,

@@ -5,7 +5,10 @@ use std::fmt;
 
 use sea_orm::entity::prelude::*;
 
-/// One stored token. `Debug` redacts the access and refresh tokens.
+use super::SecretText;
+
+/// One stored token. `Debug` redacts the access and refresh tokens (here and, through
+/// [`SecretText`], in the active model) and leaves out the owner hash.
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "esi_token")]
 pub struct Model {
@@ -24,10 +27,10 @@ pub struct Model {
     pub user_id: Option<String>,
     /// The access token (a JWT).
     #[sea_orm(column_type = "Text")]
-    pub access_token: String,
+    pub access_token: SecretText,
     /// The refresh token, if the token can be refreshed.
     #[sea_orm(column_type = "Text", nullable)]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<SecretText>,
     /// When the token was first stored.
     pub created: DateTimeUtc,
     /// When the access token expires (its JWT `exp`).

@@ -243,7 +243,7 @@ pub async fn stored_refresh_token(store: &TokenStore, token_id: i64) -> Option<S
         .one(store.db())
         .await
         .expect("query")
-        .and_then(|m| m.refresh_token)
+        .and_then(|m| m.refresh_token.map(String::from))
 }
 
 /// Runs `scenario` on SQLite (in memory) and, when configured, on PostgreSQL.

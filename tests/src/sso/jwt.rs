@@ -227,6 +227,15 @@ pub(crate) fn encode(
     kid: &str,
     key: &EncodingKey,
 ) -> Result<String, jsonwebtoken::errors::Error> {
+    encode_json(claims, kid, key)
+}
+
+/// Signs any serialisable claims with RS256 under `kid` (tests forge odd claims with it).
+pub(crate) fn encode_json<T: Serialize>(
+    claims: &T,
+    kid: &str,
+    key: &EncodingKey,
+) -> Result<String, jsonwebtoken::errors::Error> {
     install_crypto_provider();
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.to_owned());

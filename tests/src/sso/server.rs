@@ -12,7 +12,7 @@ use super::authorize::{AuthorizeError, check_client};
 use super::config::{FakeCharacter, SsoConfig};
 use super::error::StartError;
 use super::faults::{FaultError, FaultPlan, Outage, RateLimit};
-use super::jwt::{AccessClaims, MintOptions, VerifyError};
+use super::jwt::{self, AccessClaims, MintOptions, VerifyError};
 use super::keys::SsoKeys;
 use super::log::RecordedRequest;
 use super::routes::{self, TOKEN_PATH};
@@ -205,6 +205,26 @@ impl FakeSso {
     /// An access token shaped by `opts`: expired, wrong issuer or audience, another key or kid.
     pub fn mint_with(&self, opts: &MintOptions) -> Result<String, MintError> {
         self.shared.mint(opts)
+    }
+
+    /// The claims [`FakeSso::mint_with`] would sign for `opts`, as JSON, for a test to change
+    /// (drop `owner`, set `sub` or `nbf`...) before [`FakeSso::sign_claims`].
+    pub fn claims_json(&self, opts: &MintOptions) -> Result<serde_json::Value, MintError> {
+        let (claims, _, _) = self.shared.claims(opts)?;
+        serde_json::to_value(claims).map_err(|e| MintError::Signing(e.to_string()))
+    }
+
+    /// Signs any JSON `claims` with RS256 by the current signing key, its `kid` in the header:
+    /// a token whose signature verifies whatever its claims say.
+    pub fn sign_claims(&self, claims: &serde_json::Value) -> Result<String, MintError> {
+        let index = self.shared.keys.signing_index();
+        let pair = self
+            .shared
+            .keys
+            .pair(index)
+            .ok_or(MintError::UnknownKey(index))?;
+        jwt::encode_json(claims, &pair.kid, &pair.encoding)
+            .map_err(|e| MintError::Signing(e.to_string()))
     }
 
     /// Every request received so far (not `/_fake/*`), oldest first.

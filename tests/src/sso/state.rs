@@ -212,6 +212,17 @@ impl Shared {
 
     /// Mints an access token as described by `opts`.
     pub(crate) fn mint(&self, opts: &MintOptions) -> Result<String, MintError> {
+        let (claims, kid, index) = self.claims(opts)?;
+        let pair = self.keys.pair(index).ok_or(MintError::UnknownKey(index))?;
+        jwt::encode(&claims, &kid, &pair.encoding).map_err(|e| MintError::Signing(e.to_string()))
+    }
+
+    /// The claims [`Shared::mint`] would sign for `opts`, with the header `kid` and the index
+    /// of the key that would sign them.
+    pub(crate) fn claims(
+        &self,
+        opts: &MintOptions,
+    ) -> Result<(EveClaims, String, usize), MintError> {
         let character = self
             .character(opts.character_id)
             .ok_or(MintError::UnknownCharacter(opts.character_id))?;
@@ -242,7 +253,7 @@ impl Shared {
                 .clone()
                 .unwrap_or_else(|| self.config.issuer.clone()),
         };
-        jwt::encode(&claims, &kid, &pair.encoding).map_err(|e| MintError::Signing(e.to_string()))
+        Ok((claims, kid, index))
     }
 }
 
