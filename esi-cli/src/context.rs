@@ -37,7 +37,7 @@ pub(crate) struct Options {
     migrate_foreign_database: bool,
     /// Your contact email, sent in the User-Agent as CCP asks; required to reach ESI or the
     /// SSO. Also read from ESI_USER_CONTACT_EMAIL, or from `contact = "you@example.com"` in
-    /// <config dir>/esi/config.toml (e.g. ~/.config/esi/config.toml).
+    /// `<config dir>/esi/config.toml` (e.g. `~/.config/esi/config.toml`).
     #[arg(long, global = true, env = ENV_CONTACT)]
     contact: Option<String>,
 }

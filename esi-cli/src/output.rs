@@ -2,7 +2,7 @@
 //! from servers made safe for a terminal, and progress that is a bar on a terminal and plain
 //! lines otherwise (so scripts and logs stay readable).
 //!
-//! Invariant: every line of the commands' stdout goes through [`line`], [`text`] or [`json`],
+//! Invariant: every line of the commands' stdout goes through [`line()`], [`text`] or [`json`],
 //! and every piece of text that came from a server (ESI, the SSO, the token database) passes
 //! [`printable`] before it reaches stdout or stderr.
 

@@ -27,7 +27,7 @@
 //!
 //! Each pinned spec is a cargo feature (`spec-2026-08-18`, the default, `spec-2025-11-06`,
 //! `spec-swagger-latest`). Every one that is on is generated into a module of its own:
-//! [`spec_2026_08_18`], [`spec_2025_11_06`], [`spec_swagger_latest`]. Cargo merges the
+//! `spec_2026_08_18`, `spec_2025_11_06`, `spec_swagger_latest`. Cargo merges the
 //! features of every crate in a build, so a library crate that asks for `spec-2025-11-06`
 //! keeps its API however many other specs the application turns on, as long as it names the
 //! dated module (`esi_client::spec_2025_11_06::Client`).

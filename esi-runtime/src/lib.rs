@@ -14,7 +14,7 @@
 //! 2. **gate** (`gate.rs`): a fresh cache entry, or an identical request already in flight,
 //!    answers without sending;
 //! 3. **attempt** (`attempt.rs`): the limits let it go, the request hook may change it, it is
-//!    sent; the answer's [`Verdict`](crate::attempt) decides: done, retry, or refused;
+//!    sent; a retry decision made as a value (`attempt::decide`): done, retry, or refused;
 //! 4. **decode** (`decode.rs`): the typed value with its metadata, or a typed error.
 //!
 //! ```
