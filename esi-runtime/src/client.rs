@@ -455,8 +455,8 @@ impl<C: From<Client>> ClientBuilder<C> {
             .map_err(|_| Error::Config("the user agent is not valid header text".into()))?;
         let http = match self.http {
             Some(http) => http,
+            // The User-Agent is set on every request (prepare), whichever client sends it.
             None => http_client_builder()?
-                .user_agent(user_agent.clone())
                 .connect_timeout(self.connect_timeout)
                 .read_timeout(self.read_timeout)
                 .pool_max_idle_per_host(self.pool_max_idle_per_host)
