@@ -179,14 +179,18 @@ fn custom_spec_path() -> Result<Option<PathBuf>, String> {
     Ok(Some(path))
 }
 
-/// Where a pinned spec is: `specs/` inside the package, or the workspace's `../specs`.
+/// Where a pinned spec is: `specs/` inside the package (in the workspace, links to the top-level
+/// `specs/`, where specs are kept and refreshed; `cargo package` copies their contents).
 fn pinned_spec(manifest_dir: &Path, file: &str) -> Result<PathBuf, String> {
-    let candidates = [manifest_dir.join("specs"), manifest_dir.join("../specs")];
-    candidates
-        .iter()
-        .map(|dir| dir.join(file))
-        .find(|p| p.is_file())
-        .ok_or_else(|| format!("esi-client: pinned spec {file} not found in specs or ../specs"))
+    let path = manifest_dir.join("specs").join(file);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "esi-client: pinned spec {} not found",
+            path.display()
+        ))
+    }
 }
 
 /// `ESI_RESOURCE_VERSIONS`, parsed (empty when unset).
@@ -221,11 +225,10 @@ fn spec_dirs(manifest_dir: &Path) -> Result<Vec<PathBuf>, String> {
         }
         dirs.push(dir);
     }
-    dirs.extend(
-        [manifest_dir.join("../specs"), manifest_dir.join("specs")]
-            .into_iter()
-            .filter(|d| d.is_dir()),
-    );
+    let pinned = manifest_dir.join("specs");
+    if pinned.is_dir() {
+        dirs.push(pinned);
+    }
     Ok(dirs)
 }
 

@@ -367,7 +367,7 @@ async fn demo_runs_offline() {
 
 #[test]
 fn spec_diff_reports_changes_between_dates() {
-    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let specs = esi_fake::esi::config::specs_dir();
     let out = Command::cargo_bin("esi")
         .unwrap()
         .arg("spec-diff")

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 fn spec_file() -> std::path::PathBuf {
-    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
     if let Some(path) = option_env!("ESI_SPEC_PATH").filter(|p| !p.is_empty()) {
         return path.into();
     }

@@ -20,7 +20,7 @@ use crate::stats::{OutgoingRequest, RequestEvent, RequestHook, Seen, SendHook, S
 pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
 
 /// How the application identifies itself to ESI, as CCP asks:
-/// `AppName/version (contact email; +url) esi-client/x.y.z`.
+/// `AppName/version (contact email; +url) esi-rs/x.y.z`.
 ///
 /// ```
 /// let ua = esi_runtime::UserAgent::new("MyApp", "1.2")
@@ -28,7 +28,7 @@ pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
 ///     .url("https://github.com/me/myapp");
 /// assert_eq!(
 ///     ua.to_header().unwrap(),
-///     format!("MyApp/1.2 (me@example.com; +https://github.com/me/myapp) esi-client/{}", env!("CARGO_PKG_VERSION")),
+///     format!("MyApp/1.2 (me@example.com; +https://github.com/me/myapp) esi-rs/{}", env!("CARGO_PKG_VERSION")),
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl UserAgent {
             contacts.push(format!("+{url}"));
         }
         let value = format!(
-            "{name}/{} ({}) esi-client/{}",
+            "{name}/{} ({}) esi-rs/{}",
             self.app_version.trim(),
             contacts.join("; "),
             env!("CARGO_PKG_VERSION")

@@ -492,6 +492,6 @@ mod tests {
             .unwrap()
             .to_str()
             .unwrap();
-        assert!(ua.starts_with("t/1 (t@t.t) esi-client/"), "{ua}");
+        assert!(ua.starts_with("t/1 (t@t.t) esi-rs/"), "{ua}");
     }
 }

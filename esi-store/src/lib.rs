@@ -50,6 +50,7 @@
 //!   clear text: protect the database.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bulk;
 mod cleanup;

@@ -154,6 +154,7 @@ pub(crate) mod redis_lock {
         /// This store, taking a per-token lock in `redis` before each refresh, so one process
         /// of all those sharing the Redis refreshes a token (see the `lock` module docs). The
         /// row lease still fences every refresh; an unreachable Redis falls back to it.
+        #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
         pub fn with_redis_lock(self, redis: &RedisStore) -> Self {
             let inner = &self.inner;
             let mut store = TokenStore::with_connection(

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use esi_fake::esi::{FakeEsi, FakeEsiConfig, config::default_spec_path};
+use esi_fake::esi::{FakeEsi, FakeEsiConfig};
 use esi_fake::sso::{FakeSso, SsoConfig};
 
 /// Fake ESI and fake EVE SSO servers for tests and the offline demo (loopback only).
@@ -70,10 +70,11 @@ async fn run(args: Args) -> Result<(), String> {
         };
         Some(FakeSso::start(config).await.map_err(|e| e.to_string())?)
     };
-    let mut config = FakeEsiConfig::default()
-        .spec(args.spec.unwrap_or_else(default_spec_path))
-        .bind(args.bind)
-        .port(args.esi_port);
+    let mut config = FakeEsiConfig::default();
+    if let Some(path) = args.spec {
+        config = config.spec(path);
+    }
+    let mut config = config.bind(args.bind).port(args.esi_port);
     config.seed = args.seed;
     if let Some(sso) = &sso {
         config = config.verifier(Arc::new(sso.keys()));

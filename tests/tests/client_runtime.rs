@@ -69,7 +69,7 @@ async fn public_call_sends_identity_date_and_tenant_and_decodes() {
     assert_eq!(r.path, "/status");
     let ua = r.header("user-agent").unwrap();
     assert!(
-        ua.starts_with("esi-rstests/1.0 (tests@esi-rs.invalid) esi-client/"),
+        ua.starts_with("esi-rstests/1.0 (tests@esi-rs.invalid) esi-rs/"),
         "{ua}"
     );
     assert_eq!(r.header("x-compatibility-date"), Some("2026-08-18"));

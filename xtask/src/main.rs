@@ -7,10 +7,16 @@
 //!   the given) spec into `specs/`, validated by the generator, and prints what changed.
 //! - `spec-diff OLD NEW`: what changes between two spec files (operations added, removed,
 //!   changed: parameters, fields, enum values, rate-limit groups...).
+//! - `package --into DIR`: checks every publishable package's `rust-version` against its
+//!   dependency tree, packages them all and unpacks each into `DIR/<name>/`.
+//! - `docs-rs --manifest-path M --packages DIR`: documents each unpacked package as docs.rs
+//!   would (its `[package.metadata.docs.rs]`, `-D warnings`) from the workspace of `M`.
+//! - `rust-versions`: the `rust-version` check alone.
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 
 mod bench;
+mod package;
 mod specs;
 mod test;
 
@@ -75,6 +81,27 @@ enum Command {
         #[arg(long)]
         exit_code: bool,
     },
+    /// Checks rust-versions, packages every publishable package and unpacks each into
+    /// `INTO/<name>/` (what CI builds a scratch workspace against).
+    Package {
+        /// Where to unpack the packages.
+        #[arg(long)]
+        into: PathBuf,
+        /// Package uncommitted changes too.
+        #[arg(long)]
+        allow_dirty: bool,
+    },
+    /// Documents each unpacked package as docs.rs would (`-D warnings`).
+    DocsRs {
+        /// The scratch workspace whose members include the unpacked packages.
+        #[arg(long)]
+        manifest_path: PathBuf,
+        /// The folder `package --into` filled.
+        #[arg(long)]
+        packages: PathBuf,
+    },
+    /// Checks that each publishable package's rust-version covers its dependency tree.
+    RustVersions,
     /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
     Bench {
         /// Runs per mode; the median is printed.
@@ -103,6 +130,14 @@ fn main() -> anyhow::Result<()> {
             runs,
         } => gen_stats(specs, &resources, runs.max(1)),
         Command::Test => test::run(),
+        Command::Package { into, allow_dirty } => {
+            package::package(&workspace_root(), &into, allow_dirty)
+        }
+        Command::DocsRs {
+            manifest_path,
+            packages,
+        } => package::docs_rs(&manifest_path, &packages),
+        Command::RustVersions => package::check_rust_versions(&workspace_root()),
         Command::RefreshSpec {
             date,
             swagger,

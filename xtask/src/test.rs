@@ -83,7 +83,7 @@ pub fn run() -> anyhow::Result<()> {
                     cargo,
                     &[
                         "-p",
-                        "esi-client",
+                        "esi-api",
                         "-p",
                         "esi-fake",
                         "--test",

@@ -9,55 +9,47 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::auth::{RejectAll, TokenVerifier};
+use super::pinned::{PINNED_SPECS, PinnedSpec, pinned_spec};
 
 /// File name of the spec the fake serves by default.
 pub const DEFAULT_SPEC_FILE: &str = "esi-openapi-2026-08-18.json";
 
-/// The workspace's `specs/` directory (pinned spec files).
+/// The package's `specs/` directory: the pinned spec files (embedded in
+/// [`PINNED_SPECS`] too), for tests that load or compare them.
 pub fn specs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("specs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("specs")
 }
 
-/// The default spec: the pinned 2026-08-18 OpenAPI document.
+/// The default spec's file: the pinned 2026-08-18 OpenAPI document.
 pub fn default_spec_path() -> PathBuf {
     specs_dir().join(DEFAULT_SPEC_FILE)
 }
 
-/// Every pinned spec file (`specs/esi-*.json`), sorted by name.
-pub fn pinned_spec_paths() -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(specs_dir())
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("esi-") && n.ends_with(".json"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
-}
-
-/// Compatibility dates of the pinned OpenAPI specs (`specs/esi-openapi-YYYY-MM-DD.json`).
+/// Compatibility dates of the pinned OpenAPI specs, oldest first.
 pub fn pinned_compatibility_dates() -> Vec<String> {
-    let mut dates: Vec<String> = pinned_spec_paths()
+    let mut dates: Vec<String> = PINNED_SPECS
         .iter()
-        .filter_map(|p| {
-            p.file_name()?
-                .to_str()?
-                .strip_prefix("esi-openapi-")?
-                .strip_suffix(".json")
-                .map(str::to_string)
-        })
-        .filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+        .filter_map(PinnedSpec::compatibility_date)
+        .map(str::to_string)
         .collect();
     dates.sort();
     dates
+}
+
+/// Which spec a [`FakeEsi`](super::FakeEsi) serves.
+#[derive(Debug, Clone)]
+pub enum SpecSource {
+    /// One of the pinned specs embedded in this crate.
+    Pinned(&'static PinnedSpec),
+    /// A spec file (any spec `esi_codegen::load` reads).
+    File(PathBuf),
+}
+
+impl Default for SpecSource {
+    /// The pinned 2026-08-18 OpenAPI document.
+    fn default() -> Self {
+        SpecSource::Pinned(pinned_spec(DEFAULT_SPEC_FILE).expect("the default spec is embedded"))
+    }
 }
 
 /// How many pages of how many items an `X-Pages` resource has.
@@ -147,8 +139,8 @@ impl Default for LimitsConfig {
 /// Everything [`FakeEsi::start`](super::FakeEsi::start) needs.
 #[derive(Clone)]
 pub struct FakeEsiConfig {
-    /// The spec file to serve (any spec `esi_codegen::load` reads).
-    pub spec_path: PathBuf,
+    /// The spec to serve (default: the embedded 2026-08-18 spec).
+    pub spec: SpecSource,
     /// Address to bind; must be loopback.
     pub bind: IpAddr,
     /// Port; 0 picks a free one.
@@ -172,7 +164,7 @@ pub struct FakeEsiConfig {
 impl std::fmt::Debug for FakeEsiConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeEsiConfig")
-            .field("spec_path", &self.spec_path)
+            .field("spec", &self.spec)
             .field("bind", &self.bind)
             .field("port", &self.port)
             .field("seed", &self.seed)
@@ -188,7 +180,7 @@ impl std::fmt::Debug for FakeEsiConfig {
 impl Default for FakeEsiConfig {
     fn default() -> Self {
         FakeEsiConfig {
-            spec_path: default_spec_path(),
+            spec: SpecSource::default(),
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             seed: 0,
@@ -205,7 +197,13 @@ impl Default for FakeEsiConfig {
 impl FakeEsiConfig {
     /// Serves another spec file.
     pub fn spec(mut self, path: impl Into<PathBuf>) -> Self {
-        self.spec_path = path.into();
+        self.spec = SpecSource::File(path.into());
+        self
+    }
+
+    /// Serves one of the embedded pinned specs ([`PINNED_SPECS`]).
+    pub fn pinned_spec(mut self, spec: &'static PinnedSpec) -> Self {
+        self.spec = SpecSource::Pinned(spec);
         self
     }
 

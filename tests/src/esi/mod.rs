@@ -8,7 +8,8 @@
 //!
 //! One module per job:
 //!
-//! - [`config`]: what to serve and how; [`error`]: why it could not start;
+//! - [`config`]: what to serve and how; [`pinned`]: the embedded pinned specs; [`error`]: why
+//!   it could not start;
 //! - [`server`]: listening and connections; `handler`: the request pipeline; `inputs`: what a
 //!   request asks for; `accounting`: limiter headers; `control`: the `/_fake/...` endpoints;
 //! - `routes`: paths to operations; `params`: parameter checks; [`auth`]: tokens and scopes;
@@ -34,6 +35,7 @@ pub mod log;
 pub mod meta;
 mod pages;
 mod params;
+pub mod pinned;
 mod records;
 mod reply;
 mod rng;

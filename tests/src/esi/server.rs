@@ -5,6 +5,7 @@
 //! the server task; dropping the [`FakeEsi`] stops them all.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,7 +22,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use super::auth::TokenVerifier;
 use super::cache::ResourceCache;
 use super::clock::Clock;
-use super::config::FakeEsiConfig;
+use super::config::{FakeEsiConfig, SpecSource};
 use super::faults::{Fault, Faults};
 use super::limits::{ErrorLimiter, RateLimiter};
 use super::log::{RequestLog, RequestRecord};
@@ -58,7 +59,7 @@ impl std::fmt::Debug for FakeEsi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeEsi")
             .field("addr", &self.addr)
-            .field("spec", &self.state.config.spec_path)
+            .field("spec", &self.state.config.spec)
             .finish_non_exhaustive()
     }
 }
@@ -76,19 +77,28 @@ impl FakeEsi {
     /// Loads the spec, binds the address and starts serving.
     pub async fn start(config: FakeEsiConfig) -> Result<Self, FakeEsiError> {
         require_loopback(config.bind)?;
-        let path = config.spec_path.clone();
+        let source = config.spec.clone();
         let (api, raw) = tokio::task::spawn_blocking(move || {
-            let raw = std::fs::read(&path).map_err(|source| FakeEsiError::SpecFile {
-                path: path.clone(),
-                source,
-            })?;
+            let (raw, path) = match source {
+                SpecSource::Pinned(spec) => (
+                    Bytes::from_static(spec.text.as_bytes()),
+                    PathBuf::from(spec.file_name),
+                ),
+                SpecSource::File(path) => {
+                    let raw = std::fs::read(&path).map_err(|source| FakeEsiError::SpecFile {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    (Bytes::from(raw), path)
+                }
+            };
             let api = esi_codegen::parse(&String::from_utf8_lossy(&raw), &path)
                 .map_err(|e| FakeEsiError::Spec(e.to_string()))?;
             Ok::<_, FakeEsiError>((api, raw))
         })
         .await
         .map_err(|e| FakeEsiError::Spec(e.to_string()))??;
-        Self::serve(config, api, Bytes::from(raw)).await
+        Self::serve(config, api, raw).await
     }
 
     /// Serves an already loaded API; `raw_spec` is what the spec endpoints return.

@@ -244,7 +244,7 @@ pub(crate) fn encode_json<T: Serialize>(
 
 /// RustCrypto as jsonwebtoken's provider when none is installed yet (jsonwebtoken panics when
 /// an application also turns its `aws_lc_rs` feature on); one installed first is kept.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
         &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
     );

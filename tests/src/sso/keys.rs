@@ -44,6 +44,8 @@ pub(crate) struct KeyPair {
 impl KeyPair {
     fn load(index: usize, pem: &str) -> Result<Self, KeyError> {
         let fail = |reason: String| KeyError { index, reason };
+        // Making the JWK below already needs jsonwebtoken's provider.
+        super::jwt::install_crypto_provider();
         let encoding =
             EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| fail(e.to_string()))?;
         let jwk =
