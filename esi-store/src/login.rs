@@ -60,7 +60,8 @@ impl TokenStore {
     /// Starts a login for the browser session `session_key`: records it and returns the SSO URL
     /// to redirect to. The session's other logins in flight stay valid (a login started in
     /// another tab does not cancel this one); only the oldest unfinished ones beyond
-    /// [`MAX_PENDING_LOGINS_PER_SESSION`] are forgotten. PKCE (S256) is sent whenever the SSO
+    /// [`MAX_PENDING_LOGINS_PER_SESSION`] are forgotten, and finished logins whose token was
+    /// never taken. PKCE (S256) is sent whenever the SSO
     /// announces it ([`esi_sso::Sso::authorize_web`]).
     pub async fn start_login(
         &self,
@@ -69,7 +70,7 @@ impl TokenStore {
         return_url: &str,
     ) -> Result<LoginRedirect, StoreError> {
         let auth = self.sso().authorize_web(scopes).await?;
-        self.forget_oldest_pending(session_key).await?;
+        self.make_room(session_key).await?;
         callback_redirect::ActiveModel {
             session_key: Set(session_key.into()),
             state: Set(auth.state.clone()),
@@ -87,20 +88,28 @@ impl TokenStore {
         })
     }
 
-    /// Deletes the session's oldest unfinished logins so that, with the one about to start, it
-    /// has at most [`MAX_PENDING_LOGINS_PER_SESSION`].
-    async fn forget_oldest_pending(&self, session_key: &str) -> Result<(), StoreError> {
+    /// Makes room for a new login of the session: forgets its finished logins whose token was
+    /// never taken (the browser went elsewhere), and its oldest unfinished ones so that, with
+    /// the one about to start, it has at most [`MAX_PENDING_LOGINS_PER_SESSION`].
+    async fn make_room(&self, session_key: &str) -> Result<(), StoreError> {
+        callback_redirect::Entity::delete_many()
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .filter(callback_redirect::Column::TokenId.is_not_null())
+            .exec(self.db())
+            .await?;
         let keep = MAX_PENDING_LOGINS_PER_SESSION.saturating_sub(1);
-        let older: Vec<i64> = callback_redirect::Entity::find()
+        // A handful of rows per session: skipped here rather than with OFFSET (which SQLite
+        // only takes after a LIMIT).
+        let ids: Vec<i64> = callback_redirect::Entity::find()
             .select_only()
             .column(callback_redirect::Column::Id)
             .filter(callback_redirect::Column::SessionKey.eq(session_key))
             .filter(callback_redirect::Column::TokenId.is_null())
             .order_by_desc(callback_redirect::Column::Id)
-            .offset(keep as u64)
             .into_tuple()
             .all(self.db())
             .await?;
+        let older: Vec<i64> = ids.into_iter().skip(keep).collect();
         if !older.is_empty() {
             callback_redirect::Entity::delete_many()
                 .filter(callback_redirect::Column::Id.is_in(older))

@@ -36,7 +36,8 @@ async fn two_characters(site: &TestSite) -> Browser {
     let b = site.browser();
     assert_eq!(character(&b.login_through("/one", PILOT_1).await), PILOT_1);
     let s = b.get(&format!("/sso/login?scopes={WALLET}&next=/one")).await;
-    b.finish_sso(&s, PILOT_2).await;
+    let back = b.finish_sso(&s, PILOT_2).await;
+    assert_eq!(character(&b.get(&back).await), PILOT_2);
     let select = b.get("/one").await;
     assert!(select.body.contains("id=\"select-token\""), "{select:?}");
     b
