@@ -62,24 +62,36 @@ pub struct Site {
 /// paths get a 404 page and wrong methods a 405 one.
 pub fn app(site: Site) -> Router {
     let web = site.web.clone();
-    let (web404, web405) = (web.clone(), web.clone());
+    let web404 = web.clone();
+    // Each route gets the 405 page as its own fallback, set before the token layer so that the
+    // layer still sees the select-token form's POST (`Router::method_not_allowed_fallback`
+    // would replace the fallback the layer wraps).
+    let m405 = {
+        let web = web.clone();
+        move || std::future::ready(web.method_not_allowed())
+    };
     Router::new()
-        .route("/", get(home))
+        .route("/", get(home).fallback(m405.clone()))
         .route(
             "/wallet",
-            get(wallet).layer(web.token_required(WALLET, false)),
+            get(wallet)
+                .fallback(m405.clone())
+                .layer(web.token_required(WALLET, false)),
         )
         .route(
             "/wallets",
-            get(wallets).layer(web.tokens_required([WALLET])),
+            get(wallets)
+                .fallback(m405.clone())
+                .layer(web.tokens_required([WALLET])),
         )
         .route(
             "/wallet/once",
-            get(wallet_once).layer(web.single_use_token(WALLET)),
+            get(wallet_once)
+                .fallback(m405)
+                .layer(web.single_use_token(WALLET)),
         )
         .nest("/sso", web.router())
         .fallback(move || std::future::ready(web404.not_found()))
-        .method_not_allowed_fallback(move || std::future::ready(web405.method_not_allowed()))
         .layer(web.session_layer())
         .layer(axum::middleware::map_response(private_page))
         .with_state(site)

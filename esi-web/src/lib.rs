@@ -96,8 +96,9 @@
 //! - PKCE (S256) is sent whenever EVE SSO's metadata announces it, secret or not (RFC 9700).
 //!
 //! Token-requiring layers serve GET, HEAD and POST; other methods are answered 405. For unknown
-//! paths and methods on the site's own routes, use [`EsiWeb::not_found`] and
-//! [`EsiWeb::method_not_allowed`] as the router's fallbacks; every page this crate serves links
+//! paths and methods on the site's own routes, use [`EsiWeb::not_found`] as the router's
+//! fallback and [`EsiWeb::method_not_allowed`] as each route's (see
+//! [`EsiWeb::token_required`]); every page this crate serves links
 //! to [`WebConfig::home_url`]. Character portraits come from [`images::ImageServer`]
 //! ([`WebConfig::image_base_url`]).
 //!

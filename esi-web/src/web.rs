@@ -235,7 +235,11 @@ impl EsiWeb {
     /// - Otherwise (none, or `new`): an EVE SSO login that comes back here.
     ///
     /// The route must accept POST for the select-token form to reach the layer: a layer on a
-    /// `MethodRouter` also wraps its 405 fallback, so `get(handler).layer(..)` is enough.
+    /// `MethodRouter` also wraps its 405 fallback, so `get(handler).layer(..)` is enough. The
+    /// layer answers methods other than GET, HEAD and POST with 405 itself. Do not add
+    /// `Router::method_not_allowed_fallback` over such routes: it replaces the fallback the
+    /// layer wraps, and the form's POST would never reach the layer; give the route its own
+    /// fallback before the layer instead (`get(handler).fallback(..).layer(..)`).
     pub fn token_required(&self, scopes: impl Into<Scopes>, new: bool) -> RequireLayer {
         RequireLayer::new(
             self.clone(),
@@ -326,8 +330,9 @@ impl EsiWeb {
         )
     }
 
-    /// A 405 page of the site's [`Pages`] (with `Allow: GET, HEAD, POST`), for the site's
-    /// router (`Router::method_not_allowed_fallback`).
+    /// A 405 page of the site's [`Pages`] (with `Allow: GET, HEAD, POST`), for the fallbacks of
+    /// the site's routes (`MethodRouter::fallback`; see [`EsiWeb::token_required`] about
+    /// `Router::method_not_allowed_fallback`).
     pub fn method_not_allowed(&self) -> Response {
         let mut resp = self.error_page(
             StatusCode::METHOD_NOT_ALLOWED,

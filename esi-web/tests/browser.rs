@@ -252,14 +252,17 @@ async fn walk(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
     text_of(client, "#select-token").await?;
     let portraits = client.find_all(Locator::Css("#select-token img.portrait")).await?;
     anyhow::ensure!(portraits.len() == 2, "a portrait per character");
-    for img in portraits {
-        let loaded = img
-            .prop("naturalWidth")
-            .await?
-            .and_then(|w| w.parse::<u32>().ok())
-            .unwrap_or(0);
-        anyhow::ensure!(loaded > 0, "the portrait loaded from the fake image server");
-    }
+    let loaded = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#select-token img.portrait'))\
+             .filter(i => i.complete && i.naturalWidth > 0).length",
+            vec![],
+        )
+        .await?;
+    anyhow::ensure!(
+        loaded.as_u64() == Some(2),
+        "the portraits loaded from the fake image server: {loaded}"
+    );
     client.find(Locator::Id("home")).await?.click().await?;
     text_of(client, "#wallet-link").await?;
     Ok(())
@@ -530,7 +533,7 @@ async fn run(chromium: PathBuf, chromedriver: PathBuf) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     for entry in std::fs::read_dir(&dir)? {
         let p = entry?.path();
-        if p.extension().is_some_and(|e| e == "png") {
+        if p.extension().is_some_and(|e| e == "png") || p.ends_with("failure.html") {
             std::fs::remove_file(p)?;
         }
     }
