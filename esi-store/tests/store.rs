@@ -173,7 +173,10 @@ async fn web_logins_send_pkce_and_do_not_cancel_each_other(env: &Env) {
         );
     }
     assert_eq!(kept[..2], [false, false], "the two oldest are forgotten");
-    assert!(kept[2..].iter().all(|k| *k), "the newest are kept: {kept:?}");
+    assert!(
+        kept[2..].iter().all(|k| *k),
+        "the newest are kept: {kept:?}"
+    );
 }
 both_backends!(web_logins_send_pkce_and_do_not_cancel_each_other);
 

@@ -231,7 +231,10 @@ async fn who_is_logged_in(site: &Site, session: &Session) -> anyhow::Result<Stri
             ),
         );
     }
-    out += &format!("</ul>\n<p>{}</p>\n", logout_form(&web.logout_url(), &csrf, "/"));
+    out += &format!(
+        "</ul>\n<p>{}</p>\n",
+        logout_form(&web.logout_url(), &csrf, "/")
+    );
     Ok(out)
 }
 

@@ -128,11 +128,7 @@ pub(crate) async fn remove(State(web): State<EsiWeb>, req: Request) -> Response 
 
 /// Revokes, then deletes, every token of the current user for `character_id`; false when the
 /// user has none. When the SSO cannot revoke, the token is kept and the error returned (503).
-async fn remove_character(
-    web: &EsiWeb,
-    c: &Checked,
-    character_id: i64,
-) -> Result<bool, WebError> {
+async fn remove_character(web: &EsiWeb, c: &Checked, character_id: i64) -> Result<bool, WebError> {
     let Some(user) = web.inner.users.user(&c.parts, &c.session).await? else {
         return Ok(false);
     };

@@ -175,10 +175,7 @@ pub fn error_page(page: &ErrorPage<'_>) -> String {
 
 /// A paragraph with a link to `home` (`id="home"`).
 pub fn home_link(home: &str) -> String {
-    format!(
-        "<p><a id=\"home\" href=\"{}\">Home</a></p>\n",
-        escape(home)
-    )
+    format!("<p><a id=\"home\" href=\"{}\">Home</a></p>\n", escape(home))
 }
 
 /// A character's portrait as an `<img>`, `size` pixels square (decorative: empty `alt`).
@@ -236,7 +233,7 @@ pub fn layout(title: &str, body: &str) -> String {
          <title>{t}</title>\
          <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}}\
          button{{font-size:1em;padding:.5em 1em;margin:.25em 0;cursor:pointer}}\
-         ul.tokens{{list-style:none;padding:0}}\
+         ul.tokens{{list-style:none;padding:0}}th{{text-align:left}}\
          img.portrait{{vertical-align:middle;margin-right:.5em;border-radius:3px}}\
          form.logout,form.remove-character{{display:inline}}</style></head>\
          <body>\n<h1>{t}</h1>\n{body}</body></html>\n",

@@ -324,10 +324,7 @@ impl EsiWeb {
     /// A 404 page of the site's [`Pages`], for the site's router fallback
     /// (`Router::fallback`).
     pub fn not_found(&self) -> Response {
-        self.error_page(
-            StatusCode::NOT_FOUND,
-            "There is no page at this address.",
-        )
+        self.error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
     }
 
     /// A 405 page of the site's [`Pages`] (with `Allow: GET, HEAD, POST`), for the fallbacks of

@@ -243,14 +243,18 @@ async fn walk(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
         who.contains("Fake Pilot One") && who.contains("Fake Pilot Two"),
         "both characters listed: {who:?}"
     );
-    let portraits = client.find_all(Locator::Css("#characters img.portrait")).await?;
+    let portraits = client
+        .find_all(Locator::Css("#characters img.portrait"))
+        .await?;
     anyhow::ensure!(portraits.len() == 2, "one portrait each");
     shot(client, dir, "08-home-logged-in").await?;
 
     // The select page shows portraits, and a way home.
     client.goto(&format!("{site}/wallet")).await?;
     text_of(client, "#select-token").await?;
-    let portraits = client.find_all(Locator::Css("#select-token img.portrait")).await?;
+    let portraits = client
+        .find_all(Locator::Css("#select-token img.portrait"))
+        .await?;
     anyhow::ensure!(portraits.len() == 2, "a portrait per character");
     let loaded = client
         .execute(
@@ -307,7 +311,11 @@ async fn other_sites_cannot_disturb(
     client.goto(&format!("{attacker}/form")).await?;
     text_of(client, "#evil-submit").await?;
     shot(client, dir, "09-other-site-form").await?;
-    client.find(Locator::Id("evil-submit")).await?.click().await?;
+    client
+        .find(Locator::Id("evil-submit"))
+        .await?
+        .click()
+        .await?;
     let error = text_of(client, "#error").await?;
     anyhow::ensure!(
         error.contains("another site"),
@@ -324,7 +332,11 @@ async fn other_sites_cannot_disturb(
     );
 
     client.goto(&format!("{attacker}/link")).await?;
-    client.find(Locator::Id("evil-login")).await?.click().await?;
+    client
+        .find(Locator::Id("evil-login"))
+        .await?
+        .click()
+        .await?;
     let error = text_of(client, "#error").await?;
     anyhow::ensure!(
         error.contains("another site"),

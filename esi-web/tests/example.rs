@@ -127,7 +127,10 @@ async fn the_example_answers_unknown_paths_wrong_methods_and_other_hosts() {
     let home = b.get("/").await;
     assert!(home.body.contains("Nobody is logged in."), "{}", home.body);
     assert!(!home.body.contains("wrong-host"), "the configured host");
-    assert!(home.set_cookies.is_empty(), "the home page creates no session");
+    assert!(
+        home.set_cookies.is_empty(),
+        "the home page creates no session"
+    );
 
     let missing = b.get("/no/such/page").await;
     assert_eq!(missing.status, 404, "{missing:?}");

@@ -35,7 +35,9 @@ fn user(page: &Page) -> String {
 async fn two_characters(site: &TestSite) -> Browser {
     let b = site.browser();
     assert_eq!(character(&b.login_through("/one", PILOT_1).await), PILOT_1);
-    let s = b.get(&format!("/sso/login?scopes={WALLET}&next=/one")).await;
+    let s = b
+        .get(&format!("/sso/login?scopes={WALLET}&next=/one"))
+        .await;
     let back = b.finish_sso(&s, PILOT_2).await;
     assert_eq!(character(&b.get(&back).await), PILOT_2);
     let select = b.get("/one").await;
@@ -157,7 +159,10 @@ async fn the_session_id_changes_at_login() {
     // The old id is dead; the new one carries the login and its user.
     let old = site.browser();
     old.set_cookie(Some(before));
-    assert!(old.get("/one").await.is_sso_redirect(), "the old id is gone");
+    assert!(
+        old.get("/one").await.is_sso_redirect(),
+        "the old id is gone"
+    );
     assert_eq!(character(&b.get("/one").await), PILOT_1);
 }
 
@@ -181,7 +186,11 @@ async fn the_web_flow_sends_pkce() {
         .sso
         .requests_to(esi_fake::sso::TOKEN_PATH)
         .into_iter()
-        .find(|r| r.form.iter().any(|(k, v)| k == "grant_type" && v == "authorization_code"))
+        .find(|r| {
+            r.form
+                .iter()
+                .any(|(k, v)| k == "grant_type" && v == "authorization_code")
+        })
         .expect("a code exchange");
     let verifier = exchange
         .form
@@ -197,8 +206,12 @@ async fn the_web_flow_sends_pkce() {
 async fn logins_in_two_tabs_both_finish() {
     let site = TestSite::start().await;
     let b = site.browser();
-    let first = b.get(&format!("/sso/login?scopes={WALLET}&next=/one")).await;
-    let second = b.get(&format!("/sso/login?scopes={WALLET}&next=/many")).await;
+    let first = b
+        .get(&format!("/sso/login?scopes={WALLET}&next=/one"))
+        .await;
+    let second = b
+        .get(&format!("/sso/login?scopes={WALLET}&next=/many"))
+        .await;
     assert!(first.is_sso_redirect() && second.is_sso_redirect());
     // The second finishes first, then the first.
     assert_eq!(b.finish_sso(&second, PILOT_2).await, "/many");
@@ -212,7 +225,9 @@ async fn a_single_use_login_stays_single_use_beside_another_login() {
     let site = TestSite::start().await;
     let b = site.browser();
     let once = b.get("/once").await;
-    let other = b.get(&format!("/sso/login?scopes={WALLET}&next=/one")).await;
+    let other = b
+        .get(&format!("/sso/login?scopes={WALLET}&next=/one"))
+        .await;
     assert_eq!(b.finish_sso(&once, PILOT_3).await, "/once");
     let page = b.get("/once").await;
     assert!(page.body.starts_with("once "), "{page:?}");

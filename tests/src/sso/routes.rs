@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::faults::{self, FaultPlan};
-use super::state::Shared;
 use super::images::{self, IMAGES_PATH};
+use super::state::Shared;
 use super::{authorize, log, token};
 
 /// OAuth authorization server metadata (RFC 8414).
