@@ -165,9 +165,9 @@ pub fn error_page(page: &ErrorPage<'_>) -> String {
             escape(again)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<a id=\"home\" href=\"{}\">Home</a></p>\n",
+        "<a id=\"home\" href=\"{}\">Home</a></p>",
         escape(page.home)
     );
     layout(&title, &body)
