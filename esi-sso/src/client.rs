@@ -106,11 +106,42 @@ impl Sso {
     /// PKCE is on ([`SsoConfig::uses_pkce`]), a fresh verifier. `scopes` is a list or a
     /// space-delimited string; with no scope, `scope` is left out of the URL.
     pub async fn authorize(&self, scopes: impl Into<Scopes>) -> Result<Authorization, SsoError> {
+        let pkce = self.inner.config.uses_pkce();
+        self.authorize_with_pkce(scopes, pkce).await
+    }
+
+    /// [`Sso::authorize`] for a web (confidential) client that sends PKCE whenever the SSO
+    /// announces S256 in its metadata (RFC 9700 §2.1.1, against code injection), unless
+    /// [`SsoConfig::pkce`] is set explicitly; a client without a secret always sends it.
+    pub async fn authorize_web(
+        &self,
+        scopes: impl Into<Scopes>,
+    ) -> Result<Authorization, SsoError> {
+        let c = &self.inner.config;
+        let pkce = match c.pkce {
+            Some(on) => on,
+            None if c.client_secret.is_none() => true,
+            None => self
+                .metadata()
+                .await?
+                .code_challenge_methods_supported
+                .iter()
+                .any(|m| m == "S256"),
+        };
+        self.authorize_with_pkce(scopes, pkce).await
+    }
+
+    /// [`Sso::authorize`] with PKCE (S256) on or off as asked.
+    pub async fn authorize_with_pkce(
+        &self,
+        scopes: impl Into<Scopes>,
+        pkce: bool,
+    ) -> Result<Authorization, SsoError> {
         let meta = self.metadata().await?;
         let c = &self.inner.config;
         let scopes = scopes.into();
         let state = random::state();
-        let verifier = c.uses_pkce().then(random::pkce_verifier);
+        let verifier = pkce.then(random::pkce_verifier);
         let mut url = meta.authorization_endpoint.clone();
         {
             let mut q = url.query_pairs_mut();

@@ -82,6 +82,10 @@ impl TokenStore {
                 tracing::info!(done, total, "bulk refresh progress");
             }
         }
+        if total == 0 {
+            tracing::debug!(total, "bulk refresh done");
+            return Ok(report);
+        }
         tracing::info!(
             total,
             refreshed = report.refreshed.len(),

@@ -40,7 +40,11 @@ impl TokenStore {
             .filter(callback_redirect::Column::Created.lte(cutoff))
             .exec(self.db())
             .await?;
-        tracing::info!(deleted = res.rows_affected, "cleaned up callback redirects");
+        if res.rows_affected > 0 {
+            tracing::info!(deleted = res.rows_affected, "cleaned up callback redirects");
+        } else {
+            tracing::debug!(deleted = 0, "cleaned up callback redirects");
+        }
         Ok(res.rows_affected)
     }
 
@@ -55,7 +59,9 @@ impl TokenStore {
                 .exec(self.db())
                 .await?;
             report.deleted_without_user = res.rows_affected;
-            tracing::info!(deleted = res.rows_affected, "deleted tokens without a user");
+            if res.rows_affected > 0 {
+                tracing::info!(deleted = res.rows_affected, "deleted tokens without a user");
+            }
         }
         let res = token::Entity::delete_many()
             .filter(token::Column::RefreshToken.is_null())
@@ -63,10 +69,12 @@ impl TokenStore {
             .exec(self.db())
             .await?;
         report.deleted_not_refreshable = res.rows_affected;
-        tracing::info!(
-            deleted = res.rows_affected,
-            "deleted expired tokens without a refresh token"
-        );
+        if res.rows_affected > 0 {
+            tracing::info!(
+                deleted = res.rows_affected,
+                "deleted expired tokens without a refresh token"
+            );
+        }
         report.refresh = self.tokens().bulk_refresh().await?;
         Ok(report)
     }

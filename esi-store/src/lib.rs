@@ -76,7 +76,7 @@ pub use bulk::BulkRefreshReport;
 pub use cleanup::{CleanupRunner, CleanupSchedule, DEFAULT_CALLBACK_MAX_AGE, TokenCleanupReport};
 pub use config::{DEFAULT_DATABASE_URL, ENV_ALWAYS_CREATE_TOKEN, ENV_DATABASE_URL, StoreConfig};
 pub use error::StoreError;
-pub use login::{FinishedLogin, LoginRedirect, PendingLogin};
+pub use login::{FinishedLogin, LoginRedirect, MAX_PENDING_LOGINS_PER_SESSION, PendingLogin};
 pub use migration::Migrator;
 pub use query::TokenQuery;
 pub use source::UserTokenSource;

@@ -12,13 +12,19 @@
 
 use chrono::Utc;
 use esi_sso::{Callback, Scopes, Secret};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use url::Url;
 
 use crate::entity::{SecretText, callback_redirect};
 use crate::error::StoreError;
 use crate::store::TokenStore;
 use crate::token::Token;
+
+/// How many unfinished logins one browser session may have in flight (one per tab, say); the
+/// oldest beyond this are forgotten when another starts.
+pub const MAX_PENDING_LOGINS_PER_SESSION: usize = 8;
 
 /// Where to send the browser to log in.
 #[derive(Debug, Clone)]
@@ -51,19 +57,20 @@ pub struct FinishedLogin {
 }
 
 impl TokenStore {
-    /// Starts a login for the browser session `session_key`: forgets the session's earlier
-    /// unfinished logins, records a new one and returns the SSO URL to redirect to.
+    /// Starts a login for the browser session `session_key`: records it and returns the SSO URL
+    /// to redirect to. The session's other logins in flight stay valid (a login started in
+    /// another tab does not cancel this one); only the oldest unfinished ones beyond
+    /// [`MAX_PENDING_LOGINS_PER_SESSION`] are forgotten, and finished logins whose token was
+    /// never taken. PKCE (S256) is sent whenever the SSO
+    /// announces it ([`esi_sso::Sso::authorize_web`]).
     pub async fn start_login(
         &self,
         session_key: &str,
         scopes: impl Into<Scopes>,
         return_url: &str,
     ) -> Result<LoginRedirect, StoreError> {
-        let auth = self.sso().authorize(scopes).await?;
-        callback_redirect::Entity::delete_many()
-            .filter(callback_redirect::Column::SessionKey.eq(session_key))
-            .exec(self.db())
-            .await?;
+        let auth = self.sso().authorize_web(scopes).await?;
+        self.make_room(session_key).await?;
         callback_redirect::ActiveModel {
             session_key: Set(session_key.into()),
             state: Set(auth.state.clone()),
@@ -79,6 +86,37 @@ impl TokenStore {
             url: auth.url,
             state: auth.state,
         })
+    }
+
+    /// Makes room for a new login of the session: forgets its finished logins whose token was
+    /// never taken (the browser went elsewhere), and its oldest unfinished ones so that, with
+    /// the one about to start, it has at most [`MAX_PENDING_LOGINS_PER_SESSION`].
+    async fn make_room(&self, session_key: &str) -> Result<(), StoreError> {
+        callback_redirect::Entity::delete_many()
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .filter(callback_redirect::Column::TokenId.is_not_null())
+            .exec(self.db())
+            .await?;
+        let keep = MAX_PENDING_LOGINS_PER_SESSION.saturating_sub(1);
+        // A handful of rows per session: skipped here rather than with OFFSET (which SQLite
+        // only takes after a LIMIT).
+        let ids: Vec<i64> = callback_redirect::Entity::find()
+            .select_only()
+            .column(callback_redirect::Column::Id)
+            .filter(callback_redirect::Column::SessionKey.eq(session_key))
+            .filter(callback_redirect::Column::TokenId.is_null())
+            .order_by_desc(callback_redirect::Column::Id)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let older: Vec<i64> = ids.into_iter().skip(keep).collect();
+        if !older.is_empty() {
+            callback_redirect::Entity::delete_many()
+                .filter(callback_redirect::Column::Id.is_in(older))
+                .exec(self.db())
+                .await?;
+        }
+        Ok(())
     }
 
     /// Handles the SSO's redirect back: the `state` must match a login started by the same

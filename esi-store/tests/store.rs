@@ -114,6 +114,72 @@ async fn pkce_login(env: &Env) {
 }
 both_backends!(pkce_login);
 
+async fn web_logins_send_pkce_and_do_not_cancel_each_other(env: &Env) {
+    let store = &env.store;
+    // The web client has a secret, and the SSO announces S256: PKCE all the same.
+    let first = store
+        .start_login("session-t", WALLET, "/wallet")
+        .await
+        .expect("start");
+    assert!(first.url.as_str().contains("code_challenge_method=S256"));
+    assert!(first.url.as_str().contains("code_challenge="));
+    let second = store
+        .start_login("session-t", SKILLS, "/skills")
+        .await
+        .expect("start another");
+    for go in [&first, &second] {
+        assert!(
+            store
+                .pending_login("session-t", &go.state)
+                .await
+                .expect("query")
+                .is_some(),
+            "both logins are in flight"
+        );
+    }
+    // The first finishes after the second started (with its recorded verifier).
+    let query = browser_login(&first.url, PILOT_1).await;
+    let callback = Callback::from_query(&query).expect("callback");
+    let done = store
+        .finish_login("session-t", &callback, Some("user-t"))
+        .await
+        .expect("the first login finishes");
+    assert_eq!(done.return_url, "/wallet");
+    let query = browser_login(&second.url, PILOT_2).await;
+    let callback = Callback::from_query(&query).expect("callback");
+    let done = store
+        .finish_login("session-t", &callback, Some("user-t"))
+        .await
+        .expect("the second login finishes");
+    assert_eq!(done.return_url, "/skills");
+
+    // A session keeps at most MAX_PENDING_LOGINS_PER_SESSION unfinished logins: the oldest go.
+    let mut states = Vec::new();
+    for _ in 0..esi_store::MAX_PENDING_LOGINS_PER_SESSION + 2 {
+        let go = store
+            .start_login("session-many", WALLET, "/")
+            .await
+            .expect("start");
+        states.push(go.state);
+    }
+    let mut kept = Vec::new();
+    for state in &states {
+        kept.push(
+            store
+                .pending_login("session-many", state)
+                .await
+                .expect("query")
+                .is_some(),
+        );
+    }
+    assert_eq!(kept[..2], [false, false], "the two oldest are forgotten");
+    assert!(
+        kept[2..].iter().all(|k| *k),
+        "the newest are kept: {kept:?}"
+    );
+}
+both_backends!(web_logins_send_pkce_and_do_not_cancel_each_other);
+
 async fn a_failed_exchange_consumes_the_state(env: &Env) {
     let store = &env.store;
     let go = store

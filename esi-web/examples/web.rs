@@ -2,7 +2,8 @@
 //! shows the character's wallet balance (`token_required`: with several characters logged in,
 //! a page asks which one); `/wallets` lists every logged-in character's balance
 //! (`tokens_required`); `/wallet/once` checks a balance with a fresh login each time
-//! (`single_use_token`).
+//! (`single_use_token`). The home page lists the logged-in characters, each with a button that
+//! removes it (revoking its token), and a button to log out.
 //!
 //! Offline, against the bundled fake ESI and EVE SSO on 127.0.0.1:
 //!
@@ -29,14 +30,18 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use esi_client::{Client, UserAgent};
 use esi_sso::{Sso, SsoConfig};
 use esi_store::{StoreConfig, Token, TokenStore};
-use esi_web::html::{ButtonStyle, escape, layout, login_button};
-use esi_web::{EsiToken, EsiTokens, EsiWeb};
+use esi_web::html::{
+    ButtonStyle, escape, home_link, layout, login_button, logout_form, portrait,
+    remove_character_form,
+};
+use esi_web::{EsiToken, EsiTokens, EsiWeb, SessionUsers, WebConfig};
+use tower_sessions::Session;
 
 /// The scope the wallet pages need.
 pub const WALLET: &str = "esi-wallet.read_character_wallet.v1";
@@ -52,26 +57,54 @@ pub struct Site {
     pub button: ButtonStyle,
 }
 
-/// The site's routes, with the login routes under `/sso` and sessions around everything.
+/// The site's routes, with the login routes under `/sso` and sessions around everything. Every
+/// answer is marked `no-store` and `X-Frame-Options: DENY`, like the crate's pages; unknown
+/// paths get a 404 page and wrong methods a 405 one.
 pub fn app(site: Site) -> Router {
     let web = site.web.clone();
+    let web404 = web.clone();
+    // Each route gets the 405 page as its own fallback, set before the token layer so that the
+    // layer still sees the select-token form's POST (`Router::method_not_allowed_fallback`
+    // would replace the fallback the layer wraps).
+    let m405 = {
+        let web = web.clone();
+        move || std::future::ready(web.method_not_allowed())
+    };
     Router::new()
-        .route("/", get(home))
+        .route("/", get(home).fallback(m405.clone()))
         .route(
             "/wallet",
-            get(wallet).layer(web.token_required(WALLET, false)),
+            get(wallet)
+                .fallback(m405.clone())
+                .layer(web.token_required(WALLET, false)),
         )
         .route(
             "/wallets",
-            get(wallets).layer(web.tokens_required([WALLET])),
+            get(wallets)
+                .fallback(m405.clone())
+                .layer(web.tokens_required([WALLET])),
         )
         .route(
             "/wallet/once",
-            get(wallet_once).layer(web.single_use_token(WALLET)),
+            get(wallet_once)
+                .fallback(m405)
+                .layer(web.single_use_token(WALLET)),
         )
         .nest("/sso", web.router())
+        .fallback(move || std::future::ready(web404.not_found()))
         .layer(web.session_layer())
+        .layer(axum::middleware::map_response(private_page))
         .with_state(site)
+}
+
+/// Marks an answer never cached and never framed (unless the handler said otherwise).
+async fn private_page(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    resp
 }
 
 /// The fake backends and a site configuration pointing at them: the fake SSO knows a web
@@ -118,6 +151,23 @@ pub async fn fake_backends(site_port: u16) -> anyhow::Result<FakeBackends> {
     Ok(FakeBackends { harness, sso, esi })
 }
 
+impl FakeBackends {
+    /// The site on these backends, tokens and sessions in `database_url`, portraits from the
+    /// fake SSO's placeholder images.
+    pub async fn site(&self, database_url: &str) -> anyhow::Result<Site> {
+        let store = TokenStore::connect(StoreConfig::new(database_url), self.sso.clone()).await?;
+        let web = EsiWeb::builder(store)
+            .config(WebConfig::default().image_base_url(self.harness.images_url()))
+            .build()
+            .await?;
+        Ok(Site {
+            web,
+            esi: self.esi.clone(),
+            button: ButtonStyle::Plain,
+        })
+    }
+}
+
 /// An ESI client (the real ESI unless `base_url` is given).
 pub fn esi_client(base_url: Option<String>) -> anyhow::Result<Client> {
     let mut b = Client::builder().user_agent(
@@ -130,9 +180,18 @@ pub fn esi_client(base_url: Option<String>) -> anyhow::Result<Client> {
     Ok(b.build()?)
 }
 
-async fn home(State(site): State<Site>) -> Html<String> {
-    let login = site.web.login_url(WALLET, "/wallet");
-    let body = format!(
+async fn home(State(site): State<Site>, session: Session, headers: HeaderMap) -> Response {
+    let web = &site.web;
+    let login = web.login_url(WALLET, "/wallet");
+    let mut body = wrong_host_warning(&site, &headers);
+    match who_is_logged_in(&site, &session).await {
+        Ok(who) => body += &who,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing the characters failed");
+            body += "<p>The characters could not be listed right now.</p>\n";
+        }
+    }
+    body += &format!(
         "<p>{}</p>\n<ul>\n\
          <li><a id=\"wallet-link\" href=\"/wallet\">Wallet</a>: one character's balance \
          (asks which character when several are logged in)</li>\n\
@@ -142,7 +201,80 @@ async fn home(State(site): State<Site>) -> Html<String> {
          login that is not kept for you</li>\n</ul>\n",
         login_button(&login, site.button)
     );
-    Html(layout("ESI wallet example", &body))
+    Html(layout("ESI wallet example", &body)).into_response()
+}
+
+/// Who is logged in: each character with its portrait and a remove button, and a log-out
+/// button; or that nobody is. Reads the session without creating a user.
+async fn who_is_logged_in(site: &Site, session: &Session) -> anyhow::Result<String> {
+    let web = &site.web;
+    let characters = match SessionUsers::current(session).await? {
+        Some(user) => web.characters(&user).await?,
+        None => Vec::new(),
+    };
+    if characters.is_empty() {
+        return Ok("<p id=\"who\">Nobody is logged in.</p>\n".to_owned());
+    }
+    let csrf = web.csrf_token(session).await?;
+    let mut out = String::from("<p id=\"who\">Logged in:</p>\n<ul id=\"characters\">\n");
+    for t in &characters {
+        out += &format!(
+            "<li class=\"character\">{}<span class=\"name\">{}</span> {}</li>\n",
+            portrait(web.images(), t.character_id, 32),
+            escape(&t.character_name),
+            remove_character_form(
+                &web.remove_url(),
+                &csrf,
+                t.character_id,
+                &t.character_name,
+                "/"
+            ),
+        );
+    }
+    out += &format!(
+        "</ul>\n<p>{}</p>\n",
+        logout_form(&web.logout_url(), &csrf, "/")
+    );
+    Ok(out)
+}
+
+/// A warning when the page was opened under another host than the SSO callback's: the session
+/// cookie would stay with this host and the login could not finish.
+fn wrong_host_warning(site: &Site, headers: &HeaderMap) -> String {
+    let callback = &site.web.store().sso().config().callback_url;
+    let Ok(callback) = url::Url::parse(callback) else {
+        return String::new();
+    };
+    let Some(expected) = callback
+        .host_str()
+        .map(|h| match callback.port_or_known_default() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        })
+    else {
+        return String::new();
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return String::new();
+    };
+    let with_port = if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:{}", callback.port_or_known_default().unwrap_or(80))
+    };
+    if with_port.eq_ignore_ascii_case(&expected) {
+        return String::new();
+    }
+    let origin = callback.origin().ascii_serialization();
+    format!(
+        "<p id=\"wrong-host\"><strong>This site is opened as {}, but EVE SSO sends logins back \
+         to {}.</strong> A login started here cannot finish: open <a href=\"{}/\">{}</a> \
+         instead.</p>\n",
+        escape(host),
+        escape(&origin),
+        escape(&origin),
+        escape(&origin),
+    )
 }
 
 /// The wallet page (`token_required`).
@@ -151,10 +283,11 @@ async fn wallet(State(site): State<Site>, EsiToken(token): EsiToken) -> Response
         Ok(isk) => Html(layout(
             "Wallet",
             &format!(
-                "<p>Character: <span id=\"character\">{}</span></p>\n\
+                "<p>Character: {}<span id=\"character\">{}</span></p>\n\
                  <p>Balance: <strong id=\"balance\">{}</strong></p>\n\
-                 <p><a href=\"/\">Home</a> · <a id=\"add-character\" href=\"{}\">Log in \
+                 <p><a id=\"home\" href=\"/\">Home</a> · <a id=\"add-character\" href=\"{}\">Log in \
                  another character</a></p>\n",
+                portrait(site.web.images(), token.character_id, 64),
                 escape(&token.character_name),
                 format_isk(isk),
                 escape(&site.web.login_url(WALLET, "/wallet")),
@@ -177,13 +310,18 @@ async fn wallets(State(site): State<Site>, EsiTokens(tokens): EsiTokens) -> Resp
             }
         };
         rows += &format!(
-            "<tr><td>{}</td><td class=\"balance\">{cell}</td></tr>\n",
+            "<tr><td>{}{}</td><td class=\"balance\">{cell}</td></tr>\n",
+            portrait(site.web.images(), t.character_id, 32),
             escape(&t.character_name)
         );
     }
     Html(layout(
         "All wallets",
-        &format!("<table id=\"wallets\">\n{rows}</table>\n<p><a href=\"/\">Home</a></p>\n"),
+        &format!(
+            "<table id=\"wallets\">\n<thead><tr><th scope=\"col\">Character</th>\
+             <th scope=\"col\">Balance</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}",
+            home_link("/")
+        ),
     ))
     .into_response()
 }
@@ -194,10 +332,11 @@ async fn wallet_once(State(site): State<Site>, EsiToken(token): EsiToken) -> Res
         Ok(isk) => Html(layout(
             "Wallet (single use)",
             &format!(
-                "<p><span id=\"character\">{}</span> has <strong id=\"balance\">{}</strong>.</p>\n\
-                 <p><a href=\"/\">Home</a></p>\n",
+                "<p>{}<span id=\"character\">{}</span> has <strong id=\"balance\">{}</strong>.</p>\n{}",
+                portrait(site.web.images(), token.character_id, 64),
                 escape(&token.character_name),
-                format_isk(isk)
+                format_isk(isk),
+                home_link("/")
             ),
         ))
         .into_response(),
@@ -220,7 +359,10 @@ fn failed(e: anyhow::Error) -> Response {
     tracing::warn!(error = %e, "ESI call failed");
     (
         StatusCode::BAD_GATEWAY,
-        Html(layout("ESI error", "<p>ESI did not answer; try again.</p>")),
+        Html(layout(
+            "ESI error",
+            &format!("<p>ESI did not answer; try again.</p>\n{}", home_link("/")),
+        )),
     )
         .into_response()
 }
@@ -290,12 +432,7 @@ async fn main() -> anyhow::Result<()> {
     let (site, _fake) = if args.fake {
         let fake = fake_backends(port).await?;
         let db = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".into());
-        let store = TokenStore::connect(StoreConfig::new(db), fake.sso.clone()).await?;
-        let site = Site {
-            web: EsiWeb::new(store).await?,
-            esi: fake.esi.clone(),
-            button: ButtonStyle::Plain,
-        };
+        let site = fake.site(&db).await?;
         println!(
             "fake ESI at {}, fake EVE SSO at {}",
             fake.harness.esi_url(),

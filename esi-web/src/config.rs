@@ -1,5 +1,6 @@
 //! [`WebConfig`]: where the login routes are mounted, how long a login may take, where
-//! anonymous visitors log in to the site, and the session cookie's settings.
+//! anonymous visitors log in to the site, the session cookie's settings, the site's home page
+//! and where character portraits come from.
 
 use std::time::Duration;
 
@@ -30,8 +31,13 @@ pub struct WebConfig {
     pub secure_cookie: Option<bool>,
     /// A session unused for this long expires.
     pub session_inactivity: Duration,
-    /// Largest select-token form body read, in bytes.
+    /// Largest form body read (select-token, log-out, remove), in bytes.
     pub max_form_bytes: usize,
+    /// The site's home page, linked from every page this crate serves.
+    pub home_url: String,
+    /// Base URL of the image server for character portraits (default EVE's,
+    /// [`crate::images::EVE_IMAGE_SERVER`]).
+    pub image_base_url: String,
 }
 
 impl Default for WebConfig {
@@ -44,6 +50,8 @@ impl Default for WebConfig {
             secure_cookie: None,
             session_inactivity: Duration::from_secs(14 * 24 * 3600),
             max_form_bytes: 16 * 1024,
+            home_url: "/".to_owned(),
+            image_base_url: crate::images::EVE_IMAGE_SERVER.to_owned(),
         }
     }
 }
@@ -70,6 +78,18 @@ impl WebConfig {
     /// Sets [`WebConfig::cookie_name`].
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
         self.cookie_name = name.into();
+        self
+    }
+
+    /// Sets [`WebConfig::home_url`].
+    pub fn home_url(mut self, url: impl Into<String>) -> Self {
+        self.home_url = url.into();
+        self
+    }
+
+    /// Sets [`WebConfig::image_base_url`].
+    pub fn image_base_url(mut self, url: impl Into<String>) -> Self {
+        self.image_base_url = url.into();
         self
     }
 

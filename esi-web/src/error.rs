@@ -51,7 +51,10 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = self.status();
         tracing::error!(error = %self, "esi-web request failed");
-        html::page_response(status, html::error_page(status, public_message(status)))
+        html::page_response(
+            status,
+            html::error_page(&html::ErrorPage::new(status, public_message(status), "/")),
+        )
     }
 }
 

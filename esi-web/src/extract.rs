@@ -34,7 +34,11 @@ impl IntoResponse for MissingLayer {
         let status = StatusCode::INTERNAL_SERVER_ERROR;
         html::page_response(
             status,
-            html::error_page(status, "Something went wrong on our side."),
+            html::error_page(&html::ErrorPage::new(
+                status,
+                "Something went wrong on our side.",
+                "/",
+            )),
         )
     }
 }

@@ -41,8 +41,11 @@
 //!   400 without `code` and `state`, and 404 unless `state` belongs to a login started by the
 //!   same browser session less than [`WebConfig::login_max_age`] ago: this binding to the session
 //!   is the CSRF protection. It then stores the token (updating the equivalent one) for the
-//!   current user, records it on the login, and redirects to where the login started. Return
-//!   targets are same-site paths only ([`safe_return_url`]): no open redirect.
+//!   current user, records it on the login, changes the session id and redirects to where the
+//!   login started. Return targets are same-site paths only ([`safe_return_url`]): no open
+//!   redirect. `POST /sso/logout` and `POST /sso/remove` log out and remove a character
+//!   (revoking its token at EVE SSO); build their buttons with [`html::logout_form`] and
+//!   [`html::remove_character_form`] and the session's CSRF token ([`EsiWeb::csrf_token`]).
 //! - [`EsiWeb::token_required`]`(scopes, new)`: the handler gets one valid token with the scopes
 //!   ([`EsiToken`]). One character has one: it is used. Several: a select-token page (one
 //!   entry per character, a CSRF-protected POST, and a button to log another character in).
@@ -73,8 +76,31 @@
 //! layers only need a `tower_sessions::Session` on the request.
 //!
 //! The session holds this crate's own random key for the login records (never the cookie
-//! value), the select-token form's CSRF token, the login in progress and the pick of the
-//! select-token page. Tokens themselves stay in the token store; nothing secret is logged.
+//! value), the CSRF token of the forms, the logins in flight (several tabs may each have one;
+//! they do not cancel each other) and the pick of the select-token page. Tokens themselves stay
+//! in the token store; nothing secret is logged.
+//!
+//! # Requests from other sites
+//!
+//! Other sites must not be able to change a player's session:
+//!
+//! - every form (select-token, log-out, remove) carries the session's CSRF token, checked
+//!   before the session is touched (a refused request creates no session and sets no cookie,
+//!   so it cannot replace the player's);
+//! - `GET /sso/login` and every POST to a token-requiring page or to the router are refused
+//!   (403) when the browser's `Sec-Fetch-Site` header says another origin sent them (anything
+//!   but `same-origin` or `none`). Browsers without Fetch Metadata send no header and are let
+//!   through (the CSRF tokens still hold). A link from another site to a *page* still works: a
+//!   token-requiring page then starts the login for its own scopes, as it does for any visitor;
+//! - the session id changes when a login completes (no session fixation);
+//! - PKCE (S256) is sent whenever EVE SSO's metadata announces it, secret or not (RFC 9700).
+//!
+//! Token-requiring layers serve GET, HEAD and POST; other methods are answered 405. For unknown
+//! paths and methods on the site's own routes, use [`EsiWeb::not_found`] as the router's
+//! fallback and [`EsiWeb::method_not_allowed`] as each route's (see
+//! [`EsiWeb::token_required`]); every page this crate serves links
+//! to [`WebConfig::home_url`]. Character portraits come from [`images::ImageServer`]
+//! ([`WebConfig::image_base_url`]).
 //!
 //! # Differences from django-esi
 //!
@@ -110,10 +136,13 @@
 
 #![warn(missing_docs)]
 
+mod account;
 mod config;
 mod error;
 mod extract;
+mod fetch_site;
 pub mod html;
+pub mod images;
 mod require;
 mod return_url;
 mod routes;
@@ -125,7 +154,7 @@ mod web;
 pub use config::WebConfig;
 pub use error::WebError;
 pub use extract::{EsiToken, EsiTokens, MissingLayer};
-pub use html::{DefaultPages, Pages, SelectTokenPage};
+pub use html::{DefaultPages, ErrorPage, Pages, SelectTokenPage};
 pub use require::{RequireLayer, RequireService};
 pub use return_url::safe_return_url;
 pub use session_store::DbSessionStore;

@@ -26,10 +26,12 @@ use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions::Session;
 
+use crate::account::expired_form;
 use crate::error::WebError;
+use crate::fetch_site::from_another_site;
 use crate::html::{self, FIELD_ADD, FIELD_CSRF, FIELD_TOKEN, SelectTokenPage};
 use crate::return_url::safe_return_url;
-use crate::routes::{redirect, start_sso};
+use crate::routes::{redirect, refuse_cross_site, start_sso};
 use crate::session::{self, Pick};
 use crate::web::EsiWeb;
 
@@ -171,6 +173,15 @@ async fn decide(web: &EsiWeb, need: &Need, req: Request) -> Result<Step, WebErro
         return Err(WebError::NoSession);
     };
     let (parts, body) = req.into_parts();
+    // Pages: GET and HEAD, and POST for forms. Anything else is refused before the session
+    // is touched, as is a POST another site sent (its answer must not set a cookie that
+    // replaces the user's session).
+    if !matches!(parts.method, Method::GET | Method::HEAD | Method::POST) {
+        return Ok(Step::Answer(web.method_not_allowed()));
+    }
+    if parts.method == Method::POST && from_another_site(&parts) {
+        return Ok(Step::Answer(refuse_cross_site(web)));
+    }
     let here = current_url(&parts);
     match need {
         Need::Token { scopes, new } => {
@@ -210,20 +221,8 @@ async fn token_required(
     scopes: &Scopes,
     new: bool,
 ) -> Result<Step, WebError> {
-    let user = web.inner.users.user(&parts, session).await?;
-
-    // Back from EVE SSO for this page.
-    if let Some(t) = take_login_token(web, session, false, here).await? {
-        if t.scopes.is_superset(scopes) && t.user_id == user {
-            return Ok(run(parts, body, Granted::One(t)));
-        }
-        tracing::warn!(
-            token_id = t.id,
-            "the login's token lacks the scopes or the user"
-        );
-    }
-
-    // The select-token form.
+    // The select-token form, whose CSRF token is checked before anything (the user included)
+    // is looked up or created in the session.
     let mut body = body;
     if parts.method == Method::POST && is_form(&parts) {
         let bytes = match axum::body::to_bytes(body, web.config().max_form_bytes).await {
@@ -235,13 +234,30 @@ async fn token_required(
                 )));
             }
         };
-        let form = Form(url::form_urlencoded::parse(&bytes).into_owned().collect());
+        let form = Form::parse(&bytes);
         if form.get(FIELD_TOKEN).is_some() || form.get(FIELD_ADD).is_some() {
+            if !session::check_csrf(session, form.get(FIELD_CSRF)).await? {
+                return Ok(Step::Answer(expired_form(web)));
+            }
+            let user = web.inner.users.user(&parts, session).await?;
             return select_form_post(web, session, &form, user.as_deref(), here, scopes)
                 .await
                 .map(Step::Answer);
         }
         body = Body::from(bytes);
+    }
+
+    let user = web.inner.users.user(&parts, session).await?;
+
+    // Back from EVE SSO for this page.
+    if let Some(t) = take_login_token(web, session, false, here).await? {
+        if t.scopes.is_superset(scopes) && t.user_id == user {
+            return Ok(run(parts, body, Granted::One(t)));
+        }
+        tracing::warn!(
+            token_id = t.id,
+            "the login's token lacks the scopes or the user"
+        );
     }
 
     // The token picked on the select-token page.
@@ -276,6 +292,8 @@ async fn token_required(
                     scopes,
                     csrf_token: &csrf,
                     action: here,
+                    images: web.images(),
+                    home: &web.config().home_url,
                 };
                 return Ok(Step::Answer(html::page_response(
                     StatusCode::OK,
@@ -291,10 +309,10 @@ async fn token_required(
     ))
 }
 
-/// A POST of the select-token form: `_add` logs another character in; `_token=<id>` records
-/// the pick (if it is a valid token of this user with the scopes) and redirects to the page,
-/// whose GET hands it to the handler. An unusable pick just redirects back (the page then lists
-/// the user's tokens again), as django-esi falls through.
+/// A POST of the select-token form (its CSRF token already checked): `_add` logs another
+/// character in; `_token=<id>` records the pick (if it is a valid token of this user with the
+/// scopes) and redirects to the page, whose GET hands it to the handler. An unusable pick just
+/// redirects back (the page then lists the user's tokens again), as django-esi falls through.
 async fn select_form_post(
     web: &EsiWeb,
     session: &Session,
@@ -303,12 +321,6 @@ async fn select_form_post(
     here: &str,
     scopes: &Scopes,
 ) -> Result<Response, WebError> {
-    if !session::check_csrf(session, form.get(FIELD_CSRF)).await? {
-        return Ok(web.error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired or did not come from this site. Reload the page and try again.",
-        ));
-    }
     if form.get(FIELD_ADD).is_some() {
         return start_sso(web, session, scopes, here, false, StatusCode::SEE_OTHER).await;
     }
@@ -334,11 +346,16 @@ async fn select_form_post(
 }
 
 /// A posted form's fields.
-struct Form(Vec<(String, String)>);
+pub(crate) struct Form(Vec<(String, String)>);
 
 impl Form {
+    /// The fields of an `application/x-www-form-urlencoded` body.
+    pub(crate) fn parse(body: &[u8]) -> Self {
+        Self(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
     /// The first value of `name`.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -346,7 +363,8 @@ impl Form {
     }
 }
 
-fn is_form(parts: &Parts) -> bool {
+/// Whether the request's body is an `application/x-www-form-urlencoded` form.
+pub(crate) fn is_form(parts: &Parts) -> bool {
     parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -415,32 +433,33 @@ async fn tokens_required(
     ))
 }
 
-/// The token of this session's finished login, if the login was of the wanted kind
+/// The token of one of this session's finished logins, if the login was of the wanted kind
 /// (single-use or not) and started for this page (`here`); the login record is deleted, so the
-/// token is handed out once.
+/// token is handed out once. Several logins may be in flight (one per tab): each is tried.
 async fn take_login_token(
     web: &EsiWeb,
     session: &Session,
     single_use: bool,
     here: &str,
 ) -> Result<Option<Token>, WebError> {
-    let Some(pending) = session::pending_login(session).await? else {
-        return Ok(None);
-    };
-    if pending.single_use != single_use {
+    let logins = session::pending_logins(session).await?;
+    if !logins.iter().any(|p| p.single_use == single_use) {
         return Ok(None);
     }
     let Some(key) = session::key(session).await? else {
         return Ok(None);
     };
-    let token = web
-        .store()
-        .take_finished_login(&key, &pending.state, here)
-        .await?;
-    if token.is_some() {
-        session::clear_pending_login(session).await?;
+    for pending in logins.iter().rev().filter(|p| p.single_use == single_use) {
+        if let Some(token) = web
+            .store()
+            .take_finished_login(&key, &pending.state, here)
+            .await?
+        {
+            session::remove_pending_login(session, &pending.state).await?;
+            return Ok(Some(token));
+        }
     }
-    Ok(token)
+    Ok(None)
 }
 
 /// Token `id` if it belongs to `user`, holds `scopes` and has a valid access token (refreshed
@@ -469,7 +488,7 @@ async fn usable_token(
 }
 
 /// The newest token of each character (tokens come newest first).
-fn one_per_character(tokens: Vec<Token>) -> Vec<Token> {
+pub(crate) fn one_per_character(tokens: Vec<Token>) -> Vec<Token> {
     let mut seen = std::collections::HashSet::new();
     tokens
         .into_iter()

@@ -1,18 +1,22 @@
-//! The login router ([`crate::EsiWeb::router`]): `login` starts an EVE SSO login, `callback`
-//! receives EVE SSO's redirect back, checks it against the logins this browser session started
-//! (the CSRF protection), stores the token and sends the browser back where it came from.
+//! The login router ([`crate::EsiWeb::router`]): `login` starts an EVE SSO login (refused when
+//! another site sent the browser), `callback` receives EVE SSO's redirect back, checks it
+//! against the logins this browser session started (the CSRF protection), stores the token,
+//! changes the session id and sends the browser back where it came from. `logout` and `remove`
+//! live in [`crate::account`].
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::Utc;
 use esi_sso::{Callback, Scopes, Secret, SsoError};
 use esi_store::StoreError;
 use tower_sessions::Session;
 
+use crate::account;
 use crate::error::WebError;
+use crate::fetch_site::from_another_site;
 use crate::return_url::safe_return_url;
 use crate::session::{self, PendingLogin};
 use crate::web::EsiWeb;
@@ -24,6 +28,10 @@ where
     Router::new()
         .route("/login", get(login))
         .route("/callback", get(callback))
+        .route("/logout", post(account::logout))
+        .route("/remove", post(account::remove))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(web)
 }
 
@@ -33,6 +41,25 @@ pub(crate) fn redirect(status: StatusCode, location: &str) -> Response {
         Ok(v) => (status, [(header::LOCATION, v)]).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+async fn not_found(State(web): State<EsiWeb>) -> Response {
+    web.not_found()
+}
+
+async fn method_not_allowed(State(web): State<EsiWeb>) -> Response {
+    web.method_not_allowed()
+}
+
+/// The answer to a request another site sent: refused before any session is created or
+/// touched.
+pub(crate) fn refuse_cross_site(web: &EsiWeb) -> Response {
+    tracing::debug!("refused a request sent by another site");
+    web.error_page(
+        StatusCode::FORBIDDEN,
+        "This request came from another site, so it was refused. \
+         Use the buttons and links on this site's own pages.",
+    )
 }
 
 /// Query parameters, keeping every value of repeated names.
@@ -63,9 +90,9 @@ pub(crate) async fn start_sso(
 ) -> Result<Response, WebError> {
     let key = session::key_or_create(session).await?;
     let go = web.store().start_login(&key, scopes, return_url).await?;
-    session::set_pending_login(
+    session::add_pending_login(
         session,
-        &PendingLogin {
+        PendingLogin {
             state: go.state.clone(),
             single_use,
         },
@@ -81,6 +108,11 @@ fn session_of(req: &Request) -> Option<Session> {
 
 /// `GET login?scopes=..&next=..`.
 async fn login(State(web): State<EsiWeb>, req: Request) -> Response {
+    let (parts, _body) = req.into_parts();
+    if from_another_site(&parts) {
+        return refuse_cross_site(&web);
+    }
+    let req = Request::from_parts(parts, axum::body::Body::empty());
     let Some(session) = session_of(&req) else {
         return web.failure(WebError::NoSession);
     };
@@ -156,23 +188,27 @@ async fn finish(
         )
     };
     let Some(key) = session::key(session).await? else {
+        return Ok(no_session_here(web));
+    };
+    let (Some(pending), Some(ours)) = (
+        web.store().pending_login(&key, &callback.state).await?,
+        session::pending_login(session, &callback.state).await?,
+    ) else {
         return Ok(not_found());
     };
-    let Some(pending) = web.store().pending_login(&key, &callback.state).await? else {
-        return Ok(not_found());
-    };
+    let again = safe_return_url(&pending.return_url).unwrap_or("/");
     let max_age =
         chrono::Duration::from_std(web.config().login_max_age).unwrap_or(chrono::Duration::zero());
     if pending.created <= Utc::now() - max_age {
         web.store().cancel_login(&key, &callback.state).await?;
-        return Ok(web.error_page(
+        session::remove_pending_login(session, &callback.state).await?;
+        return Ok(web.error_page_again(
             StatusCode::NOT_FOUND,
             "This login took too long. Start again.",
+            again,
         ));
     }
-    let single_use = session::pending_login(session)
-        .await?
-        .is_some_and(|p| p.state == callback.state && p.single_use);
+    let single_use = ours.single_use;
     let user = if single_use {
         None
     } else {
@@ -192,13 +228,17 @@ async fn finish(
             ) =>
         {
             tracing::warn!(error = %e, "EVE SSO refused the login");
-            return Ok(web.error_page(
+            session::remove_pending_login(session, &callback.state).await?;
+            return Ok(web.error_page_again(
                 StatusCode::BAD_REQUEST,
                 "EVE SSO refused this login. Start again.",
+                again,
             ));
         }
         Err(e) => return Err(e.into()),
     };
+    // A new session id now that the session holds a login (against session fixation).
+    session.cycle_id().await?;
     tracing::info!(
         token_id = done.token.id,
         character_id = done.token.character_id,
@@ -207,4 +247,39 @@ async fn finish(
     );
     let back = safe_return_url(&done.return_url).unwrap_or("/");
     Ok(redirect(StatusCode::FOUND, back))
+}
+
+/// The callback reached a browser session that never started a login here: most often the site
+/// was opened under another address than the callback URL's (`localhost` instead of
+/// `127.0.0.1`, say), whose cookie this address never sees.
+fn no_session_here(web: &EsiWeb) -> Response {
+    let callback = &web.store().sso().config().callback_url;
+    let origin = url::Url::parse(callback)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null");
+    match origin {
+        Some(origin) => {
+            let home = &web.config().home_url;
+            let again = if home.starts_with('/') {
+                format!("{origin}{home}")
+            } else {
+                format!("{origin}/")
+            };
+            web.error_page_again(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "This browser has no login in progress at {origin}, where EVE SSO sends \
+                     logins back. If you opened this site under another address (for example \
+                     localhost instead of 127.0.0.1), its session stayed with that address: \
+                     open {origin} and log in again from there."
+                ),
+                &again,
+            )
+        }
+        None => web.error_page(
+            StatusCode::NOT_FOUND,
+            "No login in progress in this browser matches this link. Start again.",
+        ),
+    }
 }

@@ -1,6 +1,6 @@
 //! What this crate keeps in the browser session (all under `esi_web.`): the session key that
-//! binds logins to this browser, the CSRF token of the select-token form, the login in progress
-//! and whether it is a single-use one, and the token picked on the select-token page.
+//! binds logins to this browser, the CSRF token of the site's forms, the logins in flight and
+//! whether each is a single-use one, and the token picked on the select-token page.
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -9,7 +9,7 @@ use crate::error::WebError;
 
 const KEY: &str = "esi_web.key";
 const CSRF: &str = "esi_web.csrf";
-const LOGIN: &str = "esi_web.login";
+const LOGINS: &str = "esi_web.logins";
 const PICK: &str = "esi_web.pick";
 
 /// 32 random bytes as hex.
@@ -37,7 +37,7 @@ pub(crate) async fn key_or_create(session: &Session) -> Result<String, WebError>
     Ok(k)
 }
 
-/// The session's CSRF token, created when missing.
+/// The session's CSRF token, created when missing (which creates the session).
 pub(crate) async fn csrf_token(session: &Session) -> Result<String, WebError> {
     if let Some(t) = session.get::<String>(CSRF).await? {
         return Ok(t);
@@ -65,7 +65,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The login this session started last.
+/// A login this session started and has not handed out yet.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct PendingLogin {
     /// Its `state`.
@@ -75,20 +75,46 @@ pub(crate) struct PendingLogin {
     pub(crate) single_use: bool,
 }
 
-pub(crate) async fn pending_login(session: &Session) -> Result<Option<PendingLogin>, WebError> {
-    Ok(session.get::<PendingLogin>(LOGIN).await?)
+/// The logins this session has in flight, oldest first (one per tab, say); at most
+/// [`esi_store::MAX_PENDING_LOGINS_PER_SESSION`], like the store keeps.
+pub(crate) async fn pending_logins(session: &Session) -> Result<Vec<PendingLogin>, WebError> {
+    Ok(session
+        .get::<Vec<PendingLogin>>(LOGINS)
+        .await?
+        .unwrap_or_default())
 }
 
-pub(crate) async fn set_pending_login(
+/// The session's login started with `state`, if any.
+pub(crate) async fn pending_login(
     session: &Session,
-    login: &PendingLogin,
+    state: &str,
+) -> Result<Option<PendingLogin>, WebError> {
+    Ok(pending_logins(session)
+        .await?
+        .into_iter()
+        .find(|p| p.state == state))
+}
+
+/// Adds a login in flight (the oldest beyond the limit are dropped).
+pub(crate) async fn add_pending_login(
+    session: &Session,
+    login: PendingLogin,
 ) -> Result<(), WebError> {
-    session.insert(LOGIN, login).await?;
+    let mut all = pending_logins(session).await?;
+    all.push(login);
+    let excess = all
+        .len()
+        .saturating_sub(esi_store::MAX_PENDING_LOGINS_PER_SESSION);
+    all.drain(..excess);
+    session.insert(LOGINS, &all).await?;
     Ok(())
 }
 
-pub(crate) async fn clear_pending_login(session: &Session) -> Result<(), WebError> {
-    session.remove_value(LOGIN).await?;
+/// Forgets the login started with `state`.
+pub(crate) async fn remove_pending_login(session: &Session, state: &str) -> Result<(), WebError> {
+    let mut all = pending_logins(session).await?;
+    all.retain(|p| p.state != state);
+    session.insert(LOGINS, &all).await?;
     Ok(())
 }
 

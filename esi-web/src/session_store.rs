@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use esi_store::entity::SecretText;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 use sea_orm_migration::MigratorTrait;
@@ -18,18 +19,21 @@ use tower_sessions::session_store::{self, SessionStore};
 
 /// The `esi_web_session` table.
 pub mod entity {
+    use esi_store::entity::SecretText;
     use sea_orm::entity::prelude::*;
 
-    /// One session. `Debug` shows only the expiry: the id is the cookie value.
+    /// One session. `Debug` shows only the expiry: the id is the cookie value, and the data
+    /// holds the CSRF token. Both columns are [`SecretText`], so the active models sea-orm
+    /// derives (with their own `Debug`) redact them too.
     #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "esi_web_session")]
     pub struct Model {
         /// The session id (the cookie value).
         #[sea_orm(primary_key, auto_increment = false)]
-        pub id: String,
+        pub id: SecretText,
         /// The session data as JSON.
         #[sea_orm(column_type = "Text")]
-        pub data: String,
+        pub data: SecretText,
         /// When the session expires, in Unix seconds.
         pub expiry_date: i64,
     }
@@ -178,8 +182,8 @@ impl DbSessionStore {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         Ok(entity::ActiveModel {
-            id: Set(record.id.to_string()),
-            data: Set(data),
+            id: Set(SecretText::new(record.id.to_string())),
+            data: Set(SecretText::new(data)),
             expiry_date: Set(record.expiry_date.unix_timestamp()),
         })
     }
@@ -228,7 +232,7 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let Some(row) = entity::Entity::find_by_id(id.to_string())
+        let Some(row) = entity::Entity::find_by_id(SecretText::new(id.to_string()))
             .filter(entity::Column::ExpiryDate.gt(now))
             .one(&self.db)
             .await
@@ -236,7 +240,7 @@ impl SessionStore for DbSessionStore {
         else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&row.data)
+        let data = serde_json::from_str(row.data.expose())
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = OffsetDateTime::from_unix_timestamp(row.expiry_date)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
@@ -248,7 +252,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        entity::Entity::delete_by_id(id.to_string())
+        entity::Entity::delete_by_id(SecretText::new(id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;
@@ -280,6 +284,22 @@ mod tests {
             data,
             expiry_date: OffsetDateTime::now_utc() + time::Duration::seconds(secs),
         }
+    }
+
+    #[test]
+    fn debug_output_hides_the_id_and_the_data() {
+        let r = record(60);
+        let id = r.id.to_string();
+        let am = DbSessionStore::active_model(&r).expect("active model");
+        let shown = format!("{am:?}");
+        assert!(!shown.contains(&id), "{shown}");
+        assert!(!shown.contains("\"a\""), "{shown}");
+        let model = entity::Model {
+            id: SecretText::new(id.clone()),
+            data: SecretText::new("{}"),
+            expiry_date: 0,
+        };
+        assert!(!format!("{model:?}").contains(&id));
     }
 
     #[tokio::test]

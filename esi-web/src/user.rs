@@ -10,6 +10,9 @@ use tower_sessions::Session;
 use crate::error::WebError;
 use crate::session::random_hex;
 
+/// The prefix of the user ids [`SessionUsers::per_browser`] makes.
+const BROWSER_PREFIX: &str = "browser-";
+
 /// How the embedding application identifies the current user.
 ///
 /// Implement it over your own authentication (a request extension your auth layer inserts, a
@@ -35,6 +38,14 @@ pub trait UserSource: Send + Sync + 'static {
         request: &'a Parts,
         session: &'a Session,
     ) -> BoxFuture<'a, Result<Option<String>, WebError>>;
+
+    /// Whether `user_id` lives only as long as the browser session, so that logging out (the
+    /// router's `POST logout`) should revoke and delete its tokens, which nothing could reach
+    /// afterwards. Default: no (the site's accounts outlive sessions).
+    fn ends_with_session(&self, user_id: &str) -> bool {
+        let _ = user_id;
+        false
+    }
 }
 
 impl<F> UserSource for F
@@ -115,9 +126,13 @@ impl UserSource for SessionUsers {
             if !self.per_browser {
                 return Ok(None);
             }
-            let user = format!("browser-{}", &random_hex()[..32]);
+            let user = format!("{BROWSER_PREFIX}{}", &random_hex()[..32]);
             session.insert(Self::KEY, &user).await?;
             Ok(Some(user))
         })
+    }
+
+    fn ends_with_session(&self, user_id: &str) -> bool {
+        self.per_browser && user_id.starts_with(BROWSER_PREFIX)
     }
 }

@@ -4,8 +4,11 @@
 //!
 //! The browser opens the wallet page, passes through the fake SSO's authorize page, comes back
 //! and sees the balance; logs a second character in; then picks the first one on the
-//! select-token page and sees its balance. Each page is saved as a PNG under
-//! `target/esi-web-e2e/`.
+//! select-token page and sees its balance. Then, as players and other sites would: a form and a
+//! login link on another site (served as `localhost`, another site than `127.0.0.1`) leave the
+//! session and its characters alone; error pages lead home; two logins started in two tabs both
+//! finish; a character is removed (its refresh token revoked at the fake SSO); the player logs
+//! out. Each page is saved as a PNG under `target/esi-web-e2e/`.
 //!
 //! Without `chromium` and `chromedriver` (on `PATH`, or named by `CHROMIUM` and `CHROMEDRIVER`)
 //! the test says it is skipped, except under `CI`, where it fails.
@@ -19,9 +22,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use esi_store::{StoreConfig, TokenStore};
-use esi_web::EsiWeb;
-use esi_web::html::ButtonStyle;
+use axum::response::Html;
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
@@ -29,7 +30,9 @@ use tokio::process::{Child, Command};
 /// Longest wait for any one element or page.
 const STEP: Duration = Duration::from_secs(20);
 /// Longest run of the whole test.
-const WHOLE: Duration = Duration::from_secs(180);
+const WHOLE: Duration = Duration::from_secs(300);
+/// The session cookie's name (the crate's default).
+const COOKIE: &str = "esi_session";
 
 /// `name` from the environment variable `var`, else from `PATH`.
 fn find_program(var: &str, names: &[&str]) -> Option<PathBuf> {
@@ -176,7 +179,7 @@ async fn authorize(
     Ok(())
 }
 
-/// The walk through the site.
+/// The walk through the site (the main paths).
 async fn walk(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
     client.goto(&format!("{site}/")).await?;
     text_of(client, "#wallet-link").await?;
@@ -232,6 +235,307 @@ async fn walk(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
     anyhow::ensure!(balance.ends_with(" ISK"), "balance {balance:?}");
     anyhow::ensure!(client.current_url().await?.path() == "/wallet");
     shot(client, dir, "07-wallet-picked").await?;
+
+    // The home page says who is logged in, with portraits.
+    client.goto(&format!("{site}/")).await?;
+    let who = text_of(client, "#characters").await?;
+    anyhow::ensure!(
+        who.contains("Fake Pilot One") && who.contains("Fake Pilot Two"),
+        "both characters listed: {who:?}"
+    );
+    let portraits = client
+        .find_all(Locator::Css("#characters img.portrait"))
+        .await?;
+    anyhow::ensure!(portraits.len() == 2, "one portrait each");
+    shot(client, dir, "08-home-logged-in").await?;
+
+    // The select page shows portraits, and a way home.
+    client.goto(&format!("{site}/wallet")).await?;
+    text_of(client, "#select-token").await?;
+    let portraits = client
+        .find_all(Locator::Css("#select-token img.portrait"))
+        .await?;
+    anyhow::ensure!(portraits.len() == 2, "a portrait per character");
+    let loaded = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#select-token img.portrait'))\
+             .filter(i => i.complete && i.naturalWidth > 0).length",
+            vec![],
+        )
+        .await?;
+    anyhow::ensure!(
+        loaded.as_u64() == Some(2),
+        "the portraits loaded from the fake image server: {loaded}"
+    );
+    client.find(Locator::Id("home")).await?.click().await?;
+    text_of(client, "#wallet-link").await?;
+    Ok(())
+}
+
+/// The session cookie's value.
+async fn session_cookie(client: &Client) -> anyhow::Result<String> {
+    Ok(client
+        .get_named_cookie(COOKIE)
+        .await
+        .context("the session cookie")?
+        .value()
+        .to_owned())
+}
+
+/// The characters listed on the home page.
+async fn characters_at_home(client: &Client, site: &str) -> anyhow::Result<Vec<String>> {
+    client.goto(&format!("{site}/")).await?;
+    text_of(client, "#who").await?;
+    let mut names = Vec::new();
+    for el in client
+        .find_all(Locator::Css("#characters .character .name"))
+        .await?
+    {
+        names.push(el.text().await?);
+    }
+    Ok(names)
+}
+
+/// Another site (`attacker`, a `localhost` origin) posts the select form and links to the login
+/// route: both are refused, the session cookie and the characters stay.
+async fn other_sites_cannot_disturb(
+    client: &Client,
+    site: &str,
+    attacker: &str,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let before = characters_at_home(client, site).await?;
+    anyhow::ensure!(before.len() == 2, "two characters before: {before:?}");
+    let cookie = session_cookie(client).await?;
+
+    client.goto(&format!("{attacker}/form")).await?;
+    text_of(client, "#evil-submit").await?;
+    shot(client, dir, "09-other-site-form").await?;
+    client
+        .find(Locator::Id("evil-submit"))
+        .await?
+        .click()
+        .await?;
+    let error = text_of(client, "#error").await?;
+    anyhow::ensure!(
+        error.contains("another site"),
+        "the cross-site post is refused: {error:?}"
+    );
+    shot(client, dir, "10-other-site-form-refused").await?;
+    anyhow::ensure!(
+        characters_at_home(client, site).await? == before,
+        "the characters are still there"
+    );
+    anyhow::ensure!(
+        session_cookie(client).await? == cookie,
+        "the session cookie was not replaced"
+    );
+
+    client.goto(&format!("{attacker}/link")).await?;
+    client
+        .find(Locator::Id("evil-login"))
+        .await?
+        .click()
+        .await?;
+    let error = text_of(client, "#error").await?;
+    anyhow::ensure!(
+        error.contains("another site"),
+        "a login started from another site is refused: {error:?}"
+    );
+    anyhow::ensure!(
+        client.current_url().await?.path() == "/sso/login",
+        "no redirect to EVE SSO"
+    );
+    shot(client, dir, "11-other-site-login-refused").await?;
+    anyhow::ensure!(session_cookie(client).await? == cookie);
+    anyhow::ensure!(characters_at_home(client, site).await? == before);
+    Ok(())
+}
+
+/// Error pages (404 for an unknown address, 404 for a stale callback) have a link home that
+/// leads to the home page.
+async fn error_pages_lead_home(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
+    client.goto(&format!("{site}/no/such/page")).await?;
+    text_of(client, "#error").await?;
+    shot(client, dir, "12-not-found").await?;
+    client.find(Locator::Id("home")).await?.click().await?;
+    text_of(client, "#wallet-link").await?;
+    anyhow::ensure!(client.current_url().await?.path() == "/");
+
+    client
+        .goto(&format!("{site}/sso/callback?code=stale&state=stale"))
+        .await?;
+    text_of(client, "#error").await?;
+    shot(client, dir, "13-stale-callback").await?;
+    client.find(Locator::Id("home")).await?.click().await?;
+    text_of(client, "#wallet-link").await?;
+    Ok(())
+}
+
+/// A login started in one tab, another in a second tab: both finish.
+async fn two_tabs_both_finish(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
+    let first = client.window().await?;
+    client
+        .goto(&format!(
+            "{site}/sso/login?scopes={}&next=%2Fwallet",
+            web_example::WALLET
+        ))
+        .await?;
+    text_of(client, "#grant-form").await?;
+
+    let second = client.new_window(true).await?.handle;
+    client.switch_to_window(second.clone()).await?;
+    client
+        .goto(&format!(
+            "{site}/sso/login?scopes={}&next=%2Fwallets",
+            web_example::WALLET
+        ))
+        .await?;
+    authorize(client, dir, "14-second-tab-authorize", 90_000_003).await?;
+    let table = text_of(client, "#wallets").await?;
+    anyhow::ensure!(
+        table.contains("Fake Pilot Three"),
+        "the second tab's login finished: {table:?}"
+    );
+    anyhow::ensure!(client.current_url().await?.path() == "/wallets");
+    shot(client, dir, "15-second-tab-wallets").await?;
+    client.close_window().await?;
+
+    client.switch_to_window(first).await?;
+    authorize(client, dir, "16-first-tab-authorize", 90_000_001).await?;
+    anyhow::ensure!(
+        text_of(client, "#character").await? == "Fake Pilot One",
+        "the first tab's login finished too"
+    );
+    anyhow::ensure!(client.current_url().await?.path() == "/wallet");
+    shot(client, dir, "17-first-tab-wallet").await?;
+    Ok(())
+}
+
+/// Removing a character on the home page revokes its refresh token at the fake SSO.
+async fn remove_a_character(
+    client: &Client,
+    site: &str,
+    fake: &web_example::FakeBackends,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let before = characters_at_home(client, site).await?;
+    anyhow::ensure!(
+        before.iter().any(|n| n == "Fake Pilot Three"),
+        "three is listed: {before:?}"
+    );
+    shot(client, dir, "18-home-before-remove").await?;
+    let revokes = fake
+        .harness
+        .sso
+        .request_count("POST", esi_fake::sso::REVOKE_PATH);
+    let live = fake.harness.sso.live_refresh_tokens();
+    client
+        .find(Locator::Id("remove-90000003"))
+        .await?
+        .click()
+        .await?;
+    text_of(client, "#who").await?;
+    anyhow::ensure!(client.current_url().await?.path() == "/");
+    let after = characters_at_home(client, site).await?;
+    anyhow::ensure!(
+        !after.iter().any(|n| n == "Fake Pilot Three") && after.len() == before.len() - 1,
+        "three is gone: {after:?}"
+    );
+    shot(client, dir, "19-home-after-remove").await?;
+    anyhow::ensure!(
+        fake.harness
+            .sso
+            .request_count("POST", esi_fake::sso::REVOKE_PATH)
+            > revokes,
+        "a revocation reached the SSO"
+    );
+    anyhow::ensure!(
+        fake.harness.sso.live_refresh_tokens() < live,
+        "the refresh token is revoked at the SSO"
+    );
+    Ok(())
+}
+
+/// Logging out forgets the session: nobody is logged in, and the wallet page logs in afresh.
+async fn log_out(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
+    let cookie = session_cookie(client).await?;
+    client.goto(&format!("{site}/")).await?;
+    client.find(Locator::Id("logout")).await?.click().await?;
+    let who = text_of(client, "#who").await?;
+    anyhow::ensure!(who.contains("Nobody"), "logged out: {who:?}");
+    shot(client, dir, "20-logged-out").await?;
+    if let Ok(now) = session_cookie(client).await {
+        anyhow::ensure!(now != cookie, "the old session is gone");
+    }
+    client.goto(&format!("{site}/wallets")).await?;
+    client
+        .wait()
+        .at_most(STEP)
+        .for_element(Locator::Css("#grant-form"))
+        .await
+        .context("after logging out, the wallets page logs in afresh")?;
+    shot(client, dir, "21-after-logout-login-again").await?;
+    Ok(())
+}
+
+/// Another site: a form posting to the site's select-token page and a link to its login route
+/// with scopes of its choosing.
+fn attacker_app(site: String) -> axum::Router {
+    let form_site = site.clone();
+    axum::Router::new()
+        .route(
+            "/form",
+            axum::routing::get(move || {
+                let site = form_site.clone();
+                async move {
+                    Html(format!(
+                        "<!DOCTYPE html><html><body><h1>Free ISK</h1>\
+                         <form method=\"post\" action=\"{site}/wallet\">\
+                         <input type=\"hidden\" name=\"_token\" value=\"1\">\
+                         <input type=\"hidden\" name=\"_csrf\" value=\"guess\">\
+                         <button id=\"evil-submit\">Claim</button></form></body></html>"
+                    ))
+                }
+            }),
+        )
+        .route(
+            "/link",
+            axum::routing::get(move || {
+                let site = site.clone();
+                async move {
+                    Html(format!(
+                        "<!DOCTYPE html><html><body><a id=\"evil-login\" \
+                         href=\"{site}/sso/login?scopes=esi-skills.read_skills.v1&amp;next=%2F\">\
+                         Log in</a></body></html>"
+                    ))
+                }
+            }),
+        )
+}
+
+/// Every walk, in order (each builds on the state the previous one left).
+async fn walk_all(
+    client: &Client,
+    site: &str,
+    attacker: &str,
+    fake: &web_example::FakeBackends,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    walk(client, site, dir).await.context("main paths")?;
+    other_sites_cannot_disturb(client, site, attacker, dir)
+        .await
+        .context("other sites")?;
+    error_pages_lead_home(client, site, dir)
+        .await
+        .context("error pages")?;
+    two_tabs_both_finish(client, site, dir)
+        .await
+        .context("two tabs")?;
+    remove_a_character(client, site, fake, dir)
+        .await
+        .context("remove a character")?;
+    log_out(client, site, dir).await.context("log out")?;
     Ok(())
 }
 
@@ -241,7 +545,7 @@ async fn run(chromium: PathBuf, chromedriver: PathBuf) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     for entry in std::fs::read_dir(&dir)? {
         let p = entry?.path();
-        if p.extension().is_some_and(|e| e == "png") {
+        if p.extension().is_some_and(|e| e == "png") || p.ends_with("failure.html") {
             std::fs::remove_file(p)?;
         }
     }
@@ -250,14 +554,17 @@ async fn run(chromium: PathBuf, chromedriver: PathBuf) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     let fake = web_example::fake_backends(port).await?;
-    let store = TokenStore::connect(StoreConfig::new("sqlite::memory:"), fake.sso.clone()).await?;
-    let site = web_example::Site {
-        web: EsiWeb::new(store).await?,
-        esi: fake.esi.clone(),
-        button: ButtonStyle::Plain,
-    };
+    let site = fake.site("sqlite::memory:").await?;
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, web_example::app(site)).await;
+    });
+    // Another site: `localhost` is a different site from `127.0.0.1` for the browser.
+    let site_url = format!("http://127.0.0.1:{port}");
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let attacker = format!("http://localhost:{}", other.local_addr()?.port());
+    let other_app = attacker_app(site_url.clone());
+    let other_server = tokio::spawn(async move {
+        let _ = axum::serve(other, other_app).await;
     });
 
     // chromedriver and chromium.
@@ -272,7 +579,7 @@ async fn run(chromium: PathBuf, chromedriver: PathBuf) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&profile);
     let outcome = match start_browser(driver_port, &chromium, &profile).await {
         Ok(client) => {
-            let walked = walk(&client, &format!("http://127.0.0.1:{port}"), &dir).await;
+            let walked = walk_all(&client, &site_url, &attacker, &fake, &dir).await;
             if walked.is_err() {
                 let _ = shot(&client, &dir, "failure").await;
                 if let Ok(src) = client.source().await {
@@ -287,6 +594,7 @@ async fn run(chromium: PathBuf, chromedriver: PathBuf) -> anyhow::Result<()> {
     let _ = driver.kill().await;
     let _ = driver.wait().await;
     server.abort();
+    other_server.abort();
     fake.harness.shutdown().await;
     let _ = std::fs::remove_dir_all(&profile);
     outcome

@@ -7,8 +7,6 @@ mod web_example;
 
 mod support;
 
-use esi_store::{StoreConfig, TokenStore};
-use esi_web::EsiWeb;
 use esi_web::html::ButtonStyle;
 use support::{Browser, PILOT_1, PILOT_2, PILOT_3};
 
@@ -28,16 +26,10 @@ async fn every_page_of_the_example_shows_balances() {
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let fake = web_example::fake_backends(port).await.expect("fakes");
-    let store = TokenStore::connect(StoreConfig::new("sqlite::memory:"), fake.sso.clone())
-        .await
-        .expect("store");
-    let site = web_example::Site {
-        web: EsiWeb::new(store).await.expect("esi-web"),
-        esi: fake.esi.clone(),
-        button: ButtonStyle::Eve {
-            dark: true,
-            large: true,
-        },
+    let mut site = fake.site("sqlite::memory:").await.expect("site");
+    site.button = ButtonStyle::Eve {
+        dark: true,
+        large: true,
     };
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, web_example::app(site)).await;
@@ -73,6 +65,28 @@ async fn every_page_of_the_example_shows_balances() {
         wallets.body
     );
     assert!(!wallets.body.contains("unavailable"));
+    assert!(
+        wallets.body.contains(
+            "<thead><tr><th scope=\"col\">Character</th><th scope=\"col\">Balance</th></tr></thead>"
+        ),
+        "the wallets table has a header row: {}",
+        wallets.body
+    );
+    assert!(wallets.body.contains("id=\"home\""), "a way home");
+
+    // The home page says who is logged in, with portraits from the fake image server and
+    // buttons to remove each character and to log out.
+    let home = b.get("/").await;
+    assert!(home.body.contains("Logged in:"), "{}", home.body);
+    for (id, name) in [(PILOT_1, "Fake Pilot One"), (PILOT_2, "Fake Pilot Two")] {
+        assert!(home.body.contains(name), "{}", home.body);
+        assert!(home.body.contains(&format!("id=\"remove-{id}\"")));
+        assert!(home.body.contains(&format!(
+            "{}/characters/{id}/portrait?size=32",
+            fake.harness.images_url()
+        )));
+    }
+    assert!(home.body.contains("id=\"logout\""));
 
     // single_use_token: a fresh login every time.
     let once = b.login_through("/wallet/once", PILOT_3).await;
@@ -88,5 +102,67 @@ async fn every_page_of_the_example_shows_balances() {
             fake.harness.paths()
         );
     }
+    server.abort();
+}
+
+#[tokio::test]
+async fn the_example_answers_unknown_paths_wrong_methods_and_other_hosts() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let fake = web_example::fake_backends(port).await.expect("fakes");
+    let site = fake.site("sqlite::memory:").await.expect("site");
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, web_example::app(site)).await;
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let b = Browser::new(&base);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+
+    let home = b.get("/").await;
+    assert!(home.body.contains("Nobody is logged in."), "{}", home.body);
+    assert!(!home.body.contains("wrong-host"), "the configured host");
+    assert!(
+        home.set_cookies.is_empty(),
+        "the home page creates no session"
+    );
+
+    let missing = b.get("/no/such/page").await;
+    assert_eq!(missing.status, 404, "{missing:?}");
+    assert!(missing.body.contains("id=\"error\"") && missing.body.contains("id=\"home\""));
+
+    for (method, path) in [
+        (reqwest::Method::PUT, "/wallet"),
+        (reqwest::Method::DELETE, "/"),
+        (reqwest::Method::PUT, "/wallets"),
+    ] {
+        let page = b.request(method.clone(), path, &[], None).await;
+        assert_eq!(page.status, 405, "{method} {path}: {page:?}");
+        assert!(page.body.contains("id=\"home\""), "{page:?}");
+    }
+
+    // The example's own pages are private like the crate's.
+    for path in ["/", "/no/such/page", "/wallet"] {
+        let resp = http.get(format!("{base}{path}")).send().await.expect("get");
+        let h = resp.headers();
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+
+    // Opened as localhost instead of 127.0.0.1: the home page says where to go instead.
+    let resp = http
+        .get(format!("{base}/"))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .expect("get");
+    let body = resp.text().await.expect("body");
+    assert!(body.contains("id=\"wrong-host\""), "{body}");
+    assert!(body.contains(&format!("href=\"{base}/\"")), "{body}");
     server.abort();
 }

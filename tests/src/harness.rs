@@ -57,6 +57,12 @@ impl Harness {
         self.sso.base_url()
     }
 
+    /// Base URL of the fake SSO's placeholder images, shaped like EVE's image server
+    /// (`http://127.0.0.1:PORT/_fake/images`).
+    pub fn images_url(&self) -> String {
+        self.sso.images_url()
+    }
+
     /// A valid access token of the default web application for `character_id` with `scopes`.
     pub fn token(&self, character_id: i64, scopes: &[&str]) -> Result<String, MintError> {
         self.sso

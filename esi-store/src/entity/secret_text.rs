@@ -73,3 +73,10 @@ impl From<SecretText> for esi_sso::Secret {
         esi_sso::Secret::new(value.0)
     }
 }
+
+/// Lets a secret be a (non-generated) primary key, such as a session id.
+impl sea_orm::TryFromU64 for SecretText {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64("SecretText"))
+    }
+}

@@ -117,6 +117,14 @@ struct LoginQuery {
     user: String,
 }
 
+/// The session's CSRF token, for tests posting the log-out and remove forms.
+async fn test_csrf(
+    axum::extract::State(web): axum::extract::State<EsiWeb>,
+    session: Session,
+) -> String {
+    web.csrf_token(&session).await.expect("csrf token")
+}
+
 async fn test_login(session: Session, Query(q): Query<LoginQuery>) -> &'static str {
     SessionUsers::log_in(&session, &q.user)
         .await
@@ -168,6 +176,7 @@ impl TestSite {
             .route("/once", get(once).layer(web.single_use_token(WALLET)))
             .route("/bare", get(one))
             .route("/test-login", get(test_login))
+            .route("/test-csrf", get(test_csrf).with_state(web.clone()))
             .nest("/sso", web.router())
             .layer(web.session_layer());
         // The same page without any session layer.
@@ -204,6 +213,10 @@ pub struct Page {
     pub status: u16,
     pub location: Option<String>,
     pub body: String,
+    /// The `Set-Cookie` headers of the answer.
+    pub set_cookies: Vec<String>,
+    /// The `Allow` header, if any.
+    pub allow: Option<String>,
 }
 
 impl Page {
@@ -277,6 +290,17 @@ impl Browser {
             req = req.header(reqwest::header::COOKIE, c);
         }
         let resp = req.send().await.expect("request");
+        let set_cookies: Vec<String> = resp
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        let allow = resp
+            .headers()
+            .get(reqwest::header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         if to_site {
             for v in resp.headers().get_all(reqwest::header::SET_COOKIE) {
                 let v = v.to_str().expect("ascii cookie");
@@ -299,7 +323,35 @@ impl Browser {
             status,
             location,
             body,
+            set_cookies,
+            allow,
         }
+    }
+
+    /// A request to a site path with this method, extra headers and, if given, a form body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        fields: Option<&[(&str, &str)]>,
+    ) -> Page {
+        let mut req = self.http.request(method, self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(fields) = fields {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish();
+            req = req
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body);
+        }
+        self.send(req, true).await
     }
 
     /// GET a site path (or any absolute URL; the cookie only goes to the site).

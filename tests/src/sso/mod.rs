@@ -12,6 +12,7 @@
 //! | POST | `/v2/oauth/revoke` | RFC 7009 refresh-token revocation |
 //! | GET | `/oauth/jwks` | published signing keys |
 //! | GET/POST/DELETE | `/_fake/faults` | scripted faults (see [`faults`]) |
+//! | GET | `/_fake/images/characters/{id}/portrait` (and corporation, alliance logos) | placeholder images shaped like EVE's image server |
 //!
 //! A browser (or a headless-browser test) logs in through the HTML page; plain tests can skip it
 //! with [`FakeSso::authorize_code`]. The fake ESI verifies bearer tokens in-process through
@@ -33,6 +34,7 @@ mod browser;
 mod config;
 mod error;
 pub mod faults;
+mod images;
 mod jwt;
 mod keys;
 mod log;
@@ -52,6 +54,7 @@ pub use config::{
 };
 pub use error::{OAuthError, OAuthErrorCode, StartError};
 pub use faults::{FaultError, FaultPlan, Outage, RateLimit};
+pub use images::IMAGES_PATH;
 pub use jwt::{AccessClaims, EVE_AUDIENCE, EveClaims, MintOptions, Scp, VerifyError};
 pub use keys::{KeyError, SHIPPED_KEY_COUNT, SsoKeys};
 pub use log::RecordedRequest;

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::faults::{self, FaultPlan};
+use super::images::{self, IMAGES_PATH};
 use super::state::Shared;
 use super::{authorize, log, token};
 
@@ -40,10 +41,23 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(REVOKE_PATH, post(token::revoke))
         .route(JWKS_PATH, get(jwks))
         .layer(from_fn_with_state(shared.clone(), faults::inject));
-    let control = Router::new().route(
-        FAULTS_PATH,
-        get(get_faults).post(post_faults).delete(delete_faults),
-    );
+    let control = Router::new()
+        .route(
+            FAULTS_PATH,
+            get(get_faults).post(post_faults).delete(delete_faults),
+        )
+        .route(
+            &format!("{IMAGES_PATH}/characters/{{id}}/portrait"),
+            get(images::portrait),
+        )
+        .route(
+            &format!("{IMAGES_PATH}/corporations/{{id}}/logo"),
+            get(images::corporation_logo),
+        )
+        .route(
+            &format!("{IMAGES_PATH}/alliances/{{id}}/logo"),
+            get(images::alliance_logo),
+        );
     sso.merge(control)
         .layer(from_fn_with_state(shared.clone(), log::record))
         .with_state(shared)

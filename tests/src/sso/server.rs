@@ -112,6 +112,12 @@ impl FakeSso {
         format!("{}{}", self.shared.base_url, routes::TOKEN_PATH)
     }
 
+    /// Base URL of the placeholder images (`<base>/_fake/images`), shaped like EVE's image
+    /// server: `<base>/characters/<id>/portrait`, `<base>/corporations/<id>/logo`, ...
+    pub fn images_url(&self) -> String {
+        format!("{}{}", self.shared.base_url, super::images::IMAGES_PATH)
+    }
+
     /// URL of the revocation endpoint.
     pub fn revoke_url(&self) -> String {
         format!("{}{}", self.shared.base_url, routes::REVOKE_PATH)
