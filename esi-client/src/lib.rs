@@ -72,13 +72,14 @@ pub use esi_runtime::{
     AccessToken, AllPages, BodyKind, BoxFuture, BucketState, CacheStore, CachedResponse,
     CallOptions, ClientParam, CompatibilityDateError, CursorWalk, DEFAULT_BASE_URL,
     DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, DynamicCall, Error, ErrorWindow, EsiErrorBody, Hold,
-    Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MIN_COMPATIBILITY_DATE,
-    MemoryCache, MemoryLimits, Operation, OperationInfo, OutgoingRequest, PageProgress, PageStream,
-    Pagination, ParamInfo, ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo,
-    RequestEvent, RequestHook, Response, Result, RetryPolicy, SendHook, SpecInfo, SpecKind,
-    TokenRequest, TokenSource, TokenSourceError, TokenVerifier, UserAgent, VerifiedToken,
-    WithResponse, check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder,
-    path_segment, timestamp,
+    Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_PAGES,
+    MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, Operation, OperationInfo, OutgoingRequest,
+    PageProgress, PageStream, PagedByCursor, PagedByFromId, PagedByXPages, Pagination, ParamInfo,
+    ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo, RequestEvent, RequestHook,
+    Response, Result, RetryPolicy, SendHook, SpecInfo, SpecKind, TokenRequest, TokenSource,
+    TokenSourceError, TokenVerifier, UserAgent, VerifiedToken, WithResponse,
+    check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder, path_segment,
+    timestamp,
 };
 
 #[cfg(feature = "redis")]

@@ -262,6 +262,10 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
         });
     let output = place.tokens(&plan.output, module);
     let info = info_expr(api, op, plan);
+    let paged_impl = pagination_marker(op).map(|marker| {
+        let marker = format_ident!("{}", marker);
+        quote!(impl crate::#marker for #name {})
+    });
 
     let setters = plan
         .params
@@ -336,7 +340,21 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
             #character_fn
         }
 
+        #paged_impl
         #setters_impl
+    }
+}
+
+/// The runtime's marker trait for the operation's pagination, if it has one: the page walkers
+/// (`all_pages`, `pages`, `walk_cursor`, `walk_from_id`) compile only where it is implemented.
+/// A `from_id` route whose record field is unknown (no entry in `fixes::FROM_ID_FIELDS`)
+/// cannot be walked and gets none.
+fn pagination_marker(op: &Operation) -> Option<&'static str> {
+    match op.pagination {
+        Pagination::None => None,
+        Pagination::XPages => Some("PagedByXPages"),
+        Pagination::Cursor => Some("PagedByCursor"),
+        Pagination::FromId => op.from_id_field.is_some().then_some("PagedByFromId"),
     }
 }
 
