@@ -27,6 +27,7 @@ pub mod names;
 mod normalize;
 pub mod overrides;
 pub mod required_drift;
+pub mod reserved;
 
 use std::path::Path;
 

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::model::{Api, SpecKind};
 use crate::names;
 use crate::overrides::{self, ResourceVersion, SpecSources};
+use crate::reserved;
 use types::{Placement, Registry, SHARED_MODULE};
 
 /// Generates the typed client for an [`Api`].
@@ -153,10 +154,17 @@ impl Generator {
         let applied = overrides::apply(&self.api, &checked, &self.sources)?;
         let api = &applied.api;
         let struct_names = api.operations.iter().map(ops::struct_name);
-        let mut reg = Registry::new(api, struct_names.chain(reserved_names()));
+        let root_types = reserved::ROOT_TYPES.iter().map(|t| t.to_string());
+        let mut reg = Registry::new(api, struct_names.chain(root_types));
         let mut plans: Vec<ops::OpPlan> = (0..api.operations.len())
             .map(|i| ops::plan(&mut reg, api, i))
-            .collect();
+            .collect::<Result<_>>()?;
+        if let Some((pointer, message)) = reg.problems.first() {
+            return Err(Error::Name {
+                pointer: pointer.clone(),
+                message: message.clone(),
+            });
+        }
         for plan in &mut plans {
             plan.pinned_date = applied
                 .pinned
@@ -226,6 +234,8 @@ impl Generator {
                 kept.iter().filter(|p| &p.resource == module).collect();
             let api_struct = format_ident!("{}Api", names::type_name(module));
             let module_ident = format_ident!("{}", module);
+            let accessor = reserved::accessor_name(module);
+            let accessor_ident = format_ident!("{}", accessor);
             let methods = module_plans
                 .iter()
                 .map(|p| ops::emit_method(api, p, &place));
@@ -255,12 +265,12 @@ impl Generator {
                     )
                 });
             let module_doc = docs::attrs(&docs::join([
-                Some(format!("The `{tag}` resource of ESI: [`Client::{module}`](super::Client::{module}).").as_str()),
+                Some(format!("The `{tag}` resource of ESI: [`Client::{accessor}`](super::Client::{accessor}).").as_str()),
                 tag_desc.as_deref(),
                 version_note.as_deref(),
             ]));
             let struct_doc =
-                format!(" Operations of the `{tag}` resource; get it with `client.{module}()`.");
+                format!(" Operations of the `{tag}` resource; get it with `client.{accessor}()`.");
             let accessor_doc = format!(" Operations of the `{tag}` resource.");
             for p in &module_plans {
                 let s = format_ident!("{}", p.struct_name);
@@ -290,7 +300,7 @@ impl Generator {
             });
             accessors.push(quote! {
                 #[doc = #accessor_doc]
-                pub fn #module_ident(&self) -> #module_ident::#api_struct<'_> {
+                pub fn #accessor_ident(&self) -> #module_ident::#api_struct<'_> {
                     #module_ident::#api_struct { client: self }
                 }
             });
@@ -432,36 +442,4 @@ impl Generator {
             types: emitted_types.len(),
         })
     }
-}
-
-/// Names used by the runtime at the crate root that generated types must not take.
-fn reserved_names() -> impl Iterator<Item = String> {
-    [
-        "Client",
-        "ClientBuilder",
-        "Request",
-        "Response",
-        "Error",
-        "Operation",
-        "OperationInfo",
-        "Params",
-        "SpecInfo",
-        "SpecKind",
-        "Language",
-        "Pagination",
-        "PagedByXPages",
-        "PagedByCursor",
-        "PagedByFromId",
-        "BodyKind",
-        "ClientParam",
-        "RateLimitInfo",
-        "UserAgent",
-        "Result",
-        "Option",
-        "Vec",
-        "String",
-        "Box",
-    ]
-    .into_iter()
-    .map(String::from)
 }
