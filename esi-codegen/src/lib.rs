@@ -26,6 +26,7 @@ pub mod model;
 pub mod names;
 mod normalize;
 pub mod overrides;
+pub mod renames;
 pub mod required_drift;
 pub mod reserved;
 

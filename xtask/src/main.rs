@@ -8,8 +8,8 @@
 //! - `spec-diff OLD NEW`: what changes between two spec files (operations added, removed,
 //!   changed: parameters, fields, enum values, rate-limit groups...).
 //! - `spec-tables [--check]`: rewrites the tables esi-codegen reads that are computed from
-//!   the pinned specs (fields the specs disagree on being required); `--check` fails when one
-//!   is out of date.
+//!   the pinned specs (fields the specs disagree on being required, renamed operations);
+//!   `--check` fails when one is out of date.
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 

@@ -15,10 +15,16 @@ struct Table {
     render: fn(&Path) -> esi_codegen::Result<String>,
 }
 
-const TABLES: &[Table] = &[Table {
-    file: "esi-codegen/src/required_drift_table.rs",
-    render: esi_codegen::required_drift::table_for,
-}];
+const TABLES: &[Table] = &[
+    Table {
+        file: "esi-codegen/src/required_drift_table.rs",
+        render: esi_codegen::required_drift::table_for,
+    },
+    Table {
+        file: "esi-codegen/src/renames_table.rs",
+        render: esi_codegen::renames::table_for,
+    },
+];
 
 /// Rewrites (or with `check`, compares) every table for the specs in `specs_dir`; returns
 /// the tables that were out of date.

@@ -361,13 +361,20 @@ fn pagination_marker(op: &Operation) -> Option<&'static str> {
     }
 }
 
-/// The accessor method on the resource struct.
-pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStream {
+/// The accessor method on the resource struct, and a `#[deprecated]` alias under each of
+/// `old_names` (names the operation had in an older pinned spec, see `renames`).
+pub(crate) fn emit_method(
+    api: &Api,
+    plan: &OpPlan,
+    place: &Placement,
+    old_names: &[&str],
+) -> TokenStream {
     let op = &api.operations[plan.op_index];
     let module = plan.resource.as_str();
     let name = format_ident!("{}", plan.struct_name);
     let method = ident(&plan.method_name);
     let mut args = Vec::new();
+    let mut forwarded = Vec::new();
     let mut inits = Vec::new();
     for p in &plan.params {
         let field = ident(&p.ident);
@@ -375,10 +382,12 @@ pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenS
         match &p.supply {
             Supply::Positional if p.ty == Ty::String => {
                 args.push(quote!(#field: impl Into<String>));
+                forwarded.push(quote!(#field));
                 inits.push(quote!(#field: #field.into(),));
             }
             Supply::Positional => {
                 args.push(quote!(#field: #ty));
+                forwarded.push(quote!(#field));
                 inits.push(quote!(#field,));
             }
             Supply::Defaulted(expr) => inits.push(quote!(#field: #expr,)),
@@ -389,11 +398,29 @@ pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenS
         inits.push(quote!(body: None,));
     }
     let doc = docs::attrs(&method_doc(op));
+    let aliases = old_names.iter().map(|old| {
+        let old = ident(old);
+        let note = format!("renamed to `{}` by ESI", plan.method_name);
+        let doc = format!(
+            " The name of [`{new}`](Self::{new}) before ESI renamed the operation (its id is \
+             now `{id}`); kept for one release.",
+            new = plan.method_name,
+            id = op.operation_id,
+        );
+        quote! {
+            #[doc = #doc]
+            #[deprecated(note = #note)]
+            pub fn #old(&self, #(#args),*) -> crate::Request<#name> {
+                self.#method(#(#forwarded),*)
+            }
+        }
+    });
     quote! {
         #doc
         pub fn #method(&self, #(#args),*) -> crate::Request<#name> {
             crate::Request::new(&self.client.inner, #name { #(#inits)* })
         }
+        #(#aliases)*
     }
 }
 

@@ -10,6 +10,7 @@ use super::selection::Selection;
 use super::types::{self, Placement, Registry};
 use crate::model::Api;
 use crate::names;
+use crate::renames;
 use crate::reserved;
 
 /// What every resource is rendered from.
@@ -54,7 +55,16 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
     let module_ident = format_ident!("{}", module);
     let accessor = reserved::accessor_name(module);
     let accessor_ident = format_ident!("{}", accessor);
-    let methods = plans.iter().map(|p| ops::emit_method(api, p, cx.place));
+    // Old names of renamed operations, unless an operation of the resource has the name now.
+    let current: Vec<&str> = plans.iter().map(|p| p.method_name.as_str()).collect();
+    let methods = plans.iter().map(|p| {
+        let op = &api.operations[p.op_index()];
+        let old: Vec<&str> = renames::old_names(op.method.as_str(), &op.path, &p.method_name)
+            .into_iter()
+            .filter(|old| !current.contains(old))
+            .collect();
+        ops::emit_method(api, p, cx.place, &old)
+    });
     let op_items = plans.iter().map(|p| ops::emit_op(api, p, cx.place));
     let type_items = cx
         .chosen
