@@ -19,7 +19,12 @@ pub(crate) async fn status(ctx: &Context, json: bool) -> CliResult {
             status.data.players,
             printable(&status.data.server_version),
             status.data.start_time,
-            if status.data.vip { " (VIP only)" } else { "" }
+            // Optional: real answers lack it (see esi-codegen's fixes).
+            if status.data.vip == Some(true) {
+                " (VIP only)"
+            } else {
+                ""
+            }
         )?;
     }
     Ok(())

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt;
-use esi_fake::esi::{FakeEsiConfig, PageShape};
+use esi_fake::esi::{FakeEsiConfig, Fault, PageShape};
 use esi_fake::harness::Harness;
 use esi_fake::sso::{DEFAULT_NATIVE_CLIENT_ID, SsoConfig};
 
@@ -35,8 +35,11 @@ impl Drop for TempDir {
 }
 
 async fn env() -> Env {
-    let config =
-        FakeEsiConfig::default().pages("/markets/{region_id}/orders", PageShape::new(3, 10));
+    env_with(FakeEsiConfig::default().pages("/markets/{region_id}/orders", PageShape::new(3, 10)))
+        .await
+}
+
+async fn env_with(config: FakeEsiConfig) -> Env {
     let harness = Harness::start_with(config, SsoConfig::default())
         .await
         .unwrap();
@@ -246,6 +249,70 @@ async fn status_and_calls_by_name() {
         .await;
     assert!(text(&out.stdout).contains("--order_type"));
     assert!(text(&out.stdout).contains("one of buy, sell, all"));
+}
+
+const ALL_ORDERS: &[&str] = &[
+    "call",
+    "market",
+    "get_markets_region_id_orders",
+    "--region_id",
+    "10000002",
+    "--all-pages",
+    "--json",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paged_calls_start_over_when_the_pages_change() {
+    let env = env().await;
+    env.harness
+        .esi
+        .inject(Fault::x_pages_change(7).times(1).on("/markets/"));
+    let out = env.run(ALL_ORDERS).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let orders: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        orders.as_array().unwrap().len(),
+        30,
+        "3 pages of 10, not a mix"
+    );
+    assert!(env.harness.count_for("/markets/") > 3, "started over");
+
+    let env = self::env().await;
+    env.harness
+        .esi
+        .inject(Fault::x_pages_change(7).always().on("/markets/"));
+    let out = env.run(ALL_ORDERS).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("the pages changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "nothing printed of a mixed page set");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paged_calls_stop_at_max_pages() {
+    let pages = esi_client::MAX_PAGES + 1;
+    let env = env_with(
+        FakeEsiConfig::default().pages("/markets/{region_id}/orders", PageShape::new(pages, 1)),
+    )
+    .await;
+    let out = env.run(ALL_ORDERS).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "announces {pages} pages; the client walks at most {}",
+            esi_client::MAX_PAGES
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        env.harness.count_for("/markets/"),
+        1,
+        "page 1, nothing more"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -72,13 +72,14 @@ pub use esi_runtime::{
     AccessToken, AllPages, BodyKind, BoxFuture, BucketState, CacheStore, CachedResponse,
     CallOptions, ClientParam, CompatibilityDateError, CursorWalk, DEFAULT_BASE_URL,
     DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, DynamicCall, Error, ErrorWindow, EsiErrorBody, Hold,
-    Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MIN_COMPATIBILITY_DATE,
-    MemoryCache, MemoryLimits, Operation, OperationInfo, OutgoingRequest, PageProgress, PageStream,
-    Pagination, ParamInfo, ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo,
-    RequestEvent, RequestHook, Response, Result, RetryPolicy, SendHook, SpecInfo, SpecKind,
-    TokenRequest, TokenSource, TokenSourceError, TokenVerifier, UserAgent, VerifiedToken,
-    WithResponse, check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder,
-    path_segment, timestamp,
+    Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_PAGES,
+    MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, Operation, OperationInfo, OutgoingRequest,
+    PageProgress, PageStream, PagedByCursor, PagedByFromId, PagedByXPages, Pagination, ParamInfo,
+    ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo, RequestEvent, RequestHook,
+    Response, Result, RetryPolicy, SendHook, SpecInfo, SpecKind, TokenRequest, TokenSource,
+    TokenSourceError, TokenVerifier, UserAgent, VerifiedToken, WithResponse,
+    check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder, path_segment,
+    timestamp,
 };
 
 #[cfg(feature = "redis")]
@@ -115,6 +116,27 @@ pub type ClientBuilder = esi_runtime::ClientBuilder<Client>;
 // The root API: `pub use` of the newest dated module, or the API of `ESI_SPEC_PATH` /
 // `ESI_RESOURCE_VERSIONS` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/root.rs"));
+
+/// Operations CCP renamed between pinned dates keep their old method name for one release,
+/// as an alias that warns:
+///
+/// ```no_run
+/// # #[allow(deprecated)]
+/// # async fn demo(client: esi_client::spec_2026_08_18::Client) -> Result<(), esi_client::Error> {
+/// // `GetCharactersCharacterId` in 2025-11-06, `GetCharactersDetail` in 2026-08-18.
+/// let old = client.character().get_characters_character_id(90000001).await?;
+/// let new = client.character().get_characters_detail(90000001).await?;
+/// # let _ = (old, new); Ok(()) }
+/// ```
+///
+/// ```compile_fail
+/// #![deny(deprecated)]
+/// # async fn demo(client: esi_client::spec_2026_08_18::Client) {
+/// let _ = client.character().get_characters_character_id(90000001);
+/// # }
+/// ```
+#[cfg(all(feature = "spec-2026-08-18", feature = "character"))]
+pub mod renamed_operations {}
 
 /// Finds an operation of the root API by resource (`market`, or the tag `Market`) and name
 /// (the method name `get_markets_region_id_orders` or the operation id

@@ -8,8 +8,8 @@ use std::future::IntoFuture;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    AccessToken, AllPages, CursorWalk, Language, Operation, PageStream, Result, TokenSource,
-    WithResponse,
+    AccessToken, AllPages, CursorWalk, Language, Operation, PageStream, PagedByCursor,
+    PagedByFromId, PagedByXPages, Result, TokenSource, WithResponse,
 };
 
 /// One call of operation `O`, ready to be configured and awaited.
@@ -131,7 +131,7 @@ impl<O: Operation> IntoFuture for Request<O> {
 
 impl<O, T> Request<O>
 where
-    O: Operation<Output = Vec<T>> + Clone,
+    O: PagedByXPages<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
     /// Fetches every page of an `X-Pages` route and returns all items in page order
@@ -141,6 +141,15 @@ where
     /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
     /// let orders = client.market().get_markets_region_id_orders(10000002).all_pages().await?;
     /// # let _ = orders; Ok(()) }
+    /// ```
+    ///
+    /// Only operations with `X-Pages` have it (they implement [`PagedByXPages`]): a list
+    /// that ESI answers in one piece does not compile.
+    ///
+    /// ```compile_fail,E0277
+    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+    /// let alliances = client.alliance().get_alliances().all_pages().await?;
+    /// # let _ = alliances; Ok(()) }
     /// ```
     #[doc(alias = "result_all_pages")]
     pub fn all_pages(self) -> AllPages<O> {
@@ -162,17 +171,25 @@ where
     pub fn pages(self) -> PageStream<T> {
         self.0.pages()
     }
+}
 
+impl<O, T> Request<O>
+where
+    O: PagedByFromId<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
     /// Walks a `from_id` route (wallet transactions) from the newest record back to the
-    /// oldest ESI keeps, without duplicates.
+    /// oldest ESI keeps, without duplicates. Only `from_id` operations have it
+    /// ([`PagedByFromId`]).
     pub async fn walk_from_id(self) -> Result<Vec<T>> {
         self.0.walk_from_id().await
     }
 }
 
-impl<O: Operation + Clone> Request<O> {
+impl<O: PagedByCursor + Clone> Request<O> {
     /// Walks a cursor route (`x-pagination: cursor`) back to its oldest record, following
-    /// `before` until an answer has no records.
+    /// `before` until an answer has no records. Only cursor operations have it
+    /// ([`PagedByCursor`]).
     pub async fn walk_cursor(self) -> Result<CursorWalk<O::Output>> {
         self.0.walk_cursor().await
     }

@@ -98,7 +98,13 @@ mod openapi_models {
         )
         .unwrap();
         assert_eq!(status.players, 23456);
-        assert!(!status.vip);
+        assert_eq!(status.vip, Some(false));
+        // Real answers of ESI lack `vip` (December 2025): they decode too.
+        let recorded: esi_client::status::Status = serde_json::from_str(
+            r#"{"players": 23456, "server_version": "2912345", "start_time": "2026-11-26T11:02:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(recorded.vip, None);
     }
 
     #[cfg(feature = "universe")]

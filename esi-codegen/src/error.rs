@@ -37,6 +37,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A name in the spec cannot be turned into a Rust identifier (found while generating,
+    /// when the file is no longer known: build scripts add it).
+    #[error("at JSON pointer `{pointer}`: {message}")]
+    Name {
+        /// RFC 6901 pointer to the offending node.
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The caller asked for something the spec does not have.
     #[error("{0}")]
     Selection(String),

@@ -49,6 +49,20 @@ pub const FIXES: &[Fix] = &[
         apply: from_id_record_field,
     },
     Fix {
+        name: "status-vip-optional",
+        why: "`vip` of /status is required in the 2026-08-18 spec at the route version \
+              (2020-01-01) where the 2025-11-06 spec had it optional, and a recorded answer of \
+              the real ESI (December 2025) has none: a required `vip` fails the whole call",
+        apply: status_vip_optional,
+    },
+    Fix {
+        name: "required-disagreements-optional",
+        why: "when pinned specs disagree on whether a field is required at the same route \
+              version, ESI tightened a spec without a new version and older answers lack the \
+              field: it is generated optional (the table of `required_drift`)",
+        apply: required_disagreements_optional,
+    },
+    Fix {
         name: "bloodlines-ship-type-id-nullable",
         why: "`ship_type_id` of /universe/bloodlines is declared required but ESI sends null",
         apply: bloodlines_ship_type_id,
@@ -176,6 +190,65 @@ fn clear_content(api: &mut Api, code: u16) -> usize {
         for response in &mut op.responses {
             if response.status == Status::Code(code) && response.schema.take().is_some() {
                 changed += 1;
+            }
+        }
+    }
+    changed
+}
+
+fn status_vip_optional(api: &mut Api) -> usize {
+    loosen_fields(api, &[("GET", "/status", None, "vip")], |_| {
+        "Optional here although the spec requires it: real answers of ESI lack it \
+             (a recorded answer of December 2025)."
+            .to_string()
+    })
+}
+
+fn required_disagreements_optional(api: &mut Api) -> usize {
+    let table: Vec<(&str, &str, Option<&str>, &str)> = crate::required_drift::TABLE
+        .iter()
+        .map(|&(method, path, version, field)| (method, path, Some(version), field))
+        .collect();
+    loosen_fields(api, &table, |version| {
+        format!(
+            "Optional here: ESI's pinned specs disagree on whether it is required at route \
+             version {version} (a spec tightened without a new version), and answers without \
+             it must still decode."
+        )
+    })
+}
+
+/// Makes the listed success-answer fields optional: `(method, path, route version, field)`,
+/// a `None` version matching any; `note(version)` is added to each field's doc.
+fn loosen_fields(
+    api: &mut Api,
+    fields: &[(&str, &str, Option<&str>, &str)],
+    note: impl Fn(&str) -> String,
+) -> usize {
+    let Api {
+        operations,
+        schemas,
+        ..
+    } = api;
+    let mut changed = 0;
+    for op in operations.iter_mut() {
+        let path = op.path.trim_end_matches('/').to_string();
+        let version = op.compatibility_date.clone().unwrap_or_default();
+        for &(method, fixed_path, fixed_version, field) in fields {
+            if op.method.as_str() != method
+                || path != fixed_path
+                || fixed_version.is_some_and(|v| v != version)
+            {
+                continue;
+            }
+            let segments: Vec<&str> = field.split('.').collect();
+            let note = note(&version);
+            for response in &mut op.responses {
+                if let (Status::Code(200..=299), Some(schema)) =
+                    (response.status, &mut response.schema)
+                {
+                    changed += crate::required_drift::loosen(schema, schemas, &segments, &note);
+                }
             }
         }
     }

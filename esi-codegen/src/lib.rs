@@ -5,7 +5,8 @@
 //! [`load`] (file → JSON) → `normalize` (JSON → [`model::Api`]) → [`fixes`] → `select`
 //! (resources to keep) → [`emit`] (model → Rust source, formatted by prettyplease).
 //! [`overrides`] swaps single resources to another version before emission, and [`diff`]
-//! compares two specs (what `cargo xtask spec-diff` prints).
+//! compares two specs (what `cargo xtask spec-diff` prints). [`required_drift`] finds the
+//! fields pinned specs disagree on (the table one of the fixes reads).
 //!
 //! ```no_run
 //! let api = esi_codegen::load("specs/esi-openapi-2026-08-18.json")?;
@@ -25,6 +26,9 @@ pub mod model;
 pub mod names;
 mod normalize;
 pub mod overrides;
+pub mod renames;
+pub mod required_drift;
+pub mod reserved;
 
 use std::path::Path;
 

@@ -52,14 +52,29 @@ pub fn variant(value: &str) -> String {
 }
 
 /// Field or argument name (snake_case; a keyword gets the `r#` prefix or a `_` suffix).
-pub fn field(text: &str) -> String {
+/// `None` when the text has nothing to form one from (no ASCII letter or digit): the caller
+/// fails with the JSON pointer of the name rather than invent one.
+pub fn field(text: &str) -> Option<String> {
     let snake = snake(text);
     let snake = match snake.chars().next() {
-        None => "value".into(),
+        None => return None,
         Some(c) if c.is_ascii_digit() => format!("n{snake}"),
         Some(_) => snake,
     };
-    escape_keyword(snake)
+    let ident = escape_keyword(snake);
+    syn::parse_str::<syn::Ident>(&ident)
+        .is_ok()
+        .then_some(ident)
+}
+
+/// The identifier of a name made by [`field`], [`type_name`] or [`variant`] (raw for an
+/// `r#` name).
+pub(crate) fn ident(name: &str) -> proc_macro2::Ident {
+    let span = proc_macro2::Span::call_site();
+    match name.strip_prefix("r#") {
+        Some(bare) => proc_macro2::Ident::new_raw(bare, span),
+        None => proc_macro2::Ident::new(name, span),
+    }
 }
 
 /// `type` → `r#type`; `self` → `self_`.
@@ -110,8 +125,11 @@ mod tests {
         assert_eq!(variant("10"), "V10");
         assert_eq!(variant("en-us"), "EnUs");
         assert_eq!(variant("WarAdopted "), "WarAdopted");
-        assert_eq!(field("type"), "r#type");
-        assert_eq!(field("self"), "self_");
-        assert_eq!(field("X-Pages"), "x_pages");
+        assert_eq!(field("type").as_deref(), Some("r#type"));
+        assert_eq!(field("self").as_deref(), Some("self_"));
+        assert_eq!(field("X-Pages").as_deref(), Some("x_pages"));
+        assert_eq!(field("10").as_deref(), Some("n10"));
+        assert_eq!(field("__"), None);
+        assert_eq!(field("名前"), None);
     }
 }

@@ -5,11 +5,9 @@
 
 use std::sync::Arc;
 
-use futures::StreamExt;
-
 use crate::client::Client;
 use crate::decode::decode_response;
-use crate::error::{Error, Result, excerpt};
+use crate::error::{Error, Result};
 use crate::operation::{OperationInfo, Pagination, ParamInfo, ParamLocation, Params, path_segment};
 use crate::prepare::CallParts;
 use crate::request::CallOptions;
@@ -197,58 +195,23 @@ impl DynamicCall {
         decode_response(self.info, raw)
     }
 
-    /// Fetches every page of an `X-Pages` route (a few at a time, in order) and returns all
-    /// items as one JSON array, with page 1's metadata. Other routes answer as [`send`](Self::send).
+    /// Fetches every page of an `X-Pages` route and returns all items as one JSON array, with
+    /// page 1's metadata. It walks the pages exactly as a typed call's `all_pages` does (the
+    /// same walker): a few pages at a time in page order, refusing more than
+    /// [`MAX_PAGES`](crate::MAX_PAGES), starting over when ESI's page set changes mid-way.
+    /// Other routes answer as [`send`](Self::send).
     pub async fn all_pages(self) -> Result<Response<serde_json::Value>> {
         if self.info.pagination != Pagination::XPages {
             return self.send().await;
         }
         let parts = self.parts()?;
-        let mut options = self.options.clone();
-        options.page = Some(1);
-        let first = send_parts(&self.client, &parts, &options).await?;
-        let mut first = decode_response::<serde_json::Value>(self.info, first)?;
-        let total = first.pages.unwrap_or(1);
-        if let Some(progress) = &self.progress {
-            progress(1, total);
-        }
-        let expected = (first.pages, first.last_modified);
-        let mut items = match first.data.take() {
-            serde_json::Value::Array(items) => items,
-            other => {
-                return Err(Error::InvalidOption {
-                    operation: self.info.id,
-                    message: format!(
-                        "an X-Pages route answered a non-list: {}",
-                        excerpt(other.to_string().as_bytes(), 80)
-                    ),
-                });
-            }
-        };
-        let concurrency = self.client.inner.page_concurrency;
-        let mut rest = futures::stream::iter(2..=total.max(1))
-            .map(|page| {
-                let mut options = self.options.clone();
-                options.page = Some(page);
-                let (client, parts) = (self.client.clone(), parts.clone());
-                async move { send_parts(&client, &parts, &options).await }
-            })
-            .buffered(concurrency);
-        let mut done = 1;
-        while let Some(raw) = rest.next().await {
-            let page = decode_response::<Vec<serde_json::Value>>(self.info, raw?)?;
-            if (page.pages, page.last_modified) != expected {
-                return Err(Error::PagesChanged {
-                    operation: self.info.id,
-                });
-            }
-            items.extend(page.data);
-            done += 1;
-            if let Some(progress) = &self.progress {
-                progress(done, total);
-            }
-        }
-        first.data = serde_json::Value::Array(items);
-        Ok(first)
+        let all = crate::pages::fetch_all::<serde_json::Value>(
+            &self.client,
+            &parts,
+            &self.options,
+            self.progress.as_ref(),
+        )
+        .await?;
+        Ok(all.map(serde_json::Value::Array))
     }
 }

@@ -49,6 +49,7 @@ mod list_seed;
 mod operation;
 mod page_window;
 mod pages;
+mod paginated;
 mod prepare;
 #[cfg(test)]
 mod proptests;
@@ -84,7 +85,8 @@ pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
     ParamLocation, ParamValue, Params, RateLimitInfo, SpecInfo, SpecKind, path_segment,
 };
-pub use pages::{AllPages, CursorWalk, PageStream};
+pub use pages::{AllPages, CursorWalk, MAX_PAGES, PageStream};
+pub use paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
 pub use request::{AccessToken, CallOptions, Request, WithResponse};
 pub use response::Response;
 pub use retry::RetryPolicy;

@@ -9,6 +9,12 @@
 //! - Cursor (`before`/`after`): [`Request::walk_cursor`] follows `before` to the oldest
 //!   record and keeps the first answer's `after` token for polling.
 //! - `from_id` (wallet transactions): [`Request::walk_from_id`] pages back from the newest.
+//!
+//! Each walker compiles only for operations of its kind (the marker traits of `paginated`,
+//! implemented by generated code). Calls by name ([`DynamicCall::all_pages`]) walk `X-Pages`
+//! through the same [`fetch_all`] as typed calls.
+//!
+//! [`DynamicCall::all_pages`]: crate::DynamicCall::all_pages
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -18,14 +24,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
+use crate::client::Client;
 use crate::decode::{decode_response, decode_response_seed, pages_header};
+use crate::dynamic::PageProgress;
 use crate::error::{Error, Result, excerpt};
 use crate::list_seed::ListSeed;
 use crate::operation::{Operation, Pagination};
 use crate::page_window::{PageWindow, StartPage};
+use crate::paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
+use crate::prepare::CallParts;
 use crate::request::{CallOptions, Request};
 use crate::response::Response;
-use crate::send::{send, send_raw};
+use crate::send::{send_parts, send_raw};
 
 /// The most `all_pages` reserves ahead for the pages still to come; past it the list grows as
 /// pages arrive.
@@ -41,8 +51,9 @@ fn reservation<T>(page_len: usize, total_pages: u32) -> usize {
 /// How often `all_pages` starts over when the page set changes under it.
 const MAX_RESTARTS: u32 = 2;
 /// The most pages a walk fetches: a larger `X-Pages` is refused, and the cursor and
-/// `from_id` walkers stop there.
-const MAX_PAGES: u32 = 10_000;
+/// `from_id` walkers stop there. Typed and by-name ([`DynamicCall`](crate::DynamicCall))
+/// calls share the walkers, and so this bound.
+pub const MAX_PAGES: u32 = 10_000;
 
 /// Page 1's `X-Pages` (1 when absent), refused beyond [`MAX_PAGES`].
 fn page_count(operation: &'static str, pages: Option<u32>) -> Result<u32> {
@@ -63,7 +74,7 @@ pub type PageStream<T> = BoxStream<'static, Result<Response<Vec<T>>>>;
 
 impl<O, T> Request<O>
 where
-    O: Operation<Output = Vec<T>> + Clone,
+    O: PagedByXPages<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
     /// Fetches every page of an `X-Pages` route and returns all items in page order
@@ -94,19 +105,27 @@ where
             op,
             options,
         } = self;
+        let parts = match CallParts::of(&op) {
+            Ok(parts) => parts,
+            Err(error) => return stream::iter([Err(error)]).boxed(),
+        };
         // Streamed pages are for data too big to hold: they are not kept in the cache.
         let mut options = options;
         options.no_store = true;
         let first = {
-            let (client, op) = (client.clone(), op.clone());
+            let (client, parts) = (client.clone(), parts.clone());
             let options = page_options(&options, 1, false);
-            async move { send(&client, &op, &options).await }
+            async move {
+                let raw = send_parts(&client, &parts, &options).await?;
+                decode_response::<Vec<T>>(parts.info, raw)
+            }
         };
+        let operation = O::INFO.id;
         stream::once(first)
             .flat_map(move |first| match first {
                 Err(error) => stream::iter([Err(error)]).boxed(),
                 Ok(first) => {
-                    let total = match page_count(O::INFO.id, first.pages) {
+                    let total = match page_count(operation, first.pages) {
                         Ok(total) => total,
                         Err(error) => return stream::iter([Err(error)]).boxed(),
                     };
@@ -116,15 +135,16 @@ where
                         .unwrap_or(u32::MAX);
                     let page_len = Arc::new(AtomicUsize::new(first.data.len()));
                     // The later pages are fetched while the caller works on page 1.
-                    let rest = later_pages(&client, &op, &options, total, page_len, false, window)
-                        .scan(false, move |failed, page| {
-                            if *failed {
-                                return futures::future::ready(None);
-                            }
-                            let page = page.and_then(|p| check_page::<O, T>(p, expected));
-                            *failed = page.is_err();
-                            futures::future::ready(Some(page))
-                        });
+                    let rest =
+                        later_pages(&client, &parts, &options, total, page_len, false, window)
+                            .scan(false, move |failed, page| {
+                                if *failed {
+                                    return futures::future::ready(None);
+                                }
+                                let page = page.and_then(|p| check_page(operation, p, expected));
+                                *failed = page.is_err();
+                                futures::future::ready(Some(page))
+                            });
                     stream::iter([Ok(first)]).chain(rest).boxed()
                 }
             })
@@ -144,9 +164,9 @@ fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions
 /// in flight at every moment, yielded in page order. Each is decoded into a list sized like
 /// page 1 (`page_len` items, once known); `window` bounds how many pages past the next one
 /// yielded are fetched or held. The first fetches start at once, before the stream is polled.
-fn later_pages<O, T>(
-    client: &crate::Client,
-    op: &O,
+fn later_pages<T>(
+    client: &Client,
+    parts: &CallParts,
     options: &CallOptions,
     total: u32,
     page_len: Arc<AtomicUsize>,
@@ -154,67 +174,74 @@ fn later_pages<O, T>(
     window: u32,
 ) -> PageWindow<Response<Vec<T>>>
 where
-    O: Operation<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
     let concurrency = client.inner.page_concurrency;
-    let (client, op, options) = (client.clone(), op.clone(), options.clone());
+    let info = parts.info;
+    let (client, parts, options) = (client.clone(), Arc::new(parts.clone()), options.clone());
     let start: StartPage<Response<Vec<T>>> = Box::new(move |page| {
-        let (client, op) = (client.clone(), op.clone());
+        let (client, parts) = (client.clone(), parts.clone());
         let options = page_options(&options, page, no_cache);
         let page_len = page_len.clone();
         Box::pin(async move {
-            let raw = send_raw(&client, &op, &options).await?;
+            let raw = send_parts(&client, &parts, &options).await?;
             let seed = ListSeed::<T>::new(page_len.load(Ordering::Relaxed));
-            decode_response_seed(O::INFO, raw, seed)
+            decode_response_seed(parts.info, raw, seed)
         })
     });
-    let mut pages = PageWindow::new(O::INFO.id, 2..=total, concurrency, window, start);
+    let mut pages = PageWindow::new(info.id, 2..=total, concurrency, window, start);
     pages.start();
     pages
 }
 
 /// A later page must belong to the same page set as page 1.
-fn check_page<O: Operation, T>(
+fn check_page<T>(
+    operation: &'static str,
     page: Response<Vec<T>>,
     (pages, last_modified): (Option<u32>, Option<chrono::DateTime<chrono::Utc>>),
 ) -> Result<Response<Vec<T>>> {
     if page.pages != pages || page.last_modified != last_modified {
-        return Err(Error::PagesChanged {
-            operation: O::INFO.id,
-        });
+        return Err(Error::PagesChanged { operation });
     }
     Ok(page)
 }
 
-async fn fetch_all<O, T>(request: Request<O>) -> Result<Response<Vec<T>>>
+/// Every page of an `X-Pages` call, items in page order with page 1's metadata: the one
+/// walker of typed ([`AllPages`]) and by-name ([`DynamicCall`](crate::DynamicCall)) calls.
+/// Refuses more than [`MAX_PAGES`] pages; starts over (at most [`MAX_RESTARTS`] times,
+/// bypassing the cache) when the page set changes under it; reports each page to `progress`
+/// as (pages done, pages in all).
+pub(crate) async fn fetch_all<T>(
+    client: &Client,
+    parts: &CallParts,
+    options: &CallOptions,
+    progress: Option<&PageProgress>,
+) -> Result<Response<Vec<T>>>
 where
-    O: Operation<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
-    let Request {
-        client,
-        op,
-        options,
-    } = request;
+    let info = parts.info;
     for restart in 0..=MAX_RESTARTS {
         let no_cache = restart > 0;
-        let raw = send_raw(&client, &op, &page_options(&options, 1, no_cache)).await?;
-        let total = page_count(O::INFO.id, pages_header(&raw.headers))?;
+        let raw = send_parts(client, parts, &page_options(options, 1, no_cache)).await?;
+        let total = page_count(info.id, pages_header(&raw.headers))?;
         // Every page is kept anyway: any page may finish ahead of the others. The later pages
         // start at once; page 1 decodes while they are out.
         let page_len = Arc::new(AtomicUsize::new(0));
         let mut rest = later_pages(
-            &client,
-            &op,
-            &options,
+            client,
+            parts,
+            options,
             total,
             page_len.clone(),
             no_cache,
             u32::MAX,
         );
-        let mut first = decode_response::<Vec<T>>(O::INFO, raw)?;
+        let mut first = decode_response::<Vec<T>>(info, raw)?;
         page_len.store(first.data.len(), Ordering::Relaxed);
+        if let Some(progress) = progress {
+            progress(1, total);
+        }
         // Pages are as long as the first (bar the last): grow the result once, trusting the
         // server's page count and page length only so far (a hostile page 1 with a huge
         // X-Pages must not reserve gigabytes before a single later page arrived).
@@ -222,12 +249,17 @@ where
         first.data.reserve(ahead);
         let expected = (first.pages, first.last_modified);
         let mut changed = false;
+        let mut done = 1;
         while let Some(page) = rest.next().await {
-            match check_page::<O, T>(page?, expected) {
+            match check_page(info.id, page?, expected) {
                 Ok(page) => {
                     first.data.extend(page.data);
                     first.from_cache &= page.from_cache;
                     first.not_modified &= page.not_modified;
+                    done += 1;
+                    if let Some(progress) = progress {
+                        progress(done, total);
+                    }
                 }
                 Err(_) => {
                     changed = true;
@@ -239,14 +271,22 @@ where
             return Ok(first);
         }
         tracing::warn!(
-            operation = O::INFO.id,
+            operation = info.id,
             restart = restart + 1,
             "the page set changed while paging (ESI refreshed its cache); starting over"
         );
     }
-    Err(Error::PagesChanged {
-        operation: O::INFO.id,
-    })
+    Err(Error::PagesChanged { operation: info.id })
+}
+
+/// [`fetch_all`] of a typed request.
+async fn fetch_all_typed<O, T>(request: Request<O>) -> Result<Response<Vec<T>>>
+where
+    O: Operation<Output = Vec<T>> + Clone,
+    T: DeserializeOwned + Send + 'static,
+{
+    let parts = CallParts::of(&request.op)?;
+    fetch_all(&request.client, &parts, &request.options, None).await
 }
 
 /// All pages of an `X-Pages` route; await it for the items, or call
@@ -257,26 +297,26 @@ pub struct AllPages<O: Operation>(Request<O>);
 
 impl<O, T> AllPages<O>
 where
-    O: Operation<Output = Vec<T>> + Clone,
+    O: PagedByXPages<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
     /// Returns the items with the metadata of page 1 (`pages` says how many were fetched;
     /// `from_cache` is true only when every page came from the cache).
     pub fn with_response(self) -> BoxFuture<Result<Response<Vec<T>>>> {
-        Box::pin(fetch_all(self.0))
+        Box::pin(fetch_all_typed(self.0))
     }
 }
 
 impl<O, T> IntoFuture for AllPages<O>
 where
-    O: Operation<Output = Vec<T>> + Clone,
+    O: PagedByXPages<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
     type Output = Result<Vec<T>>;
     type IntoFuture = BoxFuture<Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { fetch_all(self.0).await.map(Response::into_data) })
+        Box::pin(async move { fetch_all_typed(self.0).await.map(Response::into_data) })
     }
 }
 
@@ -291,7 +331,7 @@ pub struct CursorWalk<T> {
 
 impl<O> Request<O>
 where
-    O: Operation + Clone,
+    O: PagedByCursor + Clone,
 {
     /// Walks a cursor route (`x-pagination: cursor`) back to its oldest record, following
     /// `before` until an answer has no records.
@@ -344,7 +384,7 @@ where
 
 impl<O, T> Request<O>
 where
-    O: Operation<Output = Vec<T>> + Clone,
+    O: PagedByFromId<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
     /// Walks a `from_id` route (wallet transactions) from the newest record back to the

@@ -2,7 +2,7 @@
 //! checked against the spec before sending, answers as JSON, all pages.
 
 use esi_client::{Client, Error, UserAgent, find_operation};
-use esi_fake::esi::{FakeEsiConfig, PageShape};
+use esi_fake::esi::{FakeEsiConfig, Fault, PageShape};
 use esi_fake::harness::Harness;
 use esi_fake::sso::SsoConfig;
 
@@ -86,4 +86,65 @@ async fn by_name_calls_answer_json_and_walk_all_pages() {
             .filter(|r| r.path.starts_with("/markets"))
             .all(|r| r.query_param("order_type").as_deref() == Some("sell"))
     );
+}
+
+/// A by-name call of `get_markets_region_id_orders` for The Forge, walking all pages.
+async fn all_orders(client: &Client) -> Result<esi_client::Response<serde_json::Value>, Error> {
+    let op = find_operation("market", "get_markets_region_id_orders").unwrap();
+    client
+        .call(op)
+        .param("region_id", "10000002")
+        .unwrap()
+        .all_pages()
+        .await
+}
+
+#[tokio::test]
+async fn by_name_paging_refuses_more_than_max_pages() {
+    let config = FakeEsiConfig::default().pages(
+        "/markets/{region_id}/orders",
+        PageShape::new(esi_client::MAX_PAGES + 1, 1),
+    );
+    let h = Harness::start_with(config, SsoConfig::default())
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .base_url(h.esi_url())
+        .user_agent(UserAgent::new("dyn", "1").email("t@esi-rs.invalid"))
+        .build()
+        .unwrap();
+    let error = all_orders(&client).await.unwrap_err();
+    assert!(
+        matches!(error, Error::TooManyPages { pages, max, .. }
+            if pages == esi_client::MAX_PAGES + 1 && max == esi_client::MAX_PAGES),
+        "{error}"
+    );
+    assert_eq!(h.count_for("/markets/"), 1, "page 1, nothing more");
+}
+
+#[tokio::test]
+async fn by_name_paging_starts_over_when_the_pages_change_and_never_mixes_them() {
+    for fault in [Fault::x_pages_change(7), Fault::last_modified_change(60)] {
+        // Once: the walk starts over (bypassing the cache) and completes.
+        let (h, client) = setup().await;
+        h.esi.inject(fault.clone().times(1));
+        let all = all_orders(&client).await.unwrap();
+        assert_eq!(all.data.as_array().unwrap().len(), 100);
+        assert_eq!(all.pages, Some(4));
+        assert!(h.count_for("/markets/") > 4, "started over");
+
+        // Always: refused after the typed walker's restarts, never a mix of two versions.
+        let (h, client) = setup().await;
+        h.esi.inject(fault.clone().always());
+        let error = all_orders(&client).await.unwrap_err();
+        assert!(matches!(error, Error::PagesChanged { .. }), "{error}");
+        // Three walks of page 1 at least (the first and two restarts).
+        assert!(
+            h.requests()
+                .iter()
+                .filter(|r| r.query_param("page").as_deref() == Some("1"))
+                .count()
+                >= 3
+        );
+    }
 }

@@ -12,12 +12,16 @@
 //! - `docs-rs --manifest-path M --packages DIR`: documents each unpacked package as docs.rs
 //!   would (its `[package.metadata.docs.rs]`, `-D warnings`) from the workspace of `M`.
 //! - `rust-versions`: the `rust-version` check alone.
+//! - `spec-tables [--check]`: rewrites the tables esi-codegen reads that are computed from
+//!   the pinned specs (fields the specs disagree on being required, renamed operations);
+//!   `--check` fails when one is out of date.
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 
 mod bench;
 mod package;
 mod specs;
+mod tables;
 mod test;
 
 use std::io::Write;
@@ -102,6 +106,13 @@ enum Command {
     },
     /// Checks that each publishable package's rust-version covers its dependency tree.
     RustVersions,
+    /// Rewrites the tables esi-codegen reads that are computed from the pinned specs in
+    /// specs/ (refresh-spec does it after adding a spec).
+    SpecTables {
+        /// Only check: exit with status 1 when a table is out of date, writing nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
     Bench {
         /// Runs per mode; the median is printed.
@@ -166,6 +177,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::SpecTables { check } => spec_tables(check),
         Command::Bench { runs, against } => {
             if cfg!(debug_assertions) {
                 // Benchmarks need an optimised build: run again as one.
@@ -212,6 +224,39 @@ fn refresh_spec(options: specs::RefreshOptions) -> anyhow::Result<()> {
         )
     })?;
     specs::report(&done, &mut std::io::stdout().lock());
+    // The tables computed from the pinned specs follow the pinned specs.
+    let specs_dir = workspace_root().join("specs");
+    if same_dir(&options.out_dir, &specs_dir) {
+        for path in tables::update(&workspace_root(), &specs_dir, false)? {
+            println!("updated {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn spec_tables(check: bool) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let stale = tables::update(&root, &root.join("specs"), check)?;
+    for path in &stale {
+        if check {
+            println!(
+                "out of date: {} (run `cargo xtask spec-tables`)",
+                path.display()
+            );
+        } else {
+            println!("updated {}", path.display());
+        }
+    }
+    if check && !stale.is_empty() {
+        std::process::exit(1);
+    }
     Ok(())
 }
 

@@ -9,19 +9,19 @@
 //! `Client`, a thin handle on the runtime's client that carries the resource accessors.
 
 mod docs;
+mod file;
 mod ops;
+mod placement;
+mod resource;
+mod selection;
 mod types;
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-
 use crate::error::{Error, Result};
-use crate::model::{Api, SpecKind};
+use crate::model::Api;
 use crate::names;
 use crate::overrides::{self, ResourceVersion, SpecSources};
-use types::{Placement, Registry, SHARED_MODULE};
+use crate::reserved;
+use types::Registry;
 
 /// Generates the typed client for an [`Api`].
 ///
@@ -144,321 +144,73 @@ impl Generator {
         &self.api
     }
 
-    /// Emits the code.
+    /// Emits the code, stage by stage (each a module of its own):
+    ///
+    /// 1. **versions** (`overrides`): resources asked for at another version are swapped in;
+    /// 2. **plan** ([`plan_all`]): every type and operation of the whole API is named and
+    ///    planned, before any resource is filtered out, so names do not depend on features;
+    /// 3. **placement** (`placement`): where each type lives, over the whole API;
+    /// 4. **selection** (`selection`): the resources kept and the types they reach;
+    /// 5. **modules** (`resource`): one module per kept resource, with its accessor;
+    /// 6. **file** (`file`): the spec's constants, the operation table, the `Client`, and
+    ///    the formatted source.
     pub fn generate(&self) -> Result<Generated> {
+        let applied = self.apply_versions()?;
+        let api = &applied.api;
+        let (reg, plans) = plan_all(api, &applied)?;
+        let place = placement::place(&reg, &plans);
+        let chosen = selection::select(api, &reg, &plans, self.resources.as_deref());
+        let rendered: Vec<resource::Rendered> = chosen
+            .resources
+            .iter()
+            .map(|(module, tag)| {
+                let context = resource::Context {
+                    api,
+                    base_path: &self.api.base_path,
+                    versions: &applied.versions,
+                    reg: &reg,
+                    place: &place,
+                    chosen: &chosen,
+                };
+                resource::render(&context, module, tag)
+            })
+            .collect();
+        file::render(api, &applied.versions, &chosen, rendered, &reg, &place)
+    }
+
+    /// Stage 1: the resource versions asked for, checked and applied.
+    fn apply_versions(&self) -> Result<overrides::Applied> {
         let mut checked = Vec::new();
         for rv in &self.versions {
             overrides::push_unique(&mut checked, rv.clone())?;
         }
-        let applied = overrides::apply(&self.api, &checked, &self.sources)?;
-        let api = &applied.api;
-        let struct_names = api.operations.iter().map(ops::struct_name);
-        let mut reg = Registry::new(api, struct_names.chain(reserved_names()));
-        let mut plans: Vec<ops::OpPlan> = (0..api.operations.len())
-            .map(|i| ops::plan(&mut reg, api, i))
-            .collect();
-        for plan in &mut plans {
-            plan.pinned_date = applied
-                .pinned
-                .get(&api.operations[plan.op_index()].operation_id)
-                .cloned();
-        }
-
-        // Which resources reach each type, over the whole API, so names and homes are stable.
-        let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for plan in &plans {
-            for ty in reg.closure(&plan.roots()) {
-                users.entry(ty).or_default().insert(plan.resource.clone());
-            }
-        }
-        let home: BTreeMap<String, String> = users
-            .iter()
-            .map(|(ty, rs)| {
-                let home = match rs.len() {
-                    1 => rs.iter().next().cloned().unwrap_or_default(),
-                    _ => SHARED_MODULE.to_string(),
-                };
-                (ty.clone(), home)
-            })
-            .collect();
-        let integer_aliases = reg
-            .defs
-            .values()
-            .filter(|d| {
-                matches!(
-                    d.body,
-                    types::DefBody::Alias(types::Ty::I32 | types::Ty::I64)
-                )
-            })
-            .map(|d| d.name.clone())
-            .collect();
-        let place = Placement {
-            home,
-            integer_aliases,
-        };
-
-        let selected = |resource: &str| {
-            self.resources
-                .as_ref()
-                .is_none_or(|keep| keep.iter().any(|k| k == resource))
-        };
-        let kept: Vec<&ops::OpPlan> = plans.iter().filter(|p| selected(&p.resource)).collect();
-        let mut emitted_types: BTreeSet<String> = BTreeSet::new();
-        for plan in &kept {
-            emitted_types.extend(reg.closure(&plan.roots()));
-        }
-
-        // Resources in spec tag order.
-        let mut resources: Vec<(String, String)> = Vec::new();
-        for tag in api.used_tags() {
-            let module = names::resource(tag);
-            if selected(&module) && !resources.iter().any(|(m, _)| *m == module) {
-                resources.push((module, tag.to_string()));
-            }
-        }
-
-        let mut modules = Vec::new();
-        let mut accessors = Vec::new();
-        let mut op_infos = Vec::new();
-        let mut decode_arms = Vec::new();
-        for (module, tag) in &resources {
-            let module_plans: Vec<&&ops::OpPlan> =
-                kept.iter().filter(|p| &p.resource == module).collect();
-            let api_struct = format_ident!("{}Api", names::type_name(module));
-            let module_ident = format_ident!("{}", module);
-            let methods = module_plans
-                .iter()
-                .map(|p| ops::emit_method(api, p, &place));
-            let op_items = module_plans.iter().map(|p| ops::emit_op(api, p, &place));
-            let type_items = emitted_types
-                .iter()
-                .filter(|t| place.home.get(*t) == Some(module))
-                .filter_map(|t| reg.defs.get(t))
-                .map(|def| types::emit_def(def, &place, module));
-            let tag_desc = api
-                .tags
-                .iter()
-                .find(|t| t.name == *tag)
-                .and_then(|t| t.description.clone());
-            let version_note = applied
-                .versions
-                .iter()
-                .find(|(m, _)| m == module)
-                .map(|(_, v)| {
-                    let rest = match &api.compatibility_date {
-                        Some(date) => format!("compatibility date `{date}`"),
-                        None => format!("routes under `{}/`", self.api.base_path),
-                    };
-                    format!(
-                        "Generated at version `{v}` (a resource version, see `RESOURCE_VERSIONS`); \
-                         the rest of the client follows {rest}."
-                    )
-                });
-            let module_doc = docs::attrs(&docs::join([
-                Some(format!("The `{tag}` resource of ESI: [`Client::{module}`](super::Client::{module}).").as_str()),
-                tag_desc.as_deref(),
-                version_note.as_deref(),
-            ]));
-            let struct_doc =
-                format!(" Operations of the `{tag}` resource; get it with `client.{module}()`.");
-            let accessor_doc = format!(" Operations of the `{tag}` resource.");
-            for p in &module_plans {
-                let s = format_ident!("{}", p.struct_name);
-                op_infos.push(quote!(<#module_ident::#s as crate::Operation>::INFO));
-                let id = &api.operations[p.op_index()].operation_id;
-                decode_arms.push(quote! {
-                    #id => Some(serde_json::from_slice::<<#module_ident::#s as crate::Operation>::Output>(body).map(drop)),
-                });
-            }
-            modules.push(quote! {
-                #module_doc
-                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
-                pub mod #module_ident {
-                    #[doc = #struct_doc]
-                    #[derive(Debug, Clone, Copy)]
-                    pub struct #api_struct<'a> {
-                        pub(crate) client: &'a super::Client,
-                    }
-
-                    impl<'a> #api_struct<'a> {
-                        #(#methods)*
-                    }
-
-                    #(#op_items)*
-                    #(#type_items)*
-                }
-            });
-            accessors.push(quote! {
-                #[doc = #accessor_doc]
-                pub fn #module_ident(&self) -> #module_ident::#api_struct<'_> {
-                    #module_ident::#api_struct { client: self }
-                }
-            });
-        }
-
-        let shared: Vec<TokenStream> = emitted_types
-            .iter()
-            .filter(|t| place.home.get(*t).map(String::as_str) == Some(SHARED_MODULE))
-            .filter_map(|t| reg.defs.get(t))
-            .map(|def| types::emit_def(def, &place, SHARED_MODULE))
-            .collect();
-        let shared_module = (!shared.is_empty()).then(|| {
-            let ident = format_ident!("{}", SHARED_MODULE);
-            quote! {
-                /// Models shared by several resources.
-                #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
-                pub mod #ident { #(#shared)* }
-            }
-        });
-
-        let kind = format_ident!(
-            "{}",
-            match api.kind {
-                SpecKind::Swagger2 => "Swagger2",
-                SpecKind::OpenApi30 => "OpenApi30",
-                SpecKind::OpenApi31 => "OpenApi31",
-            }
-        );
-        let (title, version, base_url) = (&api.title, &api.version, &api.base_url);
-        let date = match &api.compatibility_date {
-            Some(d) => quote!(Some(#d)),
-            None => quote!(None),
-        };
-        let resource_names = resources.iter().map(|(m, _)| m);
-        let version_pairs = applied.versions.iter().map(|(m, v)| quote!((#m, #v)));
-        let file = quote! {
-            /// The spec this client was generated from.
-            pub const SPEC: crate::SpecInfo = crate::SpecInfo {
-                kind: crate::SpecKind::#kind,
-                title: #title,
-                version: #version,
-                compatibility_date: #date,
-                base_url: #base_url,
-                resources: &[#(#resource_names),*],
-            };
-
-            /// Resources generated at another version than the rest of the spec, as
-            /// `(module, version)`: a compatibility date (OpenAPI) or a route version (Swagger),
-            /// from `ESI_RESOURCE_VERSIONS` or the generator's `resource_version`.
-            pub const RESOURCE_VERSIONS: &[(&str, &str)] = &[#(#version_pairs),*];
-
-            /// Every operation this build of the client offers, in spec order.
-            pub const OPERATIONS: &[&crate::OperationInfo] = &[#(#op_infos),*];
-
-            /// Decodes `body` as the success type of `operation_id` (for tests of fake servers and
-            /// tools that must agree with the generated models). `None` for an unknown id.
-            #[doc(hidden)]
-            #[allow(clippy::all)]
-            #[cfg(feature = "decode-check")]
-            pub fn __decode_check(operation_id: &str, body: &[u8]) -> Option<serde_json::Result<()>> {
-                let _ = body;
-                match operation_id {
-                    #(#decode_arms)*
-                    _ => None,
-                }
-            }
-
-            /// The ESI client of this API: build it once and clone it anywhere (clones share
-            /// the connection pool, the cache and the limits). Each resource of ESI is an
-            /// accessor (`client.market()`, `client.universe()`...), each operation a method
-            /// returning a request to configure and `.await`.
-            ///
-            /// It is a thin handle on the runtime's client ([`crate::runtime::Client`], reached
-            /// through `Deref` and [`Client::runtime`]): the clients of APIs of several dates
-            /// can share one runtime client, and each operation sends the compatibility date of
-            /// the spec it came from.
-            #[derive(Clone)]
-            pub struct Client {
-                inner: crate::runtime::Client,
-            }
-
-            impl Client {
-                /// Starts configuring a client.
-                pub fn builder() -> crate::runtime::ClientBuilder<Client> {
-                    crate::runtime::ClientBuilder::new()
-                }
-
-                /// The runtime's client underneath: share it with the client of another API
-                /// (`other::Client::from(client.runtime().clone())`) or with crates that take
-                /// a runtime client.
-                pub fn runtime(&self) -> &crate::runtime::Client {
-                    &self.inner
-                }
-
-                #(#accessors)*
-            }
-
-            impl ::core::convert::From<crate::runtime::Client> for Client {
-                fn from(inner: crate::runtime::Client) -> Self {
-                    Client { inner }
-                }
-            }
-
-            impl ::core::ops::Deref for Client {
-                type Target = crate::runtime::Client;
-                fn deref(&self) -> &crate::runtime::Client {
-                    &self.inner
-                }
-            }
-
-            impl ::core::fmt::Debug for Client {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::Debug::fmt(&self.inner, f)
-                }
-            }
-
-            #shared_module
-            #(#modules)*
-        };
-        let syntax: syn::File = syn::parse2(file).map_err(|e| Error::Emit {
-            what: "the generated API".into(),
-            message: e.to_string(),
-        })?;
-        let source = format!(
-            "// @generated by esi-codegen from {} {} ({} operations). Do not edit.\n\n{}",
-            match api.kind {
-                SpecKind::Swagger2 => "Swagger 2.0",
-                SpecKind::OpenApi30 => "OpenAPI 3.0",
-                SpecKind::OpenApi31 => "OpenAPI 3.1",
-            },
-            api.version,
-            kept.len(),
-            prettyplease::unparse(&syntax)
-        );
-        Ok(Generated {
-            source,
-            resources: resources.into_iter().map(|(m, _)| m).collect(),
-            operations: kept.len(),
-            types: emitted_types.len(),
-        })
+        overrides::apply(&self.api, &checked, &self.sources)
     }
 }
 
-/// Names used by the runtime at the crate root that generated types must not take.
-fn reserved_names() -> impl Iterator<Item = String> {
-    [
-        "Client",
-        "ClientBuilder",
-        "Request",
-        "Response",
-        "Error",
-        "Operation",
-        "OperationInfo",
-        "Params",
-        "SpecInfo",
-        "SpecKind",
-        "Language",
-        "Pagination",
-        "BodyKind",
-        "ClientParam",
-        "RateLimitInfo",
-        "UserAgent",
-        "Result",
-        "Option",
-        "Vec",
-        "String",
-        "Box",
-    ]
-    .into_iter()
-    .map(String::from)
+/// Stage 2: names every type of the whole API and plans every operation; a name no Rust
+/// identifier can be formed from fails with its JSON pointer.
+fn plan_all<'a>(
+    api: &'a Api,
+    applied: &overrides::Applied,
+) -> Result<(Registry<'a>, Vec<ops::OpPlan>)> {
+    let struct_names = api.operations.iter().map(ops::struct_name);
+    let root_types = reserved::ROOT_TYPES.iter().map(|t| t.to_string());
+    let mut reg = Registry::new(api, struct_names.chain(root_types));
+    let mut plans: Vec<ops::OpPlan> = (0..api.operations.len())
+        .map(|i| ops::plan(&mut reg, api, i))
+        .collect::<Result<_>>()?;
+    if let Some((pointer, message)) = reg.problems.first() {
+        return Err(Error::Name {
+            pointer: pointer.clone(),
+            message: message.clone(),
+        });
+    }
+    for plan in &mut plans {
+        plan.pinned_date = applied
+            .pinned
+            .get(&api.operations[plan.op_index()].operation_id)
+            .cloned();
+    }
+    Ok((reg, plans))
 }

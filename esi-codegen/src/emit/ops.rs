@@ -9,27 +9,10 @@ use serde_json::Value;
 
 use super::docs;
 use super::types::{DefBody, Placement, Registry, Ty};
+use crate::error::{Error, Result, child};
 use crate::model::{Api, ClientParameter, Operation, Pagination, ParamLocation, SchemaKind};
-use crate::names;
-
-/// Runtime methods of `Request<O>`; a parameter setter with one of these names gets a suffix.
-const RESERVED: &[&str] = &[
-    "token",
-    "token_source",
-    "language",
-    "tenant",
-    "compatibility_date",
-    "page",
-    "with_response",
-    "all_pages",
-    "pages",
-    "send",
-    "into_future",
-    "body_items",
-    "character",
-    "options",
-    "op",
-];
+use crate::names::{self, ident};
+use crate::reserved;
 
 /// How a caller supplies a parameter.
 #[derive(Debug, Clone)]
@@ -62,6 +45,8 @@ pub(crate) struct OpPlan {
     pub output: Ty,
     params: Vec<ParamPlan>,
     body: Option<(Ty, bool, Option<u64>, String)>,
+    /// The field of each `{placeholder}` of the path, in order.
+    path_fields: Vec<String>,
     op_index: usize,
     /// A compatibility date pinned for this operation by a resource version (else `None`:
     /// the client's date).
@@ -93,10 +78,24 @@ pub(crate) fn struct_name(op: &Operation) -> String {
     names::type_name(&op.operation_id)
 }
 
+/// A name of the spec that no Rust identifier can be formed from.
+fn unnamed(pointer: &str, what: &str, name: &str) -> Error {
+    Error::Name {
+        pointer: pointer.to_string(),
+        message: format!(
+            "{what} `{name}` has no name usable in Rust (it needs an ASCII letter or digit)"
+        ),
+    }
+}
+
 /// Plans one operation, naming its inline types in `reg`.
-pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> OpPlan {
+pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> Result<OpPlan> {
     let op = &api.operations[index];
     let struct_name = struct_name(op);
+    reg.origin = op.pointer.clone();
+    let path_fields = placeholders(&op.path)
+        .map(|name| names::field(name).ok_or_else(|| unnamed(&op.pointer, "path parameter", name)))
+        .collect::<Result<Vec<_>>>()?;
     let output = match op.success_schema() {
         None => Ty::Unit,
         Some(schema) => root_ty(reg, api, schema, &struct_name, "Response"),
@@ -112,13 +111,9 @@ pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> OpPlan {
             (_, true, None) => Supply::Positional,
             (_, false, _) => Supply::Optional,
         };
-        let ident = names::field(&p.name);
-        let bare = ident.trim_start_matches("r#").to_string();
-        let setter = if RESERVED.contains(&bare.as_str()) {
-            format!("{bare}_param")
-        } else {
-            ident.clone()
-        };
+        let ident = names::field(&p.name)
+            .ok_or_else(|| unnamed(&child(&op.pointer, "parameters"), "parameter", &p.name))?;
+        let setter = reserved::setter_name(&ident);
         params.push(ParamPlan {
             json: p.name.clone(),
             ident,
@@ -142,16 +137,24 @@ pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> OpPlan {
             b.description.clone().unwrap_or_default(),
         )
     });
-    OpPlan {
+    Ok(OpPlan {
         struct_name,
         method_name: names::method(&op.operation_id),
         resource: names::resource(&op.tag),
         output,
         params,
         body,
+        path_fields,
         op_index: index,
         pinned_date: None,
-    }
+    })
+}
+
+/// The `{placeholder}` names of a path template, in order.
+fn placeholders(path: &str) -> impl Iterator<Item = &str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 /// A response or body root: inline arrays name their items `{Op}Item`, objects `{Op}{suffix}`.
@@ -219,7 +222,7 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
         quote!(body: Option<#ty>,)
     });
 
-    let path_expr = path_expr(api, op);
+    let path_expr = path_expr(api, op, &plan.path_fields);
     let param_calls = plan
         .params
         .iter()
@@ -262,6 +265,10 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
         });
     let output = place.tokens(&plan.output, module);
     let info = info_expr(api, op, plan);
+    let paged_impl = pagination_marker(op).map(|marker| {
+        let marker = format_ident!("{}", marker);
+        quote!(impl crate::#marker for #name {})
+    });
 
     let setters = plan
         .params
@@ -336,17 +343,38 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
             #character_fn
         }
 
+        #paged_impl
         #setters_impl
     }
 }
 
-/// The accessor method on the resource struct.
-pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStream {
+/// The runtime's marker trait for the operation's pagination, if it has one: the page walkers
+/// (`all_pages`, `pages`, `walk_cursor`, `walk_from_id`) compile only where it is implemented.
+/// A `from_id` route whose record field is unknown (no entry in `fixes::FROM_ID_FIELDS`)
+/// cannot be walked and gets none.
+fn pagination_marker(op: &Operation) -> Option<&'static str> {
+    match op.pagination {
+        Pagination::None => None,
+        Pagination::XPages => Some("PagedByXPages"),
+        Pagination::Cursor => Some("PagedByCursor"),
+        Pagination::FromId => op.from_id_field.is_some().then_some("PagedByFromId"),
+    }
+}
+
+/// The accessor method on the resource struct, and a `#[deprecated]` alias under each of
+/// `old_names` (names the operation had in an older pinned spec, see `renames`).
+pub(crate) fn emit_method(
+    api: &Api,
+    plan: &OpPlan,
+    place: &Placement,
+    old_names: &[&str],
+) -> TokenStream {
     let op = &api.operations[plan.op_index];
     let module = plan.resource.as_str();
     let name = format_ident!("{}", plan.struct_name);
     let method = ident(&plan.method_name);
     let mut args = Vec::new();
+    let mut forwarded = Vec::new();
     let mut inits = Vec::new();
     for p in &plan.params {
         let field = ident(&p.ident);
@@ -354,10 +382,12 @@ pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenS
         match &p.supply {
             Supply::Positional if p.ty == Ty::String => {
                 args.push(quote!(#field: impl Into<String>));
+                forwarded.push(quote!(#field));
                 inits.push(quote!(#field: #field.into(),));
             }
             Supply::Positional => {
                 args.push(quote!(#field: #ty));
+                forwarded.push(quote!(#field));
                 inits.push(quote!(#field,));
             }
             Supply::Defaulted(expr) => inits.push(quote!(#field: #expr,)),
@@ -368,11 +398,29 @@ pub(crate) fn emit_method(api: &Api, plan: &OpPlan, place: &Placement) -> TokenS
         inits.push(quote!(body: None,));
     }
     let doc = docs::attrs(&method_doc(op));
+    let aliases = old_names.iter().map(|old| {
+        let old = ident(old);
+        let note = format!("renamed to `{}` by ESI", plan.method_name);
+        let doc = format!(
+            " The name of [`{new}`](Self::{new}) before ESI renamed the operation (its id is \
+             now `{id}`); kept for one release.",
+            new = plan.method_name,
+            id = op.operation_id,
+        );
+        quote! {
+            #[doc = #doc]
+            #[deprecated(note = #note)]
+            pub fn #old(&self, #(#args),*) -> crate::Request<#name> {
+                self.#method(#(#forwarded),*)
+            }
+        }
+    });
     quote! {
         #doc
         pub fn #method(&self, #(#args),*) -> crate::Request<#name> {
             crate::Request::new(&self.client.inner, #name { #(#inits)* })
         }
+        #(#aliases)*
     }
 }
 
@@ -429,19 +477,23 @@ fn method_doc(op: &Operation) -> String {
     ])
 }
 
-fn path_expr(api: &Api, op: &Operation) -> TokenStream {
+/// The path with its placeholders filled from the fields `path_fields` (one per placeholder
+/// of the operation's path, in order).
+fn path_expr(api: &Api, op: &Operation, path_fields: &[String]) -> TokenStream {
     let full = format!("{}{}", api.base_path, op.path);
     let mut template = String::new();
     let mut args = Vec::new();
     let mut rest = full.as_str();
+    let mut fields = path_fields.iter();
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}') else {
             break;
         };
+        let Some(field_name) = fields.next() else {
+            break;
+        };
         template.push_str(&rest[..open]);
-        let name = &rest[open + 1..open + close];
-        let field_name = names::field(name);
-        let field = ident(&field_name);
+        let field = ident(field_name);
         let bare = field_name.trim_start_matches("r#");
         let local = if bare == field_name {
             format_ident!("{}", bare)
@@ -624,8 +676,4 @@ fn opt_u32(v: Option<u64>) -> TokenStream {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),
     }
-}
-
-fn ident(text: &str) -> syn::Ident {
-    syn::parse_str(text).unwrap_or_else(|_| format_ident!("param"))
 }

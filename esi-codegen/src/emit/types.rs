@@ -100,6 +100,10 @@ pub(crate) struct Registry<'a> {
     pub defs: BTreeMap<String, TypeDef>,
     components: BTreeMap<String, String>,
     taken: BTreeSet<String>,
+    /// JSON pointer of what is being typed (a named schema, an operation), for problems.
+    pub origin: String,
+    /// Names no Rust identifier can be formed from, as (JSON pointer, message).
+    pub problems: Vec<(String, String)>,
 }
 
 impl<'a> Registry<'a> {
@@ -110,13 +114,20 @@ impl<'a> Registry<'a> {
             defs: BTreeMap::new(),
             components: BTreeMap::new(),
             taken: reserved.into_iter().collect(),
+            origin: String::new(),
+            problems: Vec::new(),
         };
         for name in api.schemas.keys() {
             let rust = reg.unique(&names::type_name(name));
             reg.components.insert(name.clone(), rust);
         }
+        let schemas_pointer = match api.kind {
+            crate::model::SpecKind::Swagger2 => "/definitions",
+            _ => "/components/schemas",
+        };
         for (name, schema) in &api.schemas {
             let rust = reg.components[name].clone();
+            reg.origin = crate::error::child(schemas_pointer, name);
             reg.define_component(&rust, schema);
         }
         reg
@@ -245,7 +256,10 @@ impl<'a> Registry<'a> {
         for prop in properties {
             let ctx = format!("{parent}{}", names::type_name(&prop.name));
             let ty = self.ty(&prop.schema, &ctx, Some(&prop.name));
-            let mut ident = names::field(&prop.name);
+            let Some(mut ident) = names::field(&prop.name) else {
+                self.unnamed(&prop.name, parent);
+                continue;
+            };
             while !used.insert(ident.clone()) {
                 ident.push('_');
             }
@@ -259,6 +273,17 @@ impl<'a> Registry<'a> {
             });
         }
         fields
+    }
+
+    /// Records a property no field name can be formed from.
+    fn unnamed(&mut self, property: &str, parent: &str) {
+        self.problems.push((
+            self.origin.clone(),
+            format!(
+                "property `{property}` (of `{parent}`) has no name usable in Rust \
+                 (it needs an ASCII letter or digit)"
+            ),
+        ));
     }
 
     fn variants(&mut self, parent: &str, alts: &[Schema]) -> Vec<Variant> {
@@ -288,10 +313,11 @@ impl<'a> Registry<'a> {
                 Some(prop) => {
                     let ctx = format!("{parent}{}", names::type_name(&prop.name));
                     let ty = self.ty(&prop.schema, &ctx, Some(&prop.name));
-                    (
-                        Some((prop.name.clone(), names::field(&prop.name), ty.clone())),
-                        ty,
-                    )
+                    let Some(field) = names::field(&prop.name) else {
+                        self.unnamed(&prop.name, parent);
+                        continue;
+                    };
+                    (Some((prop.name.clone(), field, ty.clone())), ty)
                 }
                 None => (None, self.ty(alt, &format!("{parent}{name}"), None)),
             };
@@ -416,8 +442,7 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
             let fields = fields.iter().map(|f| {
                 // ESI describes most fields, not all; rustdoc wants every public item documented.
                 let fallback = format!("`{}`", f.json);
-                let ident: syn::Ident =
-                    syn::parse_str(&f.ident).unwrap_or_else(|_| format_ident!("field"));
+                let ident = names::ident(&f.ident);
                 let ty = place.tokens(&f.ty, module);
                 let ty = if f.optional { quote!(Option<#ty>) } else { ty };
                 let doc = super::docs::attrs(if f.doc.is_empty() { &fallback } else { &f.doc });
@@ -459,8 +484,7 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
                 let doc = super::docs::attrs(if v.doc.is_empty() { &fallback } else { &v.doc });
                 match &v.single {
                     Some((json, ident, ty)) => {
-                        let ident: syn::Ident =
-                            syn::parse_str(ident).unwrap_or_else(|_| format_ident!("value"));
+                        let ident = names::ident(ident);
                         let ty = place.tokens(ty, module);
                         let bare = ident.to_string();
                         let rename = (bare.trim_start_matches("r#") != json)

@@ -1,0 +1,170 @@
+//! Stage 6: the file: the spec's constants, the operation table, the shared `models`
+//! module, the API's `Client` with every accessor, the resource modules; parsed back and
+//! formatted with prettyplease.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::Generated;
+use super::resource::Rendered;
+use super::selection::Selection;
+use super::types::{self, Placement, Registry, SHARED_MODULE};
+use crate::error::{Error, Result};
+use crate::model::{Api, SpecKind};
+
+/// Renders the whole file from the rendered resources.
+pub(super) fn render(
+    api: &Api,
+    versions: &[(String, String)],
+    chosen: &Selection<'_>,
+    rendered: Vec<Rendered>,
+    reg: &Registry<'_>,
+    place: &Placement,
+) -> Result<Generated> {
+    let mut modules = Vec::new();
+    let mut accessors = Vec::new();
+    let mut op_infos = Vec::new();
+    let mut decode_arms = Vec::new();
+    for r in rendered {
+        modules.push(r.module);
+        accessors.push(r.accessor);
+        op_infos.extend(r.op_infos);
+        decode_arms.extend(r.decode_arms);
+    }
+    let shared: Vec<TokenStream> = chosen
+        .types
+        .iter()
+        .filter(|t| place.home.get(*t).map(String::as_str) == Some(SHARED_MODULE))
+        .filter_map(|t| reg.defs.get(t))
+        .map(|def| types::emit_def(def, place, SHARED_MODULE))
+        .collect();
+    let shared_module = (!shared.is_empty()).then(|| {
+        let ident = format_ident!("{}", SHARED_MODULE);
+        quote! {
+            /// Models shared by several resources.
+            #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
+            pub mod #ident { #(#shared)* }
+        }
+    });
+
+    let kind = format_ident!(
+        "{}",
+        match api.kind {
+            SpecKind::Swagger2 => "Swagger2",
+            SpecKind::OpenApi30 => "OpenApi30",
+            SpecKind::OpenApi31 => "OpenApi31",
+        }
+    );
+    let (title, version, base_url) = (&api.title, &api.version, &api.base_url);
+    let date = match &api.compatibility_date {
+        Some(d) => quote!(Some(#d)),
+        None => quote!(None),
+    };
+    let resource_names = chosen.resources.iter().map(|(m, _)| m);
+    let version_pairs = versions.iter().map(|(m, v)| quote!((#m, #v)));
+    let file = quote! {
+        /// The spec this client was generated from.
+        pub const SPEC: crate::SpecInfo = crate::SpecInfo {
+            kind: crate::SpecKind::#kind,
+            title: #title,
+            version: #version,
+            compatibility_date: #date,
+            base_url: #base_url,
+            resources: &[#(#resource_names),*],
+        };
+
+        /// Resources generated at another version than the rest of the spec, as
+        /// `(module, version)`: a compatibility date (OpenAPI) or a route version (Swagger),
+        /// from `ESI_RESOURCE_VERSIONS` or the generator's `resource_version`.
+        pub const RESOURCE_VERSIONS: &[(&str, &str)] = &[#(#version_pairs),*];
+
+        /// Every operation this build of the client offers, in spec order.
+        pub const OPERATIONS: &[&crate::OperationInfo] = &[#(#op_infos),*];
+
+        /// Decodes `body` as the success type of `operation_id` (for tests of fake servers and
+        /// tools that must agree with the generated models). `None` for an unknown id.
+        #[doc(hidden)]
+        #[allow(clippy::all)]
+        #[cfg(feature = "decode-check")]
+        pub fn __decode_check(operation_id: &str, body: &[u8]) -> Option<serde_json::Result<()>> {
+            let _ = body;
+            match operation_id {
+                #(#decode_arms)*
+                _ => None,
+            }
+        }
+
+        /// The ESI client of this API: build it once and clone it anywhere (clones share
+        /// the connection pool, the cache and the limits). Each resource of ESI is an
+        /// accessor (`client.market()`, `client.universe()`...), each operation a method
+        /// returning a request to configure and `.await`.
+        ///
+        /// It is a thin handle on the runtime's client ([`crate::runtime::Client`], reached
+        /// through `Deref` and [`Client::runtime`]): the clients of APIs of several dates
+        /// can share one runtime client, and each operation sends the compatibility date of
+        /// the spec it came from.
+        #[derive(Clone)]
+        pub struct Client {
+            inner: crate::runtime::Client,
+        }
+
+        impl Client {
+            /// Starts configuring a client.
+            pub fn builder() -> crate::runtime::ClientBuilder<Client> {
+                crate::runtime::ClientBuilder::new()
+            }
+
+            /// The runtime's client underneath: share it with the client of another API
+            /// (`other::Client::from(client.runtime().clone())`) or with crates that take
+            /// a runtime client.
+            pub fn runtime(&self) -> &crate::runtime::Client {
+                &self.inner
+            }
+
+            #(#accessors)*
+        }
+
+        impl ::core::convert::From<crate::runtime::Client> for Client {
+            fn from(inner: crate::runtime::Client) -> Self {
+                Client { inner }
+            }
+        }
+
+        impl ::core::ops::Deref for Client {
+            type Target = crate::runtime::Client;
+            fn deref(&self) -> &crate::runtime::Client {
+                &self.inner
+            }
+        }
+
+        impl ::core::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        #shared_module
+        #(#modules)*
+    };
+    let syntax: syn::File = syn::parse2(file).map_err(|e| Error::Emit {
+        what: "the generated API".into(),
+        message: e.to_string(),
+    })?;
+    let source = format!(
+        "// @generated by esi-codegen from {} {} ({} operations). Do not edit.\n\n{}",
+        match api.kind {
+            SpecKind::Swagger2 => "Swagger 2.0",
+            SpecKind::OpenApi30 => "OpenAPI 3.0",
+            SpecKind::OpenApi31 => "OpenAPI 3.1",
+        },
+        api.version,
+        chosen.kept.len(),
+        prettyplease::unparse(&syntax)
+    );
+    Ok(Generated {
+        source,
+        resources: chosen.resources.iter().map(|(m, _)| m.clone()).collect(),
+        operations: chosen.kept.len(),
+        types: chosen.types.len(),
+    })
+}

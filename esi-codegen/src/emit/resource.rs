@@ -1,0 +1,144 @@
+//! Stage 5: one resource: its module (the resource struct with a method per operation, the
+//! operations' request types, the types only it uses) and its accessor on `Client`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::docs;
+use super::ops;
+use super::selection::Selection;
+use super::types::{self, Placement, Registry};
+use crate::model::Api;
+use crate::names;
+use crate::renames;
+use crate::reserved;
+
+/// What every resource is rendered from.
+pub(super) struct Context<'a> {
+    /// The API (after resource versions).
+    pub api: &'a Api,
+    /// The base path of the API as loaded (Swagger's `/latest`), for version notes.
+    pub base_path: &'a str,
+    /// Resources generated at another version, as (module, version).
+    pub versions: &'a [(String, String)],
+    /// Every type, named.
+    pub reg: &'a Registry<'a>,
+    /// Where each type lives.
+    pub place: &'a Placement,
+    /// What is emitted.
+    pub chosen: &'a Selection<'a>,
+}
+
+/// One rendered resource.
+pub(super) struct Rendered {
+    /// The module.
+    pub module: TokenStream,
+    /// Its accessor method on `Client`.
+    pub accessor: TokenStream,
+    /// `OperationInfo` expressions of its operations, in spec order.
+    pub op_infos: Vec<TokenStream>,
+    /// Match arms of `__decode_check`.
+    pub decode_arms: Vec<TokenStream>,
+}
+
+/// Renders resource `module` (spec tag `tag`).
+pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
+    let api = cx.api;
+    let plans: Vec<&ops::OpPlan> = cx
+        .chosen
+        .kept
+        .iter()
+        .copied()
+        .filter(|p| p.resource == module)
+        .collect();
+    let api_struct = format_ident!("{}Api", names::type_name(module));
+    let module_ident = format_ident!("{}", module);
+    let accessor = reserved::accessor_name(module);
+    let accessor_ident = format_ident!("{}", accessor);
+    // Old names of renamed operations, unless an operation of the resource has the name now.
+    let current: Vec<&str> = plans.iter().map(|p| p.method_name.as_str()).collect();
+    let methods = plans.iter().map(|p| {
+        let op = &api.operations[p.op_index()];
+        let old: Vec<&str> = renames::old_names(op.method.as_str(), &op.path, &p.method_name)
+            .into_iter()
+            .filter(|old| !current.contains(old))
+            .collect();
+        ops::emit_method(api, p, cx.place, &old)
+    });
+    let op_items = plans.iter().map(|p| ops::emit_op(api, p, cx.place));
+    let type_items = cx
+        .chosen
+        .types
+        .iter()
+        .filter(|t| cx.place.home.get(*t).map(String::as_str) == Some(module))
+        .filter_map(|t| cx.reg.defs.get(t))
+        .map(|def| types::emit_def(def, cx.place, module));
+    let tag_desc = api
+        .tags
+        .iter()
+        .find(|t| t.name == tag)
+        .and_then(|t| t.description.clone());
+    let version_note = cx.versions.iter().find(|(m, _)| m == module).map(|(_, v)| {
+        let rest = match &api.compatibility_date {
+            Some(date) => format!("compatibility date `{date}`"),
+            None => format!("routes under `{}/`", cx.base_path),
+        };
+        format!(
+            "Generated at version `{v}` (a resource version, see `RESOURCE_VERSIONS`); \
+                 the rest of the client follows {rest}."
+        )
+    });
+    let module_doc = docs::attrs(&docs::join([
+        Some(
+            format!(
+                "The `{tag}` resource of ESI: [`Client::{accessor}`](super::Client::{accessor})."
+            )
+            .as_str(),
+        ),
+        tag_desc.as_deref(),
+        version_note.as_deref(),
+    ]));
+    let struct_doc =
+        format!(" Operations of the `{tag}` resource; get it with `client.{accessor}()`.");
+    let accessor_doc = format!(" Operations of the `{tag}` resource.");
+    let mut op_infos = Vec::new();
+    let mut decode_arms = Vec::new();
+    for p in &plans {
+        let s = format_ident!("{}", p.struct_name);
+        op_infos.push(quote!(<#module_ident::#s as crate::Operation>::INFO));
+        let id = &api.operations[p.op_index()].operation_id;
+        decode_arms.push(quote! {
+            #id => Some(serde_json::from_slice::<<#module_ident::#s as crate::Operation>::Output>(body).map(drop)),
+        });
+    }
+    let module = quote! {
+        #module_doc
+        #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
+        pub mod #module_ident {
+            #[doc = #struct_doc]
+            #[derive(Debug, Clone, Copy)]
+            pub struct #api_struct<'a> {
+                pub(crate) client: &'a super::Client,
+            }
+
+            impl<'a> #api_struct<'a> {
+                #(#methods)*
+            }
+
+            #(#op_items)*
+            #(#type_items)*
+        }
+    };
+    let accessor = quote! {
+        #[doc = #accessor_doc]
+        pub fn #accessor_ident(&self) -> #module_ident::#api_struct<'_> {
+            #module_ident::#api_struct { client: self }
+        }
+    };
+    Rendered {
+        module,
+        accessor,
+        op_infos,
+        decode_arms,
+    }
+}
