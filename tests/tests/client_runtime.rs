@@ -30,7 +30,9 @@ fn builder(h: &Harness) -> ClientBuilder {
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
         })
-        .read_timeout(Duration::from_secs(5))
+        // Generous: under plain `cargo test` every test of this file shares the machine at
+        // once (nextest gives each a process), and a stalled read fails the test either way.
+        .read_timeout(Duration::from_secs(30))
 }
 
 /// The fake SSO's web application as the client's token verifier, so that tokens of one
@@ -380,7 +382,9 @@ async fn a_refusal_is_shared_by_the_identical_calls_waiting_for_it() {
     );
 }
 
-#[tokio::test]
+// The fake serves and the client decodes 50 pages of 1000 orders: on two threads, so neither
+// waits on the other in a debug build.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_pages_fetches_every_page_once_in_order() {
     let h = harness(FakeEsiConfig::default()).await;
     let client = builder(&h).build().unwrap();

@@ -59,7 +59,7 @@ fn builder(esi: &FakeEsi) -> ClientBuilder {
         .base_url(esi.base_url())
         .user_agent(UserAgent::new("esi-rs tests", "1.0").email("tests@esi-rs.invalid"))
         .no_cache()
-        .read_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(30))
 }
 
 fn last(esi: &FakeEsi) -> RequestRecord {

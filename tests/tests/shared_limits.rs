@@ -40,7 +40,7 @@ fn builder(esi: &str) -> ClientBuilder {
     Client::builder()
         .base_url(esi)
         .user_agent(UserAgent::new("esi-rs shared tests", "1.0").email("tests@esi-rs.invalid"))
-        .read_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(30))
 }
 
 /// A key prefix of one test run, so runs never share state.
