@@ -147,7 +147,7 @@ impl Generator {
     /// Emits the code, stage by stage (each a module of its own):
     ///
     /// 1. **versions** (`overrides`): resources asked for at another version are swapped in;
-    /// 2. **plan** ([`plan_all`]): every type and operation of the whole API is named and
+    /// 2. **plan** (`plan_all`): every type and operation of the whole API is named and
     ///    planned, before any resource is filtered out, so names do not depend on features;
     /// 3. **placement** (`placement`): where each type lives, over the whole API;
     /// 4. **selection** (`selection`): the resources kept and the types they reach;
