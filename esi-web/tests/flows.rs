@@ -9,35 +9,6 @@ use esi_web::WebConfig;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use support::*;
 
-/// The token id in a handler's answer (`one id=.. char=.. user=..`).
-fn token_id(page: &Page) -> i64 {
-    assert_eq!(page.status, 200, "{page:?}");
-    let id = page
-        .body
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("id="))
-        .unwrap_or_else(|| panic!("no token in {page:?}"));
-    id.parse().expect("id")
-}
-
-fn character(page: &Page) -> i64 {
-    assert_eq!(page.status, 200, "{page:?}");
-    page.body
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("char="))
-        .unwrap_or_else(|| panic!("no character in {page:?}"))
-        .parse()
-        .expect("character")
-}
-
-fn user(page: &Page) -> String {
-    page.body
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("user="))
-        .unwrap_or_else(|| panic!("no user in {page:?}"))
-        .to_owned()
-}
-
 async fn pending_logins(site: &TestSite) -> Vec<callback_redirect::Model> {
     callback_redirect::Entity::find()
         .all(site.store.db())

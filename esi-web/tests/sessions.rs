@@ -13,24 +13,6 @@ use support::*;
 const CROSS_SITE: (&str, &str) = ("sec-fetch-site", "cross-site");
 const HOME_LINK: &str = "id=\"home\" href=\"/\"";
 
-fn character(page: &Page) -> i64 {
-    assert_eq!(page.status, 200, "{page:?}");
-    page.body
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("char="))
-        .unwrap_or_else(|| panic!("no character in {page:?}"))
-        .parse()
-        .expect("character")
-}
-
-fn user(page: &Page) -> String {
-    page.body
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("user="))
-        .unwrap_or_else(|| panic!("no user in {page:?}"))
-        .to_owned()
-}
-
 /// A browser with two characters logged in (so `/one` shows the select page).
 async fn two_characters(site: &TestSite) -> Browser {
     let b = site.browser();

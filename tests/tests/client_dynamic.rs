@@ -7,8 +7,12 @@ use esi_fake::harness::Harness;
 use esi_fake::sso::SsoConfig;
 
 async fn setup() -> (Harness, Client) {
-    let config =
-        FakeEsiConfig::default().pages("/markets/{region_id}/orders", PageShape::new(4, 25));
+    setup_with_orders(PageShape::new(4, 25)).await
+}
+
+/// The fakes, with the market orders route in `shape`, and a client of the fake ESI.
+async fn setup_with_orders(shape: PageShape) -> (Harness, Client) {
+    let config = FakeEsiConfig::default().pages("/markets/{region_id}/orders", shape);
     let h = Harness::start_with(config, SsoConfig::default())
         .await
         .unwrap();
@@ -101,18 +105,7 @@ async fn all_orders(client: &Client) -> Result<esi_client::Response<serde_json::
 
 #[tokio::test]
 async fn by_name_paging_refuses_more_than_max_pages() {
-    let config = FakeEsiConfig::default().pages(
-        "/markets/{region_id}/orders",
-        PageShape::new(esi_client::MAX_PAGES + 1, 1),
-    );
-    let h = Harness::start_with(config, SsoConfig::default())
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .base_url(h.esi_url())
-        .user_agent(UserAgent::new("dyn", "1").email("t@esi-rs.invalid"))
-        .build()
-        .unwrap();
+    let (h, client) = setup_with_orders(PageShape::new(esi_client::MAX_PAGES + 1, 1)).await;
     let error = all_orders(&client).await.unwrap_err();
     assert!(
         matches!(error, Error::TooManyPages { pages, max, .. }

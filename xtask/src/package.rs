@@ -125,8 +125,7 @@ pub fn rust_version_findings(metadata: &Value) -> anyhow::Result<Vec<RustVersion
         let Some(package) = packages.get(member) else {
             continue;
         };
-        // `publish = false` is an empty list of registries.
-        if package["publish"].as_array().is_some_and(Vec::is_empty) {
+        if !is_published(package) {
             continue;
         }
         let mut seen = BTreeSet::new();
@@ -160,8 +159,8 @@ pub fn rust_version_findings(metadata: &Value) -> anyhow::Result<Vec<RustVersion
     Ok(findings)
 }
 
-/// Runs `cargo metadata` (every feature on) in `root` and fails on any finding.
-pub fn check_rust_versions(root: &Path) -> anyhow::Result<()> {
+/// `cargo metadata` of the workspace at `root`, every feature on.
+fn workspace_metadata(root: &Path) -> anyhow::Result<Value> {
     let out = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--all-features"])
         .current_dir(root)
@@ -173,8 +172,17 @@ pub fn check_rust_versions(root: &Path) -> anyhow::Result<()> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let metadata: Value = serde_json::from_slice(&out.stdout).context("cargo metadata's JSON")?;
-    let findings = rust_version_findings(&metadata)?;
+    serde_json::from_slice(&out.stdout).context("cargo metadata's JSON")
+}
+
+/// Runs `cargo metadata` (every feature on) in `root` and fails on any finding.
+pub fn check_rust_versions(root: &Path) -> anyhow::Result<()> {
+    report_rust_versions(&workspace_metadata(root)?)
+}
+
+/// Prints the findings for `metadata`; fails on any.
+fn report_rust_versions(metadata: &Value) -> anyhow::Result<()> {
+    let findings = rust_version_findings(metadata)?;
     if findings.is_empty() {
         eprintln!("rust-version: every publishable package covers its dependency tree");
         return Ok(());
@@ -192,7 +200,8 @@ pub fn check_rust_versions(root: &Path) -> anyhow::Result<()> {
 /// without `cargo package`'s own verification: the scratch workspace builds them instead), and
 /// unpacks each into `into/<name>/`, replacing what was there.
 pub fn package(root: &Path, into: &Path, allow_dirty: bool) -> anyhow::Result<()> {
-    check_rust_versions(root)?;
+    let metadata = workspace_metadata(root)?;
+    report_rust_versions(&metadata)?;
     let package_dir = root.join("target").join("package");
     let mut cmd = Command::new(env!("CARGO"));
     cmd.args([
@@ -212,7 +221,7 @@ pub fn package(root: &Path, into: &Path, allow_dirty: bool) -> anyhow::Result<()
     }
 
     std::fs::create_dir_all(into).with_context(|| format!("creating {}", into.display()))?;
-    for (name, version) in publishable_packages(root)? {
+    for (name, version) in publishable_packages(&metadata) {
         let archive = package_dir.join(format!("{name}-{version}.crate"));
         let dir = into.join(&name);
         if dir.exists() {
@@ -236,29 +245,32 @@ pub fn package(root: &Path, into: &Path, allow_dirty: bool) -> anyhow::Result<()
     Ok(())
 }
 
-/// Names and versions of the workspace's publishable packages.
-fn publishable_packages(root: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(root)
-        .output()
-        .context("running cargo metadata")?;
-    if !out.status.success() {
-        bail!("cargo metadata failed");
-    }
-    let metadata: Value = serde_json::from_slice(&out.stdout)?;
-    Ok(metadata["packages"]
+/// Names and versions of the workspace's publishable packages in `metadata`.
+fn publishable_packages(metadata: &Value) -> Vec<(String, String)> {
+    let members: BTreeSet<&str> = metadata["workspace_members"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|p| !p["publish"].as_array().is_some_and(Vec::is_empty))
+        .filter_map(Value::as_str)
+        .collect();
+    metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(id)) && is_published(p))
         .filter_map(|p| {
             Some((
                 p["name"].as_str()?.to_string(),
                 p["version"].as_str()?.to_string(),
             ))
         })
-        .collect())
+        .collect()
+}
+
+/// Whether a package of `cargo metadata` may be published (`publish = false` is an empty list
+/// of registries).
+fn is_published(package: &Value) -> bool {
+    !package["publish"].as_array().is_some_and(Vec::is_empty)
 }
 
 /// How docs.rs builds one package, read from its `[package.metadata.docs.rs]`.

@@ -219,6 +219,31 @@ pub struct Page {
     pub allow: Option<String>,
 }
 
+/// A word `key=value` of a handler's answer (`one id=.. char=.. user=..`), which must be there.
+fn answer_field<'a>(page: &'a Page, key: &str) -> &'a str {
+    page.body
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("no {key} in {page:?}"))
+}
+
+/// The token id in a handler's answer.
+pub fn token_id(page: &Page) -> i64 {
+    assert_eq!(page.status, 200, "{page:?}");
+    answer_field(page, "id").parse().expect("id")
+}
+
+/// The character id in a handler's answer.
+pub fn character(page: &Page) -> i64 {
+    assert_eq!(page.status, 200, "{page:?}");
+    answer_field(page, "char").parse().expect("character")
+}
+
+/// The user in a handler's answer.
+pub fn user(page: &Page) -> String {
+    answer_field(page, "user").to_owned()
+}
+
 impl Page {
     /// The `Location` header, which must be there.
     pub fn location(&self) -> &str {
