@@ -10,7 +10,8 @@
 //! - `package --into DIR`: checks every publishable package's `rust-version` against its
 //!   dependency tree, packages them all and unpacks each into `DIR/<name>/`.
 //! - `docs-rs --manifest-path M --packages DIR`: documents each unpacked package as docs.rs
-//!   would (its `[package.metadata.docs.rs]`, `-D warnings`) from the workspace of `M`.
+//!   would (its `[package.metadata.docs.rs]`, `-D warnings`) from the workspace of `M`;
+//!   packages with the same settings share one `cargo doc` run.
 //! - `rust-versions`: the `rust-version` check alone.
 //! - `spec-tables [--check]`: rewrites the tables esi-codegen reads that are computed from
 //!   the pinned specs (fields the specs disagree on being required, renamed operations);

@@ -317,8 +317,53 @@ pub fn docs_rs_settings(text: &str) -> anyhow::Result<Option<DocsRsSettings>> {
     }))
 }
 
-/// Documents each unpacked library package in `packages` as docs.rs would, from the workspace
-/// of `manifest` (which must have them as members), with warnings denied.
+/// One `cargo doc` run: packages whose docs.rs settings differ only in their features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRun {
+    /// The packages documented (`-p`).
+    pub packages: Vec<String>,
+    /// Each package's features, as `package/feature`.
+    pub features: Vec<String>,
+    /// `--all-features`.
+    pub all_features: bool,
+    /// `--no-default-features`.
+    pub no_default_features: bool,
+    /// `RUSTDOCFLAGS`, before `-D warnings`.
+    pub rustdoc_args: Vec<String>,
+}
+
+/// Groups packages into as few `cargo doc` runs as keep each package's docs.rs settings:
+/// packages with the same flags and rustdoc arguments share a run (one build of the
+/// dependencies instead of one per package), each still with its own features.
+pub fn doc_runs(packages: &[(String, DocsRsSettings)]) -> Vec<DocRun> {
+    let mut runs: Vec<DocRun> = Vec::new();
+    for (name, settings) in packages {
+        let features = settings.features.iter().map(|f| format!("{name}/{f}"));
+        let same = |run: &&mut DocRun| {
+            run.all_features == settings.all_features
+                && run.no_default_features == settings.no_default_features
+                && run.rustdoc_args == settings.rustdoc_args
+        };
+        match runs.iter_mut().find(same) {
+            Some(run) => {
+                run.packages.push(name.clone());
+                run.features.extend(features);
+            }
+            None => runs.push(DocRun {
+                packages: vec![name.clone()],
+                features: features.collect(),
+                all_features: settings.all_features,
+                no_default_features: settings.no_default_features,
+                rustdoc_args: settings.rustdoc_args.clone(),
+            }),
+        }
+    }
+    runs
+}
+
+/// Documents each unpacked library package in `packages` as docs.rs would (its features and
+/// rustdoc arguments), from the workspace of `manifest` (which must have them as members),
+/// with warnings denied. Packages with the same settings share one `cargo doc` run.
 pub fn docs_rs(manifest: &Path, packages: &Path) -> anyhow::Result<()> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(packages)
         .with_context(|| format!("reading {}", packages.display()))?
@@ -326,7 +371,7 @@ pub fn docs_rs(manifest: &Path, packages: &Path) -> anyhow::Result<()> {
         .filter(|p| p.join("Cargo.toml").is_file())
         .collect();
     dirs.sort();
-    let mut documented = 0;
+    let mut libraries = Vec::new();
     for dir in dirs {
         if !dir.join("src").join("lib.rs").is_file() {
             continue;
@@ -340,32 +385,45 @@ pub fn docs_rs(manifest: &Path, packages: &Path) -> anyhow::Result<()> {
             .as_str()
             .context("package without a name")?
             .to_string();
+        libraries.push((name, settings));
+    }
+    if libraries.is_empty() {
+        bail!("no library package found in {}", packages.display());
+    }
+    for run in doc_runs(&libraries) {
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["doc", "--no-deps", "-q", "-p", &name])
+        cmd.args(["doc", "--no-deps", "-q"])
             .arg("--manifest-path")
             .arg(manifest);
-        if settings.all_features {
+        for name in &run.packages {
+            cmd.args(["-p", name]);
+        }
+        if run.all_features {
             cmd.arg("--all-features");
         }
-        if settings.no_default_features {
+        if run.no_default_features {
             cmd.arg("--no-default-features");
         }
-        if !settings.features.is_empty() {
-            cmd.arg("--features").arg(settings.features.join(","));
+        if !run.features.is_empty() {
+            cmd.arg("--features").arg(run.features.join(","));
         }
-        let mut flags = settings.rustdoc_args.clone();
+        let mut flags = run.rustdoc_args.clone();
         flags.extend(["-D".to_string(), "warnings".to_string()]);
         cmd.env("RUSTDOCFLAGS", flags.join(" "))
             .env("RUSTC_BOOTSTRAP", "1");
-        eprintln!("docs.rs build of {name}: features {:?}", settings.features);
+        eprintln!(
+            "docs.rs build of {}: features {:?}, rustdoc {:?}",
+            run.packages.join(", "),
+            run.features,
+            run.rustdoc_args
+        );
         let status = cmd.status().context("running cargo doc")?;
         if !status.success() {
-            bail!("docs of {name} do not build as docs.rs builds them");
+            bail!(
+                "docs of {} do not build as docs.rs builds them",
+                run.packages.join(", ")
+            );
         }
-        documented += 1;
-    }
-    if documented == 0 {
-        bail!("no library package found in {}", packages.display());
     }
     Ok(())
 }
@@ -374,6 +432,32 @@ pub fn docs_rs(manifest: &Path, packages: &Path) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn settings(features: &[&str], no_default: bool) -> DocsRsSettings {
+        DocsRsSettings {
+            features: features.iter().map(|f| f.to_string()).collect(),
+            all_features: false,
+            no_default_features: no_default,
+            rustdoc_args: vec!["--cfg".into(), "docsrs".into()],
+        }
+    }
+
+    #[test]
+    fn doc_runs_share_a_run_only_when_flags_and_arguments_agree() {
+        let runs = doc_runs(&[
+            ("a".into(), settings(&["redis"], false)),
+            ("b".into(), settings(&[], false)),
+            ("c".into(), settings(&["x"], true)),
+            ("d".into(), settings(&["redis", "tls"], false)),
+        ]);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].packages, ["a", "b", "d"]);
+        assert_eq!(runs[0].features, ["a/redis", "d/redis", "d/tls"]);
+        assert!(!runs[0].no_default_features);
+        assert_eq!(runs[1].packages, ["c"]);
+        assert_eq!(runs[1].features, ["c/x"]);
+        assert!(runs[1].no_default_features);
+    }
 
     fn metadata(member_rv: &str, dep_rv: &str, kind: Value) -> Value {
         json!({
