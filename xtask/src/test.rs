@@ -72,6 +72,9 @@ pub fn run() -> anyhow::Result<()> {
                 .current_dir(&root),
         )?;
     }
+    // The rebuilds select `--workspace` (only the named test targets are built): features
+    // then resolve as in the first step, so only esi-api and what depends on it compile again
+    // (`-p esi-api -p esi-fake` resolved other features and rebuilt most dependencies).
     for spec in [
         "esi-openapi-2025-11-06.json",
         "esi-swagger-latest-v1.3.8.json",
@@ -82,10 +85,7 @@ pub fn run() -> anyhow::Result<()> {
                 .tests(
                     cargo,
                     &[
-                        "-p",
-                        "esi-api",
-                        "-p",
-                        "esi-fake",
+                        "--workspace",
                         "--test",
                         "generated_api",
                         "--test",
@@ -101,7 +101,7 @@ pub fn run() -> anyhow::Result<()> {
         ("Universe=2025-11-06", None),
         ("Status=v1,Universe=dev", Some(&swagger)),
     ] {
-        let mut cmd = runner.tests(cargo, &["-p", "esi-fake", "--test", "resource_versions"]);
+        let mut cmd = runner.tests(cargo, &["--workspace", "--test", "resource_versions"]);
         cmd.env("ESI_RESOURCE_VERSIONS", versions)
             .current_dir(&root);
         match spec {
