@@ -374,6 +374,7 @@ const DATE_CHAINS: &[&[&str]] = &[
     &["date_issued", "date_accepted", "date_completed"],
     &["date_issued", "date_expired"],
     &["start_date", "pause_date"],
+    &["start_date", "end_date"],
     &["started", "finished"],
     &["created", "expires"],
 ];
@@ -606,6 +607,22 @@ mod tests {
             .collect()
     }
 
+    /// Calls `check(spec file, api, path, schema, value)` for the answers of every operation of
+    /// every pinned spec, synthesised with seeds `0..seeds`.
+    fn each_answer(seeds: u64, mut check: impl FnMut(&str, &Api, &str, &Schema, &Value)) {
+        for (file, api) in pinned_apis() {
+            let synth = Synth::new(&api);
+            for op in &api.operations {
+                let Some(schema) = op.success_schema() else {
+                    continue;
+                };
+                for seed in 0..seeds {
+                    check(file, &api, &op.path, schema, &synth.value(schema, seed));
+                }
+            }
+        }
+    }
+
     /// Every `(property name, value)` pair inside `value`, at any depth.
     fn pairs<'v>(value: &'v Value, out: &mut Vec<(&'v str, &'v Value)>) {
         match value {
@@ -707,35 +724,24 @@ mod tests {
             ("quantity", &[(-2, 10_000_000)]),
         ];
         let mut checked = 0;
-        for (file, api) in pinned_apis() {
-            let synth = Synth::new(&api);
-            let validator = Validator::new(&api);
-            for op in &api.operations {
-                let Some(schema) = op.success_schema() else {
+        each_answer(3, |file, api, path, schema, value| {
+            let violations = Validator::new(api).validate(schema, value);
+            assert!(violations.is_empty(), "{file} {path}: {violations:?}");
+            let mut found = Vec::new();
+            pairs(value, &mut found);
+            for (key, inner) in found {
+                let (Some((_, allowed)), Some(v)) =
+                    (ranges.iter().find(|(k, _)| *k == key), inner.as_i64())
+                else {
                     continue;
                 };
-                for seed in 0..3 {
-                    let value = synth.value(schema, seed);
-                    let violations = validator.validate(schema, &value);
-                    assert!(violations.is_empty(), "{file} {}: {violations:?}", op.path);
-                    let mut found = Vec::new();
-                    pairs(&value, &mut found);
-                    for (key, inner) in found {
-                        let (Some((_, allowed)), Some(v)) =
-                            (ranges.iter().find(|(k, _)| *k == key), inner.as_i64())
-                        else {
-                            continue;
-                        };
-                        checked += 1;
-                        assert!(
-                            allowed.iter().any(|(lo, hi)| (*lo..=*hi).contains(&v)),
-                            "{file} {}: {key} = {v}",
-                            op.path
-                        );
-                    }
-                }
+                checked += 1;
+                assert!(
+                    allowed.iter().any(|(lo, hi)| (*lo..=*hi).contains(&v)),
+                    "{file} {path}: {key} = {v}"
+                );
             }
-        }
+        });
         assert!(checked > 1_000, "only {checked} values checked");
     }
 
@@ -798,52 +804,33 @@ mod tests {
 
     #[test]
     fn related_properties_agree_within_an_object() {
-        for (file, api) in pinned_apis() {
-            let synth = Synth::new(&api);
-            for op in &api.operations {
-                let Some(schema) = op.success_schema() else {
+        each_answer(20, |file, _, path, _, value| {
+            let mut found = Vec::new();
+            pairs(value, &mut found);
+            for (_, inner) in found {
+                let Value::Object(map) = inner else {
                     continue;
                 };
-                for seed in 0..20 {
-                    let value = synth.value(schema, seed);
-                    let mut found = Vec::new();
-                    pairs(&value, &mut found);
-                    for (_, inner) in found {
-                        let Value::Object(map) = inner else {
-                            continue;
-                        };
-                        let text = |key: &str| map.get(key).and_then(Value::as_str);
-                        let int = |key: &str| map.get(key).and_then(Value::as_i64);
-                        if let (Some(a), Some(b)) = (text("date_issued"), text("date_expired")) {
-                            assert!(a <= b, "{file} {}: {inner}", op.path);
-                        }
-                        if let (Some(a), Some(b)) = (int("level_start_sp"), int("level_end_sp")) {
-                            assert!(a <= b, "{file} {}: {inner}", op.path);
-                        }
-                        if let (Some(a), Some(b)) = (text("start_date"), text("end_date")) {
-                            assert!(a <= b, "{file} {}: {inner}", op.path);
-                        }
-                    }
+                let text = |key: &str| map.get(key).and_then(Value::as_str);
+                let int = |key: &str| map.get(key).and_then(Value::as_i64);
+                if let (Some(a), Some(b)) = (text("date_issued"), text("date_expired")) {
+                    assert!(a <= b, "{file} {path}: {inner}");
+                }
+                if let (Some(a), Some(b)) = (int("level_start_sp"), int("level_end_sp")) {
+                    assert!(a <= b, "{file} {path}: {inner}");
+                }
+                if let (Some(a), Some(b)) = (text("start_date"), text("end_date")) {
+                    assert!(a <= b, "{file} {path}: {inner}");
                 }
             }
-        }
+        });
     }
 
     #[test]
     fn every_pinned_spec_synthesises_the_same_bytes_twice() {
-        for (file, api) in pinned_apis() {
-            let synth = Synth::new(&api);
-            for op in &api.operations {
-                if let Some(schema) = op.success_schema() {
-                    let first = synth.value(schema, 11).to_string();
-                    assert_eq!(
-                        first,
-                        synth.value(schema, 11).to_string(),
-                        "{file} {}",
-                        op.path
-                    );
-                }
-            }
-        }
+        each_answer(1, |file, api, path, schema, value| {
+            let again = Synth::new(api).value(schema, 0);
+            assert_eq!(value.to_string(), again.to_string(), "{file} {path}");
+        });
     }
 }
