@@ -13,9 +13,9 @@
 //! - [`server`]: listening and connections; `handler`: the request pipeline; `inputs`: what a
 //!   request asks for; `accounting`: limiter headers; `control`: the `/_fake/...` endpoints;
 //! - `routes`: paths to operations; `params`: parameter checks; [`auth`]: tokens and scopes;
-//! - [`synth`]: sample data from schemas; [`validate`]: values against schemas; `pages`:
-//!   pre-rendered bodies and `X-Pages`; `records`: cursor and `from_id` lists; `cache`: rendered
-//!   resources;
+//! - [`synth`]: sample data from schemas; `eve_values`: what EVE's values look like;
+//!   [`validate`]: values against schemas; `pages`: pre-rendered bodies and `X-Pages`; `records`:
+//!   cursor and `from_id` lists; `cache`: rendered resources;
 //! - `limits`: error limit and rate limit; [`clock`]: time tests can advance; [`meta`]: spec
 //!   documents and compatibility dates;
 //! - [`faults`]: scripted faults; [`log`]: the request log.
@@ -27,6 +27,7 @@ pub mod clock;
 pub mod config;
 mod control;
 pub mod error;
+mod eve_values;
 pub mod faults;
 mod handler;
 mod inputs;
