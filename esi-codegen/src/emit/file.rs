@@ -23,8 +23,7 @@ pub(super) fn render(
     rendered: Vec<Rendered>,
     reg: &Registry<'_>,
     place: &Placement,
-    scopes_module: TokenStream,
-    defaults_item: Option<TokenStream>,
+    root_items: Vec<TokenStream>,
 ) -> Result<Generated> {
     let mut modules = Vec::new();
     let mut accessors = Vec::new();
@@ -170,8 +169,7 @@ pub(super) fn render(
             }
         }
 
-        #defaults_item
-        #scopes_module
+        #(#root_items)*
         #shared_module
         #(#modules)*
     };

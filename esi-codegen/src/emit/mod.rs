@@ -214,8 +214,7 @@ impl Generator {
             rendered,
             &reg,
             &place,
-            scopes_module,
-            defaults_item,
+            defaults_item.into_iter().chain([scopes_module]).collect(),
         )
     }
 
