@@ -76,7 +76,7 @@ pub use esi_runtime::{
     MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, Operation, OperationInfo, OutgoingRequest,
     PageProgress, PageStream, PagedByCursor, PagedByFromId, PagedByXPages, Pagination, ParamInfo,
     ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo, RequestEvent, RequestHook,
-    Response, Result, RetryPolicy, SendHook, SpecInfo, SpecKind, TokenRequest, TokenSource,
+    Response, Result, RetryPolicy, Scope, SendHook, SpecInfo, SpecKind, TokenRequest, TokenSource,
     TokenSourceError, TokenVerifier, UserAgent, VerifiedToken, WithResponse,
     check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder, path_segment,
     timestamp,
@@ -137,6 +137,27 @@ include!(concat!(env!("OUT_DIR"), "/root.rs"));
 /// ```
 #[cfg(all(feature = "spec-2026-08-18", feature = "character"))]
 pub mod renamed_operations {}
+
+/// Every SSO scope of the spec is a constant of `scopes`, and each operation lists the ones it
+/// needs as [`Operation::SCOPES`]; `esi_sso::Scopes` (the login's and the token store's scope
+/// sets) takes them, so the compiler checks the names an application asks for:
+///
+/// ```
+/// use esi_client::Operation;
+/// use esi_client::scopes::{SKILLS_READ_SKILLS_V1, WALLET_READ_CHARACTER_WALLET_V1};
+/// use esi_client::wallet::GetCharactersCharacterIdWallet;
+///
+/// // What a login would ask for (`esi_sso::Scopes::from(wanted)`).
+/// let wanted = [WALLET_READ_CHARACTER_WALLET_V1, SKILLS_READ_SKILLS_V1];
+/// assert_eq!(wanted[0].as_str(), "esi-wallet.read_character_wallet.v1");
+/// assert_eq!(GetCharactersCharacterIdWallet::SCOPES, [WALLET_READ_CHARACTER_WALLET_V1]);
+/// ```
+#[cfg(all(
+    feature = "spec-2026-08-18",
+    feature = "wallet",
+    esi_spec = "2026-08-18"
+))]
+pub mod scope_constants {}
 
 /// Finds an operation of the root API by resource (`market`, or the tag `Market`) and name
 /// (the method name `get_markets_region_id_orders` or the operation id

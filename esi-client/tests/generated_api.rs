@@ -118,3 +118,18 @@ mod openapi_models {
         assert_eq!(lines[0].ship_type_id, None);
     }
 }
+
+/// Scopes are constants the compiler checks, and each operation lists its own as those
+/// constants, the same names as its `OperationInfo`.
+#[test]
+#[cfg(all(feature = "wallet", esi_spec = "2026-08-18"))]
+fn operations_list_their_scopes_as_constants() {
+    use esi_client::Operation;
+    use esi_client::wallet::GetCharactersCharacterIdWallet as Wallet;
+
+    let wanted = esi_client::scopes::WALLET_READ_CHARACTER_WALLET_V1;
+    assert_eq!(wanted.as_str(), "esi-wallet.read_character_wallet.v1");
+    assert_eq!(Wallet::SCOPES, [wanted]);
+    let names: Vec<&str> = Wallet::SCOPES.iter().map(|s| s.as_str()).collect();
+    assert_eq!(names, Wallet::INFO.scopes);
+}

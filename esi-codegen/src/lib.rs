@@ -29,10 +29,11 @@ pub mod overrides;
 pub mod renames;
 pub mod required_drift;
 pub mod reserved;
+pub mod shape_names;
 
 use std::path::Path;
 
-pub use emit::{Generated, Generator};
+pub use emit::{Generated, Generator, TypePath};
 pub use error::{Error, Result};
 pub use normalize::parse_window;
 

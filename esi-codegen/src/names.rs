@@ -30,6 +30,28 @@ pub fn method(operation_id: &str) -> String {
     snake(operation_id)
 }
 
+/// Constant of an SSO scope in the generated `scopes` module: the name without ESI's common
+/// `esi-` prefix (the module says it), in upper snake case:
+/// `esi-wallet.read_character_wallet.v1` → `WALLET_READ_CHARACTER_WALLET_V1`, `publicData` →
+/// `PUBLIC_DATA`. `None` when no letter or digit is left.
+///
+/// ```
+/// use esi_codegen::names::scope_const;
+/// assert_eq!(scope_const("esi-skills.read_skills.v1").unwrap(), "SKILLS_READ_SKILLS_V1");
+/// assert_eq!(scope_const("publicData").unwrap(), "PUBLIC_DATA");
+/// assert_eq!(scope_const("esi-"), None);
+/// ```
+pub fn scope_const(scope: &str) -> Option<String> {
+    use heck::ToShoutySnakeCase;
+    let name = scope.strip_prefix("esi-").unwrap_or(scope);
+    let shouty = clean(name).to_shouty_snake_case();
+    match shouty.chars().next() {
+        None => None,
+        Some(c) if c.is_ascii_digit() => Some(format!("SCOPE_{shouty}")),
+        Some(_) => Some(shouty),
+    }
+}
+
 /// Type name: `markets_region_id_orders` → `MarketsRegionIdOrders`. Never starts with a digit.
 pub fn type_name(text: &str) -> String {
     let camel = clean(text).to_upper_camel_case();

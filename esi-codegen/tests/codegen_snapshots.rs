@@ -95,3 +95,39 @@ fn missing_file_is_an_io_error() {
     assert!(matches!(err, esi_codegen::Error::Io { .. }));
     assert!(err.to_string().contains("/nonexistent/spec.json"));
 }
+
+/// Two routes answering the same `{x, y, z}` shape: one `Position` model, the old names kept
+/// as deprecated aliases, re-exported by the resource using them.
+#[test]
+fn identical_shapes_become_one_model() {
+    let position = r#"{"type": "object", "required": ["x", "y", "z"], "properties": {
+        "x": {"type": "number", "format": "double"}, "y": {"type": "number", "format": "double"},
+        "z": {"type": "number", "format": "double"}}}"#;
+    let route = |name: &str| {
+        format!(
+            r#""/universe/{name}/{{id}}": {{"get": {{"operationId": "GetUniverse{name}Id",
+            "tags": ["Universe"], "parameters": [{{"name": "id", "in": "path", "required": true,
+            "schema": {{"type": "integer"}}}}], "responses": {{"200": {{"description": "ok",
+            "content": {{"application/json": {{"schema": {{"type": "object", "properties": {{
+            "name": {{"type": "string"}}, "position": {position}}}}}}}}}}}}}}}}}"#
+        )
+    };
+    let spec = format!(
+        r#"{{"openapi": "3.1.0", "info": {{"title": "t", "version": "2026-08-18"}},
+        "paths": {{{}, {}}}}}"#,
+        route("Moons"),
+        route("Planets")
+    );
+    let api = esi_codegen::parse(&spec, "inline.json").unwrap();
+    let source = esi_codegen::Generator::new(api).generate().unwrap().source;
+    let models = source
+        .split("pub mod models {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}\n").next())
+        .unwrap_or_default();
+    let reexports: Vec<&str> = source
+        .lines()
+        .filter(|l| l.contains("pub use super::models"))
+        .collect();
+    insta::assert_snapshot!(format!("{models}\n---\n{}", reexports.join("\n")));
+}

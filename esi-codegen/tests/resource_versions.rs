@@ -101,7 +101,7 @@ fn openapi_date_override_pins_the_date_and_merges_types() {
     // `ItemRef` differs and Universe still uses the 2026 one: the 2025 one is renamed.
     assert!(source.contains("pub struct ItemRef20250101 "));
     assert!(source.contains("pub item: ItemRef20250101,"));
-    assert!(source.contains("type Output = ItemRef;"));
+    assert!(source.contains("type Output = super::models::ItemRef;"));
     assert!(source.contains("Generated at version `2025-01-01`"));
     insta::assert_snapshot!(summary(source));
 }

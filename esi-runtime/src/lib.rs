@@ -59,6 +59,7 @@ pub mod redis;
 mod request;
 mod response;
 mod retry;
+mod scope;
 mod send;
 mod stats;
 pub mod timestamp;
@@ -90,6 +91,7 @@ pub use paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
 pub use request::{AccessToken, CallOptions, Request, WithResponse};
 pub use response::Response;
 pub use retry::RetryPolicy;
+pub use scope::Scope;
 pub use stats::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
 
 /// Re-exported so users name the same date types the models use.

@@ -248,6 +248,9 @@ pub trait Operation: Send + Sync + 'static {
     type Output: serde::de::DeserializeOwned + Send + 'static;
     /// Static description of the operation.
     const INFO: &'static OperationInfo;
+    /// The SSO scopes the operation requires (the constants of the generated `scopes`
+    /// module; the same names as [`OperationInfo::scopes`]). Empty for a public route.
+    const SCOPES: &'static [crate::Scope] = &[];
     /// The request path, parameters substituted and percent-encoded.
     fn path(&self) -> String;
     /// Query and header parameters.

@@ -90,6 +90,29 @@ impl From<String> for Scopes {
     }
 }
 
+/// One scope, such as a constant of the generated `esi_client::scopes` (lists of them
+/// convert too, as every `AsRef<str>` list does).
+///
+/// ```
+/// use esi_runtime::Scope;
+/// use esi_sso::Scopes;
+/// const WALLET: Scope = Scope::new("esi-wallet.read_character_wallet.v1");
+/// const SKILLS: Scope = Scope::new("esi-skills.read_skills.v1");
+/// assert_eq!(Scopes::from(WALLET), Scopes::from("esi-wallet.read_character_wallet.v1"));
+/// assert_eq!(Scopes::from([WALLET, SKILLS]).len(), 2);
+/// ```
+impl From<esi_runtime::Scope> for Scopes {
+    fn from(scope: esi_runtime::Scope) -> Self {
+        Self::from(scope.as_str())
+    }
+}
+
+impl From<&esi_runtime::Scope> for Scopes {
+    fn from(scope: &esi_runtime::Scope) -> Self {
+        Self::from(scope.as_str())
+    }
+}
+
 impl From<&String> for Scopes {
     fn from(raw: &String) -> Self {
         Self::from(raw.as_str())

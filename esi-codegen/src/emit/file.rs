@@ -5,10 +5,13 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::Generated;
+use std::collections::BTreeMap;
+
 use super::resource::Rendered;
+use super::resource::exported;
 use super::selection::Selection;
 use super::types::{self, Placement, Registry, SHARED_MODULE};
+use super::{Generated, TypePath};
 use crate::error::{Error, Result};
 use crate::model::{Api, SpecKind};
 
@@ -20,6 +23,7 @@ pub(super) fn render(
     rendered: Vec<Rendered>,
     reg: &Registry<'_>,
     place: &Placement,
+    root_items: Vec<TokenStream>,
 ) -> Result<Generated> {
     let mut modules = Vec::new();
     let mut accessors = Vec::new();
@@ -31,17 +35,39 @@ pub(super) fn render(
         op_infos.extend(r.op_infos);
         decode_arms.extend(r.decode_arms);
     }
-    let shared: Vec<TokenStream> = chosen
-        .types
-        .iter()
-        .filter(|t| place.home.get(*t).map(String::as_str) == Some(SHARED_MODULE))
-        .filter_map(|t| reg.defs.get(t))
-        .map(|def| types::emit_def(def, place, SHARED_MODULE))
-        .collect();
+    let mut type_paths = BTreeMap::new();
+    let mut shared: Vec<TokenStream> = Vec::new();
+    for def in chosen.types.iter().filter_map(|t| reg.defs.get(t)) {
+        shared.push(types::emit_def(def, place, SHARED_MODULE));
+        type_paths.insert(format!("{SHARED_MODULE}::{}", def.name), TypePath::Defined);
+    }
+    for (old, target) in &place.aliases {
+        if !chosen.types.contains(target) {
+            continue;
+        }
+        shared.push(types::emit_alias(old, target));
+        let target = target.clone();
+        type_paths.insert(
+            format!("{SHARED_MODULE}::{old}"),
+            TypePath::Deprecated { target },
+        );
+    }
+    for (module, _) in &chosen.resources {
+        let (current, old) = exported(place, chosen, module);
+        for ty in current {
+            type_paths.insert(format!("{module}::{ty}"), TypePath::ReExported);
+        }
+        for ty in old {
+            let target = place.aliases[ty].clone();
+            type_paths.insert(format!("{module}::{ty}"), TypePath::Deprecated { target });
+        }
+    }
     let shared_module = (!shared.is_empty()).then(|| {
         let ident = format_ident!("{}", SHARED_MODULE);
         quote! {
-            /// Models shared by several resources.
+            /// Every model of the API, defined once; each resource module re-exports the
+            /// models its operations use, so a model keeps its paths when ESI starts using it
+            /// in another resource.
             #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
             pub mod #ident { #(#shared)* }
         }
@@ -143,6 +169,7 @@ pub(super) fn render(
             }
         }
 
+        #(#root_items)*
         #shared_module
         #(#modules)*
     };
@@ -166,5 +193,6 @@ pub(super) fn render(
         resources: chosen.resources.iter().map(|(m, _)| m.clone()).collect(),
         operations: chosen.kept.len(),
         types: chosen.types.len(),
+        type_paths,
     })
 }

@@ -10,11 +10,16 @@
 
 mod docs;
 mod file;
+mod info;
 mod ops;
 mod placement;
 mod resource;
+mod scopes;
 mod selection;
+mod shape;
 mod types;
+
+use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::model::Api;
@@ -64,8 +69,25 @@ pub struct Generated {
     pub resources: Vec<String>,
     /// Operations emitted.
     pub operations: usize,
-    /// Model types emitted.
+    /// Model types emitted (merged shapes counted once, deprecated aliases not counted).
     pub types: usize,
+    /// Every path at which a model of the generated file can be named, as
+    /// `module::Type` (relative to the file's root), with how it is reached there.
+    pub type_paths: BTreeMap<String, TypePath>,
+}
+
+/// How a model is reached at one path of the generated API (see [`Generated::type_paths`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypePath {
+    /// Defined there (every model is defined in `models`).
+    Defined,
+    /// Re-exported by a resource module whose operations use it.
+    ReExported,
+    /// A `#[deprecated]` alias of another model: a shape identical to it, merged into it.
+    Deprecated {
+        /// The model it aliases.
+        target: String,
+    },
 }
 
 impl Generated {
@@ -149,17 +171,24 @@ impl Generator {
     /// 1. **versions** (`overrides`): resources asked for at another version are swapped in;
     /// 2. **plan** (`plan_all`): every type and operation of the whole API is named and
     ///    planned, before any resource is filtered out, so names do not depend on features;
-    /// 3. **placement** (`placement`): where each type lives, over the whole API;
-    /// 4. **selection** (`selection`): the resources kept and the types they reach;
-    /// 5. **modules** (`resource`): one module per kept resource, with its accessor;
-    /// 6. **file** (`file`): the spec's constants, the operation table, the `Client`, and
+    /// 3. **shape** (`shape`): identical shapes merged into one type, their old names kept
+    ///    as deprecated aliases, over the whole API;
+    /// 4. **placement** (`placement`): every model in `models`, re-exported by the resources
+    ///    using it, over the whole API;
+    /// 5. **selection** (`selection`): the resources kept and the types they reach;
+    /// 6. **modules** (`resource`): one module per kept resource, with its accessor;
+    /// 7. **file** (`file`): the spec's constants, the operation table, the `Client`, and
     ///    the formatted source.
     pub fn generate(&self) -> Result<Generated> {
         let applied = self.apply_versions()?;
         let api = &applied.api;
-        let (reg, plans) = plan_all(api, &applied)?;
-        let place = placement::place(&reg, &plans);
+        let (mut reg, mut plans) = plan_all(api, &applied)?;
+        let reached_before = placement::reach(&reg, &plans);
+        let shaped = shape::merge_identical(&mut reg, &mut plans);
+        let place = placement::place(&reg, &plans, &shaped, &reached_before);
+        let scope_constants = scopes::constants(api)?;
         let chosen = selection::select(api, &reg, &plans, self.resources.as_deref());
+        let defaults = info::Defaults::of(api, &chosen.kept);
         let rendered: Vec<resource::Rendered> = chosen
             .resources
             .iter()
@@ -168,14 +197,25 @@ impl Generator {
                     api,
                     base_path: &self.api.base_path,
                     versions: &applied.versions,
-                    reg: &reg,
                     place: &place,
                     chosen: &chosen,
+                    scopes: &scope_constants,
+                    defaults: &defaults,
                 };
                 resource::render(&context, module, tag)
             })
             .collect();
-        file::render(api, &applied.versions, &chosen, rendered, &reg, &place)
+        let scopes_module = scopes::module(api, &scope_constants);
+        let defaults_item = defaults.item();
+        file::render(
+            api,
+            &applied.versions,
+            &chosen,
+            rendered,
+            &reg,
+            &place,
+            defaults_item.into_iter().chain([scopes_module]).collect(),
+        )
     }
 
     /// Stage 1: the resource versions asked for, checked and applied.

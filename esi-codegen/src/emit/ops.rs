@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::docs;
 use super::types::{DefBody, Placement, Registry, Ty};
 use crate::error::{Error, Result, child};
-use crate::model::{Api, ClientParameter, Operation, Pagination, ParamLocation, SchemaKind};
+use crate::model::{Api, Operation, Pagination, ParamLocation, SchemaKind};
 use crate::names::{self, ident};
 use crate::reserved;
 
@@ -44,7 +44,7 @@ pub(crate) struct OpPlan {
     pub resource: String,
     pub output: Ty,
     params: Vec<ParamPlan>,
-    body: Option<(Ty, bool, Option<u64>, String)>,
+    pub(super) body: Option<(Ty, bool, Option<u64>, String)>,
     /// The field of each `{placeholder}` of the path, in order.
     path_fields: Vec<String>,
     op_index: usize,
@@ -57,6 +57,17 @@ impl OpPlan {
     /// Index of the operation in [`Api::operations`].
     pub(crate) fn op_index(&self) -> usize {
         self.op_index
+    }
+
+    /// Renames the types of its signature that `renames` lists (merged shapes).
+    pub(crate) fn rename_types(&mut self, renames: &std::collections::BTreeMap<String, String>) {
+        self.output.rename(renames);
+        for p in &mut self.params {
+            p.ty.rename(renames);
+        }
+        if let Some((ty, ..)) = &mut self.body {
+            ty.rename(renames);
+        }
     }
 
     /// Named types the operation's signature mentions.
@@ -204,7 +215,13 @@ fn default_expr(reg: &Registry<'_>, ty: &Ty, value: &Value) -> Option<TokenStrea
 }
 
 /// Emits the struct, `Operation` impl and setters of one operation (inside its resource module).
-pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStream {
+pub(crate) fn emit_op(
+    api: &Api,
+    plan: &OpPlan,
+    place: &Placement,
+    scopes: &std::collections::BTreeMap<String, String>,
+    defaults: &super::info::Defaults,
+) -> TokenStream {
     let op = &api.operations[plan.op_index];
     let module = plan.resource.as_str();
     let name = format_ident!("{}", plan.struct_name);
@@ -264,7 +281,8 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
             }
         });
     let output = place.tokens(&plan.output, module);
-    let info = info_expr(api, op, plan);
+    let info = defaults.expr(super::info::fields(api, op, plan));
+    let scopes_const = super::scopes::operation_const(&op.scopes, scopes);
     let paged_impl = pagination_marker(op).map(|marker| {
         let marker = format_ident!("{}", marker);
         quote!(impl crate::#marker for #name {})
@@ -337,6 +355,7 @@ pub(crate) fn emit_op(api: &Api, plan: &OpPlan, place: &Placement) -> TokenStrea
         impl crate::Operation for #name {
             type Output = #output;
             const INFO: &'static crate::OperationInfo = &#info;
+            #scopes_const
             fn path(&self) -> String { #path_expr }
             #params_fn
             #body_fn
@@ -509,171 +528,5 @@ fn path_expr(api: &Api, op: &Operation, path_fields: &[String]) -> TokenStream {
         quote!(String::from(#template))
     } else {
         quote!(#(#args)* format!(#template))
-    }
-}
-
-fn info_expr(api: &Api, op: &Operation, plan: &OpPlan) -> TokenStream {
-    let id = &op.operation_id;
-    let name = &plan.method_name;
-    let resource = &plan.resource;
-    let tag = &op.tag;
-    let method = format_ident!("{}", op.method.as_str());
-    let path = format!("{}{}", api.base_path, op.path);
-    let summary = op.summary.clone().unwrap_or_default();
-    let scopes = &op.scopes;
-    let roles = &op.required_roles;
-    let cache = match op.cache_seconds {
-        Some(s) => {
-            let s = u32::try_from(s).unwrap_or(u32::MAX);
-            quote!(Some(#s))
-        }
-        None => quote!(None),
-    };
-    let rate_limit = match &op.rate_limit {
-        Some(rl) => {
-            let (group, max, window) = (&rl.group, rl.max_tokens, rl.window_seconds);
-            quote!(Some(crate::RateLimitInfo { group: #group, max_tokens: #max, window_seconds: #window }))
-        }
-        None => quote!(None),
-    };
-    let pagination = format_ident!(
-        "{}",
-        match op.pagination {
-            Pagination::None => "None",
-            Pagination::XPages => "XPages",
-            Pagination::Cursor => "Cursor",
-            Pagination::FromId => "FromId",
-        }
-    );
-    let client_params = op.client_parameters.iter().map(|cp| {
-        let v = format_ident!(
-            "{}",
-            match cp {
-                ClientParameter::CompatibilityDate => "CompatibilityDate",
-                ClientParameter::Tenant => "Tenant",
-                ClientParameter::Datasource => "Datasource",
-                ClientParameter::AcceptLanguage => "AcceptLanguage",
-                ClientParameter::Language => "Language",
-                ClientParameter::IfNoneMatch => "IfNoneMatch",
-                ClientParameter::IfModifiedSince => "IfModifiedSince",
-                ClientParameter::Token => "Token",
-                ClientParameter::Page => "Page",
-                ClientParameter::UserAgent => "UserAgent",
-            }
-        );
-        quote!(crate::ClientParam::#v)
-    });
-    let body = match &plan.body {
-        None => quote!(crate::BodyKind::None),
-        Some((_, true, max, _)) => {
-            let max = opt_u32(*max);
-            quote!(crate::BodyKind::Required { max_items: #max })
-        }
-        Some((_, false, max, _)) => {
-            let max = opt_u32(*max);
-            quote!(crate::BodyKind::Optional { max_items: #max })
-        }
-    };
-    let date = match &op.compatibility_date {
-        Some(d) => quote!(Some(#d)),
-        None => quote!(None),
-    };
-    let params = op.parameters.iter().map(|p| param_info(api, p));
-    let pinned = match &plan.pinned_date {
-        Some(d) => quote!(Some(#d)),
-        None => quote!(None),
-    };
-    let empty = plan.output == Ty::Unit;
-    let from_id_field = match &op.from_id_field {
-        Some(field) => quote!(Some(#field)),
-        None => quote!(None),
-    };
-    let retry_safe = op.read_only || !matches!(op.method, crate::model::HttpMethod::Post);
-    let spec_date = match &api.compatibility_date {
-        Some(d) => quote!(Some(#d)),
-        None => quote!(None),
-    };
-    quote! {
-        crate::OperationInfo {
-            id: #id,
-            name: #name,
-            resource: #resource,
-            tag: #tag,
-            method: http::Method::#method,
-            path: #path,
-            summary: #summary,
-            scopes: &[#(#scopes),*],
-            roles: &[#(#roles),*],
-            cache_seconds: #cache,
-            rate_limit: #rate_limit,
-            pagination: crate::Pagination::#pagination,
-            client_params: &[#(#client_params),*],
-            body: #body,
-            empty_response: #empty,
-            retry_safe: #retry_safe,
-            from_id_field: #from_id_field,
-            params: &[#(#params),*],
-            last_changed: #date,
-            compatibility_date: #pinned,
-            spec_date: #spec_date,
-        }
-    }
-}
-
-/// A parameter's entry in the operation table, for callers that build calls by name (the CLI).
-fn param_info(api: &Api, p: &crate::model::Parameter) -> TokenStream {
-    let name = &p.name;
-    let location = format_ident!(
-        "{}",
-        match p.location {
-            ParamLocation::Path => "Path",
-            ParamLocation::Query => "Query",
-            ParamLocation::Header => "Header",
-        }
-    );
-    let required = p.required;
-    let kind = param_kind(api, &p.schema, 0);
-    let default = match p.default() {
-        Some(Value::String(s)) => quote!(Some(#s)),
-        Some(v @ (Value::Number(_) | Value::Bool(_))) => {
-            let text = v.to_string();
-            quote!(Some(#text))
-        }
-        _ => quote!(None),
-    };
-    let description = docs::clean(p.description.as_deref().unwrap_or_default());
-    quote! {
-        crate::ParamInfo {
-            name: #name,
-            location: crate::ParamLocation::#location,
-            required: #required,
-            kind: #kind,
-            default: #default,
-            description: #description,
-        }
-    }
-}
-
-fn param_kind(api: &Api, schema: &crate::model::Schema, depth: usize) -> TokenStream {
-    use crate::model::{SchemaKind as K, StringFormat};
-    match &api.resolve(schema).kind {
-        K::Boolean => quote!(crate::ParamKind::Boolean),
-        K::Integer(_) => quote!(crate::ParamKind::Integer),
-        K::Number(_) => quote!(crate::ParamKind::Number),
-        K::String(StringFormat::Date) => quote!(crate::ParamKind::Date),
-        K::String(StringFormat::DateTime) => quote!(crate::ParamKind::DateTime),
-        K::Enum(values) => quote!(crate::ParamKind::Enum(&[#(#values),*])),
-        K::Array { items, .. } if depth == 0 => {
-            let inner = param_kind(api, items, depth + 1);
-            quote!(crate::ParamKind::List(&#inner))
-        }
-        _ => quote!(crate::ParamKind::String),
-    }
-}
-
-fn opt_u32(v: Option<u64>) -> TokenStream {
-    match v.and_then(|v| u32::try_from(v).ok()) {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
     }
 }

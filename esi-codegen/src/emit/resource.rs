@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::docs;
 use super::ops;
 use super::selection::Selection;
-use super::types::{self, Placement, Registry};
+use super::types::{Placement, SHARED_MODULE};
 use crate::model::Api;
 use crate::names;
 use crate::renames;
@@ -21,12 +21,14 @@ pub(super) struct Context<'a> {
     pub base_path: &'a str,
     /// Resources generated at another version, as (module, version).
     pub versions: &'a [(String, String)],
-    /// Every type, named.
-    pub reg: &'a Registry<'a>,
     /// Where each type lives.
     pub place: &'a Placement,
     /// What is emitted.
     pub chosen: &'a Selection<'a>,
+    /// Scope name → its constant in `scopes`.
+    pub scopes: &'a std::collections::BTreeMap<String, String>,
+    /// The file's `OPERATION_DEFAULTS`.
+    pub defaults: &'a super::info::Defaults,
 }
 
 /// One rendered resource.
@@ -65,14 +67,24 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
             .collect();
         ops::emit_method(api, p, cx.place, &old)
     });
-    let op_items = plans.iter().map(|p| ops::emit_op(api, p, cx.place));
-    let type_items = cx
-        .chosen
-        .types
+    let op_items = plans
         .iter()
-        .filter(|t| cx.place.home.get(*t).map(String::as_str) == Some(module))
-        .filter_map(|t| cx.reg.defs.get(t))
-        .map(|def| types::emit_def(def, cx.place, module));
+        .map(|p| ops::emit_op(api, p, cx.place, cx.scopes, cx.defaults));
+    let (current, old) = exported(cx.place, cx.chosen, module);
+    let current: Vec<_> = current.iter().map(|t| format_ident!("{}", t)).collect();
+    let old: Vec<_> = old.iter().map(|t| format_ident!("{}", t)).collect();
+    let models = format_ident!("{}", SHARED_MODULE);
+    let reexports = (!current.is_empty()).then(|| {
+        quote! {
+            pub use super::#models::{#(#current),*};
+        }
+    });
+    let old_reexports = (!old.is_empty()).then(|| {
+        quote! {
+            #[allow(deprecated)]
+            pub use super::#models::{#(#old),*};
+        }
+    });
     let tag_desc = api
         .tags
         .iter()
@@ -125,8 +137,9 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
                 #(#methods)*
             }
 
+            #reexports
+            #old_reexports
             #(#op_items)*
-            #(#type_items)*
         }
     };
     let accessor = quote! {
@@ -141,4 +154,33 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
         op_infos,
         decode_arms,
     }
+}
+
+/// The models resource `module` re-exports, and the deprecated names of merged shapes it
+/// re-exports, among those emitted.
+pub(super) fn exported<'p>(
+    place: &'p Placement,
+    chosen: &Selection<'_>,
+    module: &str,
+) -> (Vec<&'p String>, Vec<&'p String>) {
+    let current = place
+        .exports
+        .get(module)
+        .into_iter()
+        .flatten()
+        .filter(|t| chosen.types.contains(*t))
+        .collect();
+    let old = place
+        .alias_exports
+        .get(module)
+        .into_iter()
+        .flatten()
+        .filter(|t| {
+            place
+                .aliases
+                .get(*t)
+                .is_some_and(|n| chosen.types.contains(n))
+        })
+        .collect();
+    (current, old)
 }

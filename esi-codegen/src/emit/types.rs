@@ -33,6 +33,19 @@ pub(crate) enum Ty {
 }
 
 impl Ty {
+    /// Renames the named types this expression mentions that `renames` lists.
+    pub(crate) fn rename(&mut self, renames: &BTreeMap<String, String>) {
+        match self {
+            Ty::Named(n) => {
+                if let Some(new) = renames.get(n) {
+                    n.clone_from(new);
+                }
+            }
+            Ty::Vec(inner) | Ty::Map(inner) => inner.rename(renames),
+            _ => {}
+        }
+    }
+
     /// Named types this expression mentions.
     pub(crate) fn named(&self, out: &mut BTreeSet<String>) {
         match self {
@@ -51,6 +64,20 @@ pub(crate) struct TypeDef {
     pub name: String,
     pub doc: String,
     pub body: DefBody,
+    /// What the shaping stage may name a merged type after.
+    pub origin: Origin,
+}
+
+/// Where a type comes from, for naming the merged copies of one shape (`shape`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Origin {
+    /// A named schema of the spec (its name is the type's).
+    pub component: bool,
+    /// The schema's `title`.
+    pub title: Option<String>,
+    /// The property it is the value of (`Position` for `position`), or the items of
+    /// (`AgentsItem` for `agents`), as a type name.
+    pub property: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +109,21 @@ pub(crate) struct Variant {
 }
 
 impl TypeDef {
+    /// Renames the named types its fields, variants or target mention that `renames` lists.
+    pub(crate) fn rename_types(&mut self, renames: &BTreeMap<String, String>) {
+        match &mut self.body {
+            DefBody::Struct(fields) => fields.iter_mut().for_each(|f| f.ty.rename(renames)),
+            DefBody::Enum(_) => {}
+            DefBody::OneOf(vs) => vs.iter_mut().for_each(|v| {
+                v.ty.rename(renames);
+                if let Some((_, _, ty)) = &mut v.single {
+                    ty.rename(renames);
+                }
+            }),
+            DefBody::Alias(ty) => ty.rename(renames),
+        }
+    }
+
     fn deps(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         match &self.body {
@@ -133,6 +175,16 @@ impl<'a> Registry<'a> {
         reg
     }
 
+    /// Whether no type, operation or root item has `name` yet.
+    pub(crate) fn is_free(&self, name: &str) -> bool {
+        !self.taken.contains(name)
+    }
+
+    /// Takes `name` (the shaping stage's name for a merged type).
+    pub(crate) fn take(&mut self, name: &str) {
+        self.taken.insert(name.to_string());
+    }
+
     fn unique(&mut self, wanted: &str) -> String {
         let mut name = wanted.to_string();
         let mut n = 2;
@@ -160,6 +212,11 @@ impl<'a> Registry<'a> {
                 name: rust.to_string(),
                 doc,
                 body,
+                origin: Origin {
+                    component: true,
+                    title: schema.title.clone(),
+                    property: None,
+                },
             },
         );
     }
@@ -196,6 +253,7 @@ impl<'a> Registry<'a> {
                     let name = self.unique(ctx);
                     let fields = self.fields(&name, schema);
                     self.insert(&name, schema, DefBody::Struct(fields));
+                    self.note_property(&name, ctx, hint);
                     Ty::Named(name)
                 }
             },
@@ -216,8 +274,29 @@ impl<'a> Registry<'a> {
                 name: name.to_string(),
                 doc: docs_of(schema),
                 body,
+                origin: Origin {
+                    title: schema.title.clone(),
+                    ..Origin::default()
+                },
             },
         );
+    }
+
+    /// Records the property an inline object at `ctx` is the value (or an item) of.
+    fn note_property(&mut self, name: &str, ctx: &str, hint: Option<&str>) {
+        let Some(property) = hint.map(names::type_name) else {
+            return;
+        };
+        let property = if ctx.ends_with(&property) {
+            property
+        } else if ctx.ends_with(&format!("{property}Item")) {
+            format!("{property}Item")
+        } else {
+            return;
+        };
+        if let Some(def) = self.defs.get_mut(name) {
+            def.origin.property = Some(property);
+        }
     }
 
     /// Inline enums: the property's name when free or already this enum, else the parent path.
@@ -361,13 +440,20 @@ fn docs_of(schema: &Schema) -> String {
 
 /// Where each type lives and how to write paths to it.
 pub(crate) struct Placement {
-    /// Type name → module (`models` for shared types, else the resource module).
+    /// Type name → the module defining it (`models`, for every model).
     pub home: BTreeMap<String, String>,
+    /// Resource module → the models its operations reach, re-exported there.
+    pub exports: BTreeMap<String, BTreeSet<String>>,
+    /// Resource module → the deprecated names of merged shapes its operations reached before
+    /// merging, re-exported there.
+    pub alias_exports: BTreeMap<String, BTreeSet<String>>,
+    /// Deprecated name of a merged shape → the merged type.
+    pub aliases: BTreeMap<String, String>,
     /// Named types that are aliases of integers (`CharacterId = i64`).
     pub integer_aliases: BTreeSet<String>,
 }
 
-/// The module for types shared by several resources.
+/// The module defining every model.
 pub(crate) const SHARED_MODULE: &str = "models";
 
 impl Placement {
@@ -408,6 +494,21 @@ impl Placement {
             }
             Ty::Unit => quote!(()),
         }
+    }
+}
+
+/// Emits the deprecated alias `old` of the merged shape `target`.
+pub(crate) fn emit_alias(old: &str, target: &str) -> TokenStream {
+    let (old_ident, target_ident) = (format_ident!("{}", old), format_ident!("{}", target));
+    let doc = format!(
+        " The former name of [`{target}`], a model of the same shape merged into it; kept for \
+         one release."
+    );
+    let note = format!("the same shape as `{target}`, merged into it");
+    quote! {
+        #[doc = #doc]
+        #[deprecated(note = #note)]
+        pub type #old_ident = #target_ident;
     }
 }
 
