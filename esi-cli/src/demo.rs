@@ -236,7 +236,7 @@ pub(crate) async fn run_sync(database: Option<PathBuf>) -> CliResult {
     let stats =
         crate::sync::run_worker(&client, store.clone(), config, tokio::time::sleep(RUN)).await?;
     let seen = harness.esi.freshness().counts();
-    let now = esi_client::chrono::Utc::now().timestamp_millis();
+    let now = chrono::Utc::now().timestamp_millis();
     let status = esi_sync::SyncDb::new(store.db().clone())
         .status(now, 1_000)
         .await?;

@@ -217,7 +217,7 @@ fn show<T>(
 
 async fn status(db: &SyncDb, late_after: u64, list: u32) -> CliResult {
     db.migrate().await?;
-    let now = esi_client::chrono::Utc::now().timestamp_millis();
+    let now = chrono::Utc::now().timestamp_millis();
     let late_ms = i64::try_from(late_after.saturating_mul(1000)).unwrap_or(i64::MAX);
     let FleetStatus {
         total,
@@ -255,7 +255,7 @@ async fn status(db: &SyncDb, late_after: u64, list: u32) -> CliResult {
                 printable(&job.key),
                 printable(&job.params),
                 job.attempts,
-                esi_client::chrono::DateTime::from_timestamp_millis(job.next_run)
+                chrono::DateTime::from_timestamp_millis(job.next_run)
                     .map(|t| t.to_rfc3339())
                     .unwrap_or_default()
             )?;

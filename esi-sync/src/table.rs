@@ -23,7 +23,7 @@ impl MigratorTrait for Migrator {
 }
 
 #[derive(DeriveIden)]
-pub(crate) enum EsiSyncJob {
+enum EsiSyncJob {
     Table,
     Id,
     JobKey,
@@ -59,31 +59,30 @@ impl MigrationName for Initial {
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Initial {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        use EsiSyncJob::*;
         m.create_table(
             Table::create()
                 .table(EsiSyncJob::Table)
                 .if_not_exists()
-                .col(big_pk_auto(Id))
-                .col(string(JobKey).unique_key())
-                .col(string(Name))
-                .col(string(SubjectKind))
-                .col(big_integer(SubjectId))
-                .col(big_integer(ActingId))
-                .col(string(Operation))
-                .col(text(Params))
-                .col(big_integer(NextRun))
-                .col(big_integer_null(Expires))
-                .col(string_null(Etag))
-                .col(big_integer_null(LastModified))
-                .col(text_null(LastError))
-                .col(integer(Attempts).default(0))
-                .col(text_null(Paused))
-                .col(string_null(LeaseOwner))
-                .col(big_integer_null(LeaseUntil))
-                .col(big_integer(Runs).default(0))
-                .col(big_integer(Changes).default(0))
-                .col(big_integer(Updated))
+                .col(big_pk_auto(EsiSyncJob::Id))
+                .col(string(EsiSyncJob::JobKey).unique_key())
+                .col(string(EsiSyncJob::Name))
+                .col(string(EsiSyncJob::SubjectKind))
+                .col(big_integer(EsiSyncJob::SubjectId))
+                .col(big_integer(EsiSyncJob::ActingId))
+                .col(string(EsiSyncJob::Operation))
+                .col(text(EsiSyncJob::Params))
+                .col(big_integer(EsiSyncJob::NextRun))
+                .col(big_integer_null(EsiSyncJob::Expires))
+                .col(string_null(EsiSyncJob::Etag))
+                .col(big_integer_null(EsiSyncJob::LastModified))
+                .col(text_null(EsiSyncJob::LastError))
+                .col(integer(EsiSyncJob::Attempts).default(0))
+                .col(text_null(EsiSyncJob::Paused))
+                .col(string_null(EsiSyncJob::LeaseOwner))
+                .col(big_integer_null(EsiSyncJob::LeaseUntil))
+                .col(big_integer(EsiSyncJob::Runs).default(0))
+                .col(big_integer(EsiSyncJob::Changes).default(0))
+                .col(big_integer(EsiSyncJob::Updated))
                 .to_owned(),
         )
         .await?;
@@ -92,7 +91,7 @@ impl MigrationTrait for Initial {
                 .if_not_exists()
                 .name("idx_esi_sync_job_next_run")
                 .table(EsiSyncJob::Table)
-                .col(NextRun)
+                .col(EsiSyncJob::NextRun)
                 .to_owned(),
         )
         .await
