@@ -553,7 +553,7 @@ mod tests {
         );
         let a = db.claim("a", 2, 1_000, 6_000).await.expect("claim");
         assert_eq!(a.len(), 2);
-        let b = db.claim("b", 10, 1_000, 6_000).await.expect("claim");
+        let b = db.claim("b", 10, 1_000, 8_000).await.expect("claim");
         assert_eq!(b.len(), 1, "only the job a does not hold");
         assert!(a.iter().all(|j| j.id != b[0].id));
         assert!(
@@ -563,7 +563,8 @@ mod tests {
                 .is_empty()
         );
 
-        // `a` dies; at expiry its jobs go to `c`, and `a`'s late result is refused.
+        // `a` dies; at expiry its jobs (not `b`'s, still leased) go to `c`, and `a`'s late
+        // result is refused.
         let c = db.claim("c", 10, 6_001, 11_001).await.expect("claim");
         assert_eq!(c.len(), 2);
         let success = Success {

@@ -114,11 +114,9 @@ pub(crate) struct Fetched {
 pub(crate) enum RunFailure {
     /// The call failed (ESI, the network, the token).
     Esi(esi_runtime::Error),
-    /// The handler did not take the change; what the answer said is kept for the retry.
-    Handler {
-        message: String,
-        expires_ms: Option<i64>,
-    },
+    /// The handler did not take the change (the answer stays in the client's cache for the
+    /// retry).
+    Handler { message: String },
 }
 
 /// Fetching one job for one subject, and handing changes to its handler.
@@ -255,7 +253,6 @@ async fn deliver<T>(
     };
     handler(change).await.map_err(|e| RunFailure::Handler {
         message: e.to_string(),
-        expires_ms,
     })?;
     fetched.delivered = true;
     Ok(fetched)
