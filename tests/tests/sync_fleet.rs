@@ -80,7 +80,7 @@ async fn a_fleet_is_kept_fresh_one_request_per_page_and_window() {
     );
     assert_eq!(counts.early, 0, "no request before Expires");
     assert_eq!((counts.error_limited, counts.rate_limited), (0, 0));
-    assert!(ratio <= 1.02 && ratio >= 0.98, "efficiency {ratio}");
+    assert!((0.98..=1.02).contains(&ratio), "efficiency {ratio}");
     assert!(
         counts.not_modified > 0,
         "unchanged windows are revalidated (304)"
