@@ -137,9 +137,12 @@ pub(crate) async fn check_tables(url: &str, foreign: ForeignTables) -> Result<()
     )))
 }
 
-/// The tables the store's migrations create, with its migration table.
+/// The tables the store's migrations create, with its migration table, and those of the sync
+/// engine (`esi sync`) beside them.
 fn store_tables() -> Vec<String> {
-    esi_store::table_names()
+    let mut tables = esi_store::table_names();
+    tables.extend(esi_sync::table_names());
+    tables
 }
 
 /// The names of the tables and views in the database (none for a SQLite file that does not

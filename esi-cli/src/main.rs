@@ -5,6 +5,8 @@
 //! - `esi login --scopes "..."`: EVE SSO login with PKCE through a one-shot listener on
 //!   127.0.0.1; the token goes into the store.
 //! - `esi tokens list|refresh|revoke|delete`, `esi cleanup`: the store's chores.
+//! - `esi sync run|status`: a worker keeping the stored characters' data fresh, and the
+//!   fleet's state.
 //! - `esi spec-diff OLD NEW`: what moving to another spec (compatibility date) would change.
 //! - `esi demo`: the whole path offline, against the bundled fake ESI and SSO.
 //!
@@ -25,6 +27,7 @@ mod database;
 mod demo;
 mod login;
 mod output;
+mod sync;
 mod tokens;
 
 use std::process::ExitCode;
@@ -88,6 +91,12 @@ enum Command {
         #[command(subcommand)]
         action: tokens::Action,
     },
+    /// Keeps the stored characters' wallet, skills and assets fresh (`run`), or shows the
+    /// fleet's state (`status`).
+    Sync {
+        #[command(subcommand)]
+        action: sync::Action,
+    },
     /// Deletes stale callback redirects and expired tokens (run it on a schedule).
     Cleanup {
         /// Delete callback redirects older than --max-age.
@@ -115,6 +124,10 @@ enum Command {
         /// Keep the token database here (default: a new file in the temp directory).
         #[arg(long)]
         database: Option<std::path::PathBuf>,
+        /// Instead, keep a small fleet fresh: five characters whose data expires every few
+        /// seconds, synced by `esi sync`'s worker.
+        #[arg(long)]
+        sync: bool,
     },
 }
 
@@ -223,6 +236,7 @@ async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Tokens { action } => tokens::run(&ctx, action).await,
+        Command::Sync { action } => sync::run(&ctx, action).await,
         Command::Cleanup {
             callback_redirects,
             max_age,
@@ -237,6 +251,9 @@ async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         #[cfg(feature = "demo")]
-        Command::Demo { database } => demo::run(database).await,
+        Command::Demo { database, sync } => match sync {
+            true => demo::run_sync(database).await,
+            false => demo::run(database).await,
+        },
     }
 }

@@ -159,6 +159,8 @@ pub struct FakeEsiConfig {
     pub bodies: BTreeMap<String, Value>,
     /// Checks bearer tokens of authenticated routes (default: rejects every token).
     pub verifier: Arc<dyn TokenVerifier>,
+    /// Short window-aligned cache times and changing data for sync tests (default: none).
+    pub fleet: Option<super::fleet::FleetConfig>,
 }
 
 impl std::fmt::Debug for FakeEsiConfig {
@@ -173,6 +175,7 @@ impl std::fmt::Debug for FakeEsiConfig {
             .field("limits", &self.limits)
             .field("default_cache_seconds", &self.default_cache_seconds)
             .field("bodies", &self.bodies.keys().collect::<Vec<_>>())
+            .field("fleet", &self.fleet)
             .finish_non_exhaustive()
     }
 }
@@ -190,6 +193,7 @@ impl Default for FakeEsiConfig {
             default_cache_seconds: 60,
             bodies: BTreeMap::new(),
             verifier: Arc::new(RejectAll),
+            fleet: None,
         }
     }
 }
@@ -241,6 +245,14 @@ impl FakeEsiConfig {
     pub fn error_limit(mut self, errors: u32, window: Duration) -> Self {
         self.limits.error_limit = errors;
         self.limits.error_window = window;
+        self
+    }
+
+    /// Serves a fleet: every GET cached for `fleet.cache_seconds`, expiring at the end of
+    /// a fixed window, its data changing every `fleet.change_every` windows (see
+    /// [`fleet`](super::fleet)).
+    pub fn fleet(mut self, fleet: super::fleet::FleetConfig) -> Self {
+        self.fleet = Some(fleet);
         self
     }
 

@@ -114,6 +114,7 @@ pub(crate) async fn handle(
     };
     let mut notes = Notes::default();
     let reply = pipeline(&state, &req, &mut notes).await;
+    state.freshness.answered(reply.status);
     state.log.push(RequestRecord {
         seq,
         method: req.method,
@@ -286,10 +287,18 @@ async fn answer(
         Err(reply) => return limiter.finish(reply),
     };
 
+    let mut params = identity(op, &matched.path_params, &req.query);
+    if let Some(fleet) = &state.config.fleet {
+        // A new generation of the data is another resource, rendered afresh.
+        params.push((
+            "~generation".into(),
+            fleet.generation(state.clock.wall()).to_string(),
+        ));
+    }
     let job = RenderJob {
         api: state.api.clone(),
         operation: matched.operation,
-        params: identity(op, &matched.path_params, &req.query),
+        params,
         seed: state.config.seed,
         paging: state.config.paging.clone(),
         fixed: lookup(&state.config.bodies, op).cloned(),
@@ -347,10 +356,17 @@ async fn answer(
     } else {
         Reply::json(success, body.bytes)
     };
-    let max_age = op
-        .cache_seconds
-        .unwrap_or(state.config.default_cache_seconds);
-    cache_headers(state, &mut reply, max_age, &body.etag, last_modified);
+    match &state.config.fleet {
+        Some(fleet) => {
+            fleet_cache_headers(state, req, fleet, &mut reply, &body.etag, last_modified)
+        }
+        None => {
+            let max_age = op
+                .cache_seconds
+                .unwrap_or(state.config.default_cache_seconds);
+            cache_headers(state, &mut reply, max_age, &body.etag, last_modified);
+        }
+    }
     if let Some(pages) = pages {
         reply.set("x-pages", pages);
     }
@@ -385,6 +401,32 @@ fn cache_headers(
     reply.set("etag", etag);
     reply.set("expires", http_date(expires));
     reply.set("last-modified", http_date(last_modified));
+}
+
+/// A fleet's cache headers: `Expires` at the end of the current window, recorded in the
+/// freshness log with the request's arrival.
+fn fleet_cache_headers(
+    state: &State,
+    req: &Req,
+    fleet: &super::fleet::FleetConfig,
+    reply: &mut Reply,
+    etag: &str,
+    last_modified: std::time::SystemTime,
+) {
+    let now = state.clock.wall();
+    let expires = fleet.expires(now);
+    let max_age = expires.duration_since(now).unwrap_or_default().as_secs();
+    reply.set("cache-control", format!("public, max-age={max_age}"));
+    reply.set("etag", etag);
+    reply.set("expires", http_date(expires));
+    reply.set("last-modified", http_date(last_modified));
+    let mut url = req.path.clone();
+    let query: Vec<String> = req.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query.join("&"));
+    }
+    state.freshness.served(&url, now, expires, reply.status);
 }
 
 /// `If-None-Match` (any listed tag, weak or strong, or `*`), else `If-Modified-Since`.

@@ -18,7 +18,8 @@
 //!   cursor and `from_id` lists; `cache`: rendered resources;
 //! - `limits`: error limit and rate limit; [`clock`]: time tests can advance; [`meta`]: spec
 //!   documents and compatibility dates;
-//! - [`faults`]: scripted faults; [`log`]: the request log.
+//! - [`faults`]: scripted faults; [`log`]: the request log; [`fleet`]: short aligned cache
+//!   windows and changing data for sync engines, and what their timing looked like.
 
 mod accounting;
 pub mod auth;
@@ -29,6 +30,7 @@ mod control;
 pub mod error;
 mod eve_values;
 pub mod faults;
+pub mod fleet;
 mod handler;
 mod inputs;
 mod limits;
@@ -50,6 +52,7 @@ pub use clock::Clock;
 pub use config::{BucketOverride, FakeEsiConfig, LimitsConfig, PageShape, PagingConfig};
 pub use error::FakeEsiError;
 pub use faults::{Fault, FaultKind, Faults};
+pub use fleet::{FleetConfig, FreshnessCounts, FreshnessLog};
 pub use log::{RequestLog, RequestRecord};
 pub use server::FakeEsi;
 pub use synth::Synth;

@@ -45,6 +45,7 @@ pub(crate) struct State {
     pub cache: ResourceCache,
     pub faults: Faults,
     pub log: RequestLog,
+    pub freshness: super::fleet::FreshnessLog,
     pub seq: AtomicU64,
 }
 
@@ -139,6 +140,7 @@ impl FakeEsi {
             cache: ResourceCache::default(),
             faults: Faults::default(),
             log: RequestLog::default(),
+            freshness: super::fleet::FreshnessLog::default(),
             seq: AtomicU64::new(0),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone()));
@@ -163,6 +165,11 @@ impl FakeEsi {
     /// The API it serves.
     pub fn api(&self) -> &Api {
         &self.state.api
+    }
+
+    /// The timing of the clients' GETs (early requests, 304s, 420s and 429s).
+    pub fn freshness(&self) -> &super::fleet::FreshnessLog {
+        &self.state.freshness
     }
 
     /// The request log.

@@ -1,0 +1,154 @@
+//! [`SyncStats`]: a worker's counters (jobs due, 304 ratio, errors, budget holds) and its
+//! scheduling lag (start minus `Expires`), read by tests, benchmarks and the CLI's progress view.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Lag samples kept for percentiles (the oldest go first).
+const MAX_LAG_SAMPLES: usize = 200_000;
+
+/// A worker's counters since it started. Shared by its tasks.
+#[derive(Debug, Default)]
+pub struct SyncStats {
+    claimed: AtomicU64,
+    runs: AtomicU64,
+    requests: AtomicU64,
+    not_modified: AtomicU64,
+    unchanged: AtomicU64,
+    delivered: AtomicU64,
+    esi_errors: AtomicU64,
+    handler_errors: AtomicU64,
+    budget_holds: AtomicU64,
+    lost_leases: AtomicU64,
+    lags_ms: Mutex<Vec<i64>>,
+}
+
+/// A copy of a worker's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatsSnapshot {
+    /// Due jobs taken under a lease.
+    pub claimed: u64,
+    /// Runs finished (successes and failures).
+    pub runs: u64,
+    /// Requests sent to ESI (pages counted; answers from the client's cache not).
+    pub requests: u64,
+    /// Runs ESI answered 304 (every page).
+    pub not_modified: u64,
+    /// Runs whose data had not changed (304, or the stored `ETag`).
+    pub unchanged: u64,
+    /// Changes handed to handlers successfully.
+    pub delivered: u64,
+    /// Runs failed by ESI, the network or the token.
+    pub esi_errors: u64,
+    /// Runs whose handler failed.
+    pub handler_errors: u64,
+    /// Jobs held back to keep the interactive share of the budget.
+    pub budget_holds: u64,
+    /// Runs whose lease had expired before they finished (their result was dropped).
+    pub lost_leases: u64,
+}
+
+impl StatsSnapshot {
+    /// Unchanged runs over runs (0 with no runs).
+    pub fn unchanged_ratio(&self) -> f64 {
+        if self.runs == 0 {
+            0.0
+        } else {
+            self.unchanged as f64 / self.runs as f64
+        }
+    }
+}
+
+impl SyncStats {
+    pub(crate) fn add(&self, counter: Counter, n: u64) {
+        let c = match counter {
+            Counter::Claimed => &self.claimed,
+            Counter::Runs => &self.runs,
+            Counter::Requests => &self.requests,
+            Counter::NotModified => &self.not_modified,
+            Counter::Unchanged => &self.unchanged,
+            Counter::Delivered => &self.delivered,
+            Counter::EsiErrors => &self.esi_errors,
+            Counter::HandlerErrors => &self.handler_errors,
+            Counter::BudgetHolds => &self.budget_holds,
+            Counter::LostLeases => &self.lost_leases,
+        };
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Records how late a run started after its data expired.
+    pub(crate) fn lag(&self, lag_ms: i64) {
+        let mut lags = self.lags_ms.lock().unwrap_or_else(|e| e.into_inner());
+        if lags.len() >= MAX_LAG_SAMPLES {
+            lags.drain(..MAX_LAG_SAMPLES / 2);
+        }
+        lags.push(lag_ms);
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StatsSnapshot {
+            claimed: get(&self.claimed),
+            runs: get(&self.runs),
+            requests: get(&self.requests),
+            not_modified: get(&self.not_modified),
+            unchanged: get(&self.unchanged),
+            delivered: get(&self.delivered),
+            esi_errors: get(&self.esi_errors),
+            handler_errors: get(&self.handler_errors),
+            budget_holds: get(&self.budget_holds),
+            lost_leases: get(&self.lost_leases),
+        }
+    }
+
+    /// The lag (start minus `Expires`, in ms) at percentile `p` (0..=100) of the runs so far.
+    pub fn lag_percentile(&self, p: f64) -> Option<i64> {
+        let mut lags = self
+            .lags_ms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        percentile(&mut lags, p)
+    }
+}
+
+/// The value at percentile `p` (nearest rank) of `values`.
+pub(crate) fn percentile(values: &mut [i64], p: f64) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = ((p.clamp(0.0, 100.0) / 100.0) * values.len() as f64).ceil() as usize;
+    Some(values[rank.saturating_sub(1).min(values.len() - 1)])
+}
+
+/// The counters a worker keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Counter {
+    Claimed,
+    Runs,
+    Requests,
+    NotModified,
+    Unchanged,
+    Delivered,
+    EsiErrors,
+    HandlerErrors,
+    BudgetHolds,
+    LostLeases,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let mut v: Vec<i64> = (1..=100).rev().collect();
+        assert_eq!(percentile(&mut v, 50.0), Some(50));
+        assert_eq!(percentile(&mut v, 99.0), Some(99));
+        assert_eq!(percentile(&mut v, 100.0), Some(100));
+        assert_eq!(percentile(&mut [], 50.0), None);
+    }
+}

@@ -1,0 +1,167 @@
+//! Serving a fleet: many characters kept fresh by a sync engine, with short cache times so a
+//! test sees many expiry windows in seconds.
+//!
+//! With a [`FleetConfig`] set ([`FakeEsiConfig::fleet`](super::FakeEsiConfig::fleet)), every
+//! GET is cached for the same short time, and its `Expires` falls on the end of a fixed window
+//! (as ESI's caches do: a resource refreshes on its own schedule, not when asked). Each
+//! character's data is its own (the fake seeds data from the path parameters) and changes every
+//! [`FleetConfig::change_every`] windows. The [`FreshnessLog`] then tells what a well-behaved
+//! client must never do: ask again before the `Expires` it was given, or run into a 420 or 429.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::PoisonError;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Short, window-aligned cache times for every GET, and data that changes every few windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FleetConfig {
+    /// Length of a cache window, in seconds (at least 1): every GET's `max-age`.
+    pub cache_seconds: u64,
+    /// The data changes every this many windows (0: never).
+    pub change_every: u64,
+}
+
+impl FleetConfig {
+    /// Windows of `cache_seconds`, data changing every `change_every` windows (0: never).
+    pub fn new(cache_seconds: u64, change_every: u64) -> Self {
+        FleetConfig {
+            cache_seconds: cache_seconds.max(1),
+            change_every,
+        }
+    }
+
+    /// The end of the window `at` falls in: the `Expires` of an answer given at `at`.
+    pub fn expires(&self, at: SystemTime) -> SystemTime {
+        let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let window = self.cache_seconds;
+        UNIX_EPOCH + Duration::from_secs((secs / window + 1) * window)
+    }
+
+    /// Which version of the data is served at `at` (it changes every `change_every` windows).
+    pub fn generation(&self, at: SystemTime) -> u64 {
+        if self.change_every == 0 {
+            return 0;
+        }
+        let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        secs / (self.cache_seconds * self.change_every)
+    }
+}
+
+/// What the fake saw of the clients' timing: per URL the last `Expires` it served, requests
+/// that came before it, and limit refusals.
+#[derive(Debug, Default)]
+pub struct FreshnessLog {
+    inner: Mutex<Freshness>,
+}
+
+#[derive(Debug, Default)]
+struct Freshness {
+    expires: HashMap<String, SystemTime>,
+    counts: FreshnessCounts,
+}
+
+/// Totals of a [`FreshnessLog`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FreshnessCounts {
+    /// GETs answered with data or 304.
+    pub served: u64,
+    /// Of those, 304s.
+    pub not_modified: u64,
+    /// GETs that came before the `Expires` served for the same URL.
+    pub early: u64,
+    /// Answers 420 (error limited).
+    pub error_limited: u64,
+    /// Answers 429 (rate limited).
+    pub rate_limited: u64,
+}
+
+impl FreshnessLog {
+    /// Records a GET of `url` answered `status` at `at`, valid until `expires`.
+    pub(crate) fn served(&self, url: &str, at: SystemTime, expires: SystemTime, status: u16) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if inner.expires.get(url).is_some_and(|until| at < *until) {
+            inner.counts.early += 1;
+        }
+        inner.expires.insert(url.to_string(), expires);
+        inner.counts.served += 1;
+        if status == 304 {
+            inner.counts.not_modified += 1;
+        }
+    }
+
+    /// Records any answer's status (420 and 429 are counted).
+    pub(crate) fn answered(&self, status: u16) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        match status {
+            420 => inner.counts.error_limited += 1,
+            429 => inner.counts.rate_limited += 1,
+            _ => {}
+        }
+    }
+
+    /// The totals so far.
+    pub fn counts(&self) -> FreshnessCounts {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .counts
+    }
+
+    /// Forgets the totals (the served `Expires` are kept).
+    pub fn reset_counts(&self) {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .counts = FreshnessCounts::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_align_and_generations_advance() {
+        let fleet = FleetConfig::new(5, 2);
+        let at = UNIX_EPOCH + Duration::from_secs(1_000_002);
+        assert_eq!(
+            fleet.expires(at),
+            UNIX_EPOCH + Duration::from_secs(1_000_005)
+        );
+        assert_eq!(fleet.generation(at), 100_000);
+        assert_eq!(
+            fleet.generation(at + Duration::from_secs(8)),
+            100_001,
+            "two windows later"
+        );
+        assert_eq!(FleetConfig::new(5, 0).generation(at), 0);
+    }
+
+    #[test]
+    fn early_requests_are_counted() {
+        let log = FreshnessLog::default();
+        let t0 = UNIX_EPOCH + Duration::from_secs(100);
+        log.served("/a", t0, t0 + Duration::from_secs(5), 200);
+        log.served(
+            "/a",
+            t0 + Duration::from_secs(1),
+            t0 + Duration::from_secs(5),
+            304,
+        );
+        log.served(
+            "/a",
+            t0 + Duration::from_secs(6),
+            t0 + Duration::from_secs(10),
+            304,
+        );
+        log.answered(429);
+        let counts = log.counts();
+        assert_eq!(
+            (counts.served, counts.not_modified, counts.early),
+            (3, 2, 1)
+        );
+        assert_eq!(counts.rate_limited, 1);
+    }
+}
