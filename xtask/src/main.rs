@@ -104,6 +104,10 @@ enum Command {
         /// The folder `package --into` filled.
         #[arg(long)]
         packages: PathBuf,
+        /// Where `cargo doc` builds (docs.rs needs `RUSTC_BOOTSTRAP=1`, which makes the build
+        /// scripts that probe the compiler run again: keep it apart from other builds).
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
     },
     /// Checks that each publishable package's rust-version covers its dependency tree.
     RustVersions,
@@ -148,7 +152,8 @@ fn main() -> anyhow::Result<()> {
         Command::DocsRs {
             manifest_path,
             packages,
-        } => package::docs_rs(&manifest_path, &packages),
+            target_dir,
+        } => package::docs_rs(&manifest_path, &packages, target_dir.as_deref()),
         Command::RustVersions => package::check_rust_versions(&workspace_root()),
         Command::RefreshSpec {
             date,

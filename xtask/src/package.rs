@@ -363,8 +363,9 @@ pub fn doc_runs(packages: &[(String, DocsRsSettings)]) -> Vec<DocRun> {
 
 /// Documents each unpacked library package in `packages` as docs.rs would (its features and
 /// rustdoc arguments), from the workspace of `manifest` (which must have them as members),
-/// with warnings denied. Packages with the same settings share one `cargo doc` run.
-pub fn docs_rs(manifest: &Path, packages: &Path) -> anyhow::Result<()> {
+/// with warnings denied. Packages with the same settings share one `cargo doc` run, built in
+/// `target_dir` when given.
+pub fn docs_rs(manifest: &Path, packages: &Path, target_dir: Option<&Path>) -> anyhow::Result<()> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(packages)
         .with_context(|| format!("reading {}", packages.display()))?
         .filter_map(|e| Some(e.ok()?.path()))
@@ -395,6 +396,9 @@ pub fn docs_rs(manifest: &Path, packages: &Path) -> anyhow::Result<()> {
         cmd.args(["doc", "--no-deps", "-q"])
             .arg("--manifest-path")
             .arg(manifest);
+        if let Some(dir) = target_dir {
+            cmd.arg("--target-dir").arg(dir);
+        }
         for name in &run.packages {
             cmd.args(["-p", name]);
         }
