@@ -2,8 +2,8 @@
 //! skills, and every page of the assets), cache windows of a few seconds.
 //!
 //! ```text
-//! cargo run --release -p esi-sync --example bench -- [characters] [window s] [windows] [concurrency]
-//! ESI_TEST_POSTGRES_URL=postgres://... cargo run --release -p esi-sync --example bench -- 1000 5 4 64 postgres
+//! cargo run --release -p esi-sync --example fleet_bench -- [characters] [window s] [windows] [concurrency]
+//! ESI_TEST_POSTGRES_URL=postgres://... cargo run --release -p esi-sync --example fleet_bench -- 1000 5 4 64 postgres
 //! ```
 //!
 //! Prints: budget efficiency (requests ÷ (pages due × windows)) over whole windows, requests
