@@ -47,6 +47,7 @@ mod identity;
 mod limits;
 mod list_seed;
 mod operation;
+mod page_set;
 mod page_window;
 mod pages;
 mod paginated;

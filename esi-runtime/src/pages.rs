@@ -30,6 +30,7 @@ use crate::dynamic::PageProgress;
 use crate::error::{Error, Result, excerpt};
 use crate::list_seed::ListSeed;
 use crate::operation::{Operation, Pagination};
+use crate::page_set::PageSet;
 use crate::page_window::{PageWindow, StartPage};
 use crate::paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
 use crate::prepare::CallParts;
@@ -206,8 +207,9 @@ fn check_page<T>(
     Ok(page)
 }
 
-/// Every page of an `X-Pages` call, items in page order with page 1's metadata: the one
-/// walker of typed ([`AllPages`]) and by-name ([`DynamicCall`](crate::DynamicCall)) calls.
+/// Every page of an `X-Pages` call, items in page order with page 1's metadata but the
+/// set's `Expires` and `ETag` (see `page_set`): the one walker of typed ([`AllPages`]) and
+/// by-name ([`DynamicCall`](crate::DynamicCall)) calls.
 /// Refuses more than [`MAX_PAGES`] pages; starts over (at most [`MAX_RESTARTS`] times,
 /// bypassing the cache) when the page set changes under it; reports each page to `progress`
 /// as (pages done, pages in all).
@@ -248,11 +250,14 @@ where
         let ahead = reservation::<T>(first.data.len(), total);
         first.data.reserve(ahead);
         let expected = (first.pages, first.last_modified);
+        let mut set = PageSet::default();
+        set.add(first.etag.as_deref(), first.expires);
         let mut changed = false;
         let mut done = 1;
         while let Some(page) = rest.next().await {
             match check_page(info.id, page?, expected) {
                 Ok(page) => {
+                    set.add(page.etag.as_deref(), page.expires);
                     first.data.extend(page.data);
                     first.from_cache &= page.from_cache;
                     first.not_modified &= page.not_modified;
@@ -268,6 +273,8 @@ where
             }
         }
         if !changed {
+            first.expires = set.expires();
+            first.etag = set.etag(first.etag);
             return Ok(first);
         }
         tracing::warn!(
@@ -290,7 +297,7 @@ where
 }
 
 /// All pages of an `X-Pages` route; await it for the items, or call
-/// [`with_response`](AllPages::with_response) for the items with page 1's metadata.
+/// [`with_response`](AllPages::with_response) for the items with the page set's metadata.
 #[must_use = "a request does nothing until it is awaited"]
 #[derive(Debug)]
 pub struct AllPages<O: Operation>(Request<O>);
@@ -300,8 +307,12 @@ where
     O: PagedByXPages<Output = Vec<T>> + Clone,
     T: DeserializeOwned + Send + 'static,
 {
-    /// Returns the items with the metadata of page 1 (`pages` says how many were fetched;
-    /// `from_cache` is true only when every page came from the cache).
+    /// Returns the items with the page set's metadata: page 1's status, headers and
+    /// `Last-Modified` (every page shares it); `pages`, how many were fetched; `expires`, the
+    /// latest of the pages' (asking sooner would fetch a page before its own `Expires`);
+    /// `etag`, page 1's for one page, else a weak tag of the whole set that changes when any
+    /// page changes (it is not for `If-None-Match`); `from_cache` and `not_modified` only when
+    /// true of every page.
     pub fn with_response(self) -> BoxFuture<Result<Response<Vec<T>>>> {
         Box::pin(fetch_all_typed(self.0))
     }

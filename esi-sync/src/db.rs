@@ -401,6 +401,23 @@ impl SyncDb {
         Ok(rows > 0)
     }
 
+    /// Extends `owner`'s lease of job `id` until `lease_until`. False when the lease is
+    /// another worker's now (it expired and was taken): the job's outcome will be dropped.
+    pub(crate) async fn renew(
+        &self,
+        id: i64,
+        owner: &str,
+        lease_until: i64,
+    ) -> Result<bool, SyncError> {
+        let rows = self
+            .execute(
+                "UPDATE esi_sync_job SET lease_until = ? WHERE id = ? AND lease_owner = ?",
+                vec![lease_until.into(), id.into(), owner.into()],
+            )
+            .await?;
+        Ok(rows > 0)
+    }
+
     /// The earliest next run of the jobs not paused and not leased.
     pub(crate) async fn next_due(&self, now: i64) -> Result<Option<i64>, SyncError> {
         let rows = self
@@ -613,6 +630,36 @@ mod tests {
         let status = db.status(20_000, 5_000).await.expect("status");
         assert_eq!((status.total, status.failing, status.leased), (3, 1, 3));
         assert_eq!(status.changes, 1);
+    }
+
+    #[tokio::test]
+    async fn a_renewed_lease_is_kept_and_a_lost_one_cannot_be_renewed() {
+        let db = memory_db().await;
+        db.reconcile(&wanted(&[1]), describe, 1_000)
+            .await
+            .expect("add");
+        let a = db.claim("a", 1, 1_000, 2_000).await.expect("claim");
+        assert_eq!(a.len(), 1);
+        assert!(db.renew(a[0].id, "a", 4_000).await.expect("renew"));
+        assert!(
+            db.claim("b", 1, 3_000, 8_000)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "renewed past the first expiry"
+        );
+        let b = db.claim("b", 1, 4_001, 9_000).await.expect("claim");
+        assert_eq!(b.len(), 1, "taken once the renewed lease expired");
+        assert!(
+            !db.renew(a[0].id, "a", 10_000).await.expect("renew"),
+            "another worker's lease now"
+        );
+        assert!(
+            db.claim("c", 1, 8_000, 12_000)
+                .await
+                .expect("claim")
+                .is_empty()
+        );
     }
 
     #[tokio::test]

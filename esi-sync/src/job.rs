@@ -210,7 +210,8 @@ where
 }
 
 /// Calls the handler when the data is not the version last delivered: its `ETag` (and
-/// `Last-Modified`) differ from the stored ones. A 304 of the version delivered calls nothing,
+/// `Last-Modified`) differ from the stored ones. Of all pages, the `ETag` is the page set's,
+/// which changes when any page changes, and `Expires` the latest page's. A 304 of the version delivered calls nothing,
 /// and neither does a 200 of it (a restart with a cold cache); a 304 of a version whose
 /// delivery failed (the handler's retry, served from the client's cache) delivers it.
 async fn deliver<T>(

@@ -35,8 +35,9 @@ pub struct WorkerConfig {
     pub owner: String,
     /// Jobs run at once: 16.
     pub concurrency: usize,
-    /// How long a lease lasts; a killed worker's jobs run elsewhere after it: 60 s. Longer
-    /// than any run (ESI's slowest pages, limit waits).
+    /// How long a lease lasts; a killed worker's jobs run elsewhere after it: 60 s. A running
+    /// job's lease is renewed every third of it, so a run may take longer (ESI's slowest
+    /// pages, limit waits, a slow handler) without another worker taking the job.
     pub lease: Duration,
     /// The longest the worker sleeps between looks for due jobs: 1 s.
     pub poll: Duration,
@@ -397,7 +398,7 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
         subject: claimed.subject,
         seen: (claimed.etag.as_deref(), claimed.last_modified),
     };
-    let outcome = job.fetch.run(ctx).await;
+    let outcome = renewing_lease(&inner, claimed.id, job.fetch.run(ctx)).await;
     let done = now_ms();
     stats.add(Counter::Runs, 1);
     let kept = match outcome {
@@ -459,4 +460,30 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
         tracing::warn!("the lease expired before the job finished; its outcome was dropped");
     }
     Ok(())
+}
+
+/// Runs `work` while renewing the lease of job `id` every third of the lease, so that no other
+/// worker takes a job that is still running. A renewal that finds the lease taken (it expired
+/// while the database was unreachable) is logged; the run's outcome is then dropped on commit.
+async fn renewing_lease<F: Future>(inner: &Inner, id: i64, work: F) -> F::Output {
+    let lease = inner.config.lease;
+    let every = (lease / 3).max(Duration::from_millis(10));
+    let owner = inner.config.owner.as_str();
+    let mut work = std::pin::pin!(work);
+    let mut held = true;
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            () = tokio::time::sleep(every), if held => {
+                match inner.db.renew(id, owner, now_ms() + millis(lease)).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        held = false;
+                        tracing::warn!("a running job's lease was taken by another worker");
+                    }
+                    Err(error) => tracing::warn!(%error, "renewing a running job's lease failed"),
+                }
+            }
+        }
+    }
 }

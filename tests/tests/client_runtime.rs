@@ -398,6 +398,14 @@ async fn all_pages_fetches_every_page_once_in_order() {
         .unwrap();
     assert_eq!(orders.pages, Some(50));
     assert_eq!(orders.data.len(), 50_000);
+    assert!(
+        orders
+            .etag
+            .as_deref()
+            .is_some_and(|tag| tag.starts_with("W/\"pages-50-")),
+        "the tag of the whole set: {:?}",
+        orders.etag
+    );
     let ids: Vec<i64> = orders.data.iter().map(|o| o.order_id).collect();
     let mut sorted = ids.clone();
     sorted.sort_unstable();

@@ -172,6 +172,63 @@ async fn a_restart_refetches_nothing_early_and_delivers_nothing_unchanged() {
     remove_sqlite(&path);
 }
 
+/// A run longer than the lease (a slow handler) keeps its lease: the other worker does not
+/// take the job and fetch it again before it expires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_longer_than_its_lease_is_not_taken_by_another_worker() {
+    const WINDOW: u64 = 8;
+    let h = harness(1, WINDOW, 0).await;
+    let (url, path) = sqlite_url("renew");
+    let store = store(&h, &url).await;
+    login_all(&h, &store, &characters(1)).await;
+    let received = Arc::new(Received::default());
+    *received.handler_delay.lock().expect("lock") = Duration::from_millis(2_000);
+    let lease = Duration::from_millis(600);
+    let mut workers = Vec::new();
+    for owner in ["a", "b"] {
+        let runtime = client(&h).build().expect("client");
+        let api = esi_client::Client::from(runtime.clone());
+        let worker = Worker::new(
+            fleet(&api, &received),
+            runtime,
+            store.clone(),
+            quick(owner).lease(lease),
+        )
+        .await
+        .expect("worker");
+        worker.reconcile().await.expect("reconcile");
+        workers.push(worker);
+    }
+    // The whole run inside one window.
+    sleep_until(
+        window_start(window_index(SystemTime::now(), WINDOW) + 1, WINDOW)
+            + Duration::from_millis(100),
+    )
+    .await;
+    h.esi.freshness().reset_counts();
+    let stop = SystemTime::now() + Duration::from_millis(4_000);
+    let (a, b) = (workers[0].clone(), workers[1].clone());
+    let (ra, rb) = tokio::join!(
+        a.run_until(sleep_until(stop)),
+        b.run_until(sleep_until(stop))
+    );
+    ra.expect("a ran");
+    rb.expect("b ran");
+    let counts = h.esi.freshness().counts();
+    eprintln!(
+        "renew: {counts:?}, a {:?}, b {:?}",
+        a.stats().snapshot(),
+        b.stats().snapshot()
+    );
+    assert_eq!(counts.early, 0, "{:?}", h.esi.freshness().early_fetches());
+    assert_eq!(counts.served, PAGES_PER_CHARACTER, "each page once");
+    assert_eq!(received.total(), 3, "each job delivered once");
+    let lost = a.stats().snapshot().lost_leases + b.stats().snapshot().lost_leases;
+    assert_eq!(lost, 0);
+    h.shutdown().await;
+    remove_sqlite(&path);
+}
+
 /// A deleted token pauses its character's jobs with the reason; a new login resumes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_follow_the_token_store() {

@@ -59,6 +59,22 @@ pub struct FreshnessLog {
 struct Freshness {
     expires: HashMap<String, SystemTime>,
     counts: FreshnessCounts,
+    early: Vec<EarlyFetch>,
+}
+
+/// The most [`EarlyFetch`]es a [`FreshnessLog`] keeps (the count goes on).
+pub const EARLY_FETCHES_KEPT: usize = 64;
+
+/// A GET that came before the `Expires` served for the same URL: what a test prints when it
+/// finds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyFetch {
+    /// Path and query of the request.
+    pub url: String,
+    /// When it came.
+    pub at: SystemTime,
+    /// The `Expires` served for the URL before it.
+    pub expires: SystemTime,
 }
 
 /// Totals of a [`FreshnessLog`].
@@ -81,8 +97,17 @@ impl FreshnessLog {
     /// Records a GET of `url` answered `status` at `at`, valid until `expires`.
     pub(crate) fn served(&self, url: &str, at: SystemTime, expires: SystemTime, status: u16) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if inner.expires.get(url).is_some_and(|until| at < *until) {
+        if let Some(&until) = inner.expires.get(url)
+            && at < until
+        {
             inner.counts.early += 1;
+            if inner.early.len() < EARLY_FETCHES_KEPT {
+                inner.early.push(EarlyFetch {
+                    url: url.to_string(),
+                    at,
+                    expires: until,
+                });
+            }
         }
         inner.expires.insert(url.to_string(), expires);
         inner.counts.served += 1;
@@ -109,12 +134,20 @@ impl FreshnessLog {
             .counts
     }
 
-    /// Forgets the totals (the served `Expires` are kept).
-    pub fn reset_counts(&self) {
+    /// The first [`EARLY_FETCHES_KEPT`] early GETs since the last reset, in order.
+    pub fn early_fetches(&self) -> Vec<EarlyFetch> {
         self.inner
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .counts = FreshnessCounts::default();
+            .early
+            .clone()
+    }
+
+    /// Forgets the totals and the early GETs (the served `Expires` are kept).
+    pub fn reset_counts(&self) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.counts = FreshnessCounts::default();
+        inner.early.clear();
     }
 }
 
@@ -163,5 +196,13 @@ mod tests {
             (3, 2, 1)
         );
         assert_eq!(counts.rate_limited, 1);
+        let early = log.early_fetches();
+        assert_eq!(early.len(), 1);
+        assert_eq!(
+            (early[0].at, early[0].expires),
+            (t0 + Duration::from_secs(1), t0 + Duration::from_secs(5))
+        );
+        log.reset_counts();
+        assert!(log.early_fetches().is_empty());
     }
 }

@@ -52,7 +52,7 @@ pub use clock::Clock;
 pub use config::{BucketOverride, FakeEsiConfig, LimitsConfig, PageShape, PagingConfig};
 pub use error::FakeEsiError;
 pub use faults::{Fault, FaultKind, Faults};
-pub use fleet::{FleetConfig, FreshnessCounts, FreshnessLog};
+pub use fleet::{EARLY_FETCHES_KEPT, EarlyFetch, FleetConfig, FreshnessCounts, FreshnessLog};
 pub use log::{RequestLog, RequestRecord};
 pub use server::FakeEsi;
 pub use synth::Synth;

@@ -114,6 +114,8 @@ pub fn client(h: &Harness) -> esi_runtime::ClientBuilder {
 pub struct Received {
     pub delivered: Mutex<HashMap<String, Vec<Option<String>>>>,
     pub fail_next: Mutex<HashMap<String, u32>>,
+    /// How long each handler call takes (a slow application database).
+    pub handler_delay: Mutex<Duration>,
 }
 
 impl Received {
@@ -142,7 +144,11 @@ impl Received {
         self.delivered.lock().expect("lock").len()
     }
 
-    fn take<T>(self: &Arc<Self>, change: &Change<T>) -> Result<(), HandlerError> {
+    async fn take<T>(self: &Arc<Self>, change: &Change<T>) -> Result<(), HandlerError> {
+        let delay = *self.handler_delay.lock().expect("lock");
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         if let Some(left) = self.fail_next.lock().expect("lock").get_mut(&change.job)
             && *left > 0
         {
@@ -178,7 +184,7 @@ pub fn fleet(api: &esi_client::Client, received: &Arc<Received>) -> Fleet {
                     },
                     handler(move |change: Change<f64>| {
                         let r = r1.clone();
-                        async move { r.take(&change) }
+                        async move { r.take(&change).await }
                     }),
                 ),
                 Job::single(
@@ -191,7 +197,7 @@ pub fn fleet(api: &esi_client::Client, received: &Arc<Received>) -> Fleet {
                     },
                     handler(move |change| {
                         let r = r2.clone();
-                        async move { r.take(&change) }
+                        async move { r.take(&change).await }
                     }),
                 ),
             ],
@@ -208,7 +214,7 @@ pub fn fleet(api: &esi_client::Client, received: &Arc<Received>) -> Fleet {
                 },
                 handler(move |change| {
                     let r = r3.clone();
-                    async move { r.take(&change) }
+                    async move { r.take(&change).await }
                 }),
             )],
         )
