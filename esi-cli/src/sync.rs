@@ -95,39 +95,89 @@ pub(crate) async fn run_worker(
     )
     .await?;
     let stats = worker.stats();
+    let db = worker.db().clone();
     let ticker = tokio::spawn({
         let stats = stats.clone();
         async move {
-            loop {
+            let mut fleet = None;
+            for tick in 0u64.. {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                progress(&stats.snapshot());
+                // The fleet's counts cost a few queries: every fifth second.
+                if tick % 5 == 0 {
+                    let now = chrono::Utc::now().timestamp_millis();
+                    fleet = db.status(now, LATE_AFTER_MS).await.ok();
+                }
+                show_progress(&progress_line(fleet.as_ref(), &stats));
             }
         }
     });
     let result = worker.run_until(stop).await;
     ticker.abort();
     result?;
-    let snapshot = stats.snapshot();
-    progress(&snapshot);
+    show_progress(&progress_line(None, &stats));
     eprintln!();
-    Ok(snapshot)
+    Ok(stats.snapshot())
 }
 
-fn progress(s: &esi_sync::StatsSnapshot) {
+/// A job due for longer than this is late, in the progress view.
+const LATE_AFTER_MS: i64 = 60_000;
+
+/// Overwrites the progress line on a terminal; one line per update otherwise.
+fn show_progress(line: &str) {
     use std::io::IsTerminal as _;
-    let line = format!(
-        "runs {} · requests {} · changes delivered {} · unchanged {:.0}% · errors {}",
-        s.runs,
-        s.requests,
-        s.delivered,
-        s.unchanged_ratio() * 100.0,
-        s.esi_errors + s.handler_errors
-    );
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K{line}");
     } else {
         eprintln!("{line}");
     }
+}
+
+/// The progress view: the fleet's jobs (when known), the worker's counters, its scheduling
+/// lag and what it used of each rate-limit group.
+fn progress_line(fleet: Option<&FleetStatus>, stats: &esi_sync::SyncStats) -> String {
+    let s = stats.snapshot();
+    let mut line = String::new();
+    if let Some(f) = fleet {
+        line.push_str(&format!(
+            "jobs {} · due {} · late {} · failing {} · paused {} | ",
+            f.total, f.due, f.late, f.failing, f.paused
+        ));
+    }
+    line.push_str(&format!(
+        "runs {} · requests {} · 304 {:.0}% · changes {} · errors {}",
+        s.runs,
+        s.requests,
+        if s.runs == 0 {
+            0.0
+        } else {
+            s.not_modified as f64 * 100.0 / s.runs as f64
+        },
+        s.delivered,
+        s.esi_errors + s.handler_errors
+    ));
+    if let (Some(p50), Some(p99)) = (stats.lag_percentile(50.0), stats.lag_percentile(99.0)) {
+        line.push_str(&format!(
+            " · lag p50 {:.1} s p99 {:.1} s",
+            p50 as f64 / 1000.0,
+            p99 as f64 / 1000.0
+        ));
+    }
+    let groups = stats.groups();
+    if !groups.is_empty() {
+        let used: Vec<String> = groups
+            .iter()
+            .map(|(group, used)| {
+                let holds = if used.holds > 0 {
+                    format!(", {} held", used.holds)
+                } else {
+                    String::new()
+                };
+                format!("{group} {} tokens{holds}", used.tokens)
+            })
+            .collect();
+        line.push_str(&format!(" | budget: {}", used.join(", ")));
+    }
+    line
 }
 
 /// Wallet and skills of every character whose token has the wallet scope; every page of the

@@ -432,6 +432,36 @@ async fn demo_runs_offline() {
     assert!(db.is_file(), "the token was stored in SQLite");
 }
 
+/// `esi demo --sync`: a small fleet kept fresh offline, every change printed, nothing asked
+/// for early, and the progress view's counters (lag, budget per group) on stderr.
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_sync_keeps_a_small_fleet_fresh() {
+    let dir = TempDir(std::env::temp_dir().join(format!("esi-demo-sync-test-{}", rand_suffix())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let db = dir.0.join("sync.sqlite");
+    let out = output(isolated(
+        &dir.0,
+        &["demo", "--sync", "--database", db.to_str().unwrap()],
+    ))
+    .await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    // Fifteen jobs' first versions at least, and later changes.
+    let changes = stdout
+        .lines()
+        .filter(|l| l.starts_with("changed character:"))
+        .count();
+    assert!(changes > 15, "{stdout}");
+    assert!(stdout.contains("15 jobs;"), "{stdout}");
+    assert!(
+        stdout.contains(", 0 of them before the Expires it had given, 0 refused 420/429;"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("lag p50"), "{stderr}");
+    assert!(stderr.contains("| budget: "), "{stderr}");
+    assert!(db.is_file(), "the sync state was stored in SQLite");
+}
+
 #[test]
 fn spec_diff_reports_changes_between_dates() {
     let specs = esi_fake::esi::config::specs_dir();

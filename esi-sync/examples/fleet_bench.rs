@@ -2,13 +2,14 @@
 //! skills, and every page of the assets), cache windows of a few seconds.
 //!
 //! ```text
-//! cargo run --release -p esi-sync --example fleet_bench -- [characters] [window s] [windows] [concurrency]
+//! cargo run --release -p esi-sync --example fleet_bench -- [characters] [window s] [windows] [concurrency] [--no-restart]
 //! ESI_TEST_POSTGRES_URL=postgres://... cargo run --release -p esi-sync --example fleet_bench -- 1000 5 4 64 postgres
 //! ```
 //!
 //! Prints: budget efficiency (requests ÷ (pages due × windows)) over whole windows, requests
 //! before `Expires`, 420/429 answers, scheduling lag (start − `Expires`) p50/p99, and the
-//! requests of the first window after a restart against a warm and a cold job table. Only
+//! requests of the first window and the first minute after a restart against a warm and a cold
+//! job table. Only
 //! 127.0.0.1 is contacted. Not a test: it prints figures. The operations are written by hand
 //! here (the engine is generic over operations), so no generated API is built.
 
@@ -218,25 +219,34 @@ impl Setup {
         Ok(Worker::new(fleet(changes), client, self.store.clone(), config).await?)
     }
 
-    /// Requests (GETs answered 200 or 304) the fake ESI served from `from` until `until`.
-    async fn requests_between(
+    /// Requests (GETs answered 200 or 304) the fake ESI served from now until each of `marks`
+    /// (in order) while `worker` runs.
+    async fn requests_until(
         &self,
         worker: &Worker,
-        from: SystemTime,
-        until: SystemTime,
-    ) -> Result<u64, BoxError> {
+        marks: &[SystemTime],
+    ) -> Result<Vec<u64>, BoxError> {
+        let Some(&last) = marks.last() else {
+            return Ok(Vec::new());
+        };
         let w = worker.clone();
-        let run = tokio::spawn(async move { w.run_until(sleep_until(until)).await });
-        sleep_until(from).await;
         let before = self.harness.esi.freshness().counts().served;
+        let run = tokio::spawn(async move { w.run_until(sleep_until(last)).await });
+        let mut counts = Vec::new();
+        for &mark in marks {
+            sleep_until(mark).await;
+            counts.push(self.harness.esi.freshness().counts().served - before);
+        }
         run.await??;
-        Ok(self.harness.esi.freshness().counts().served - before)
+        Ok(counts)
     }
 }
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), BoxError> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let restarts = !args.iter().any(|a| a == "--no-restart");
+    args.retain(|a| a != "--no-restart");
     let arg = |i: usize, default: u64| -> Result<u64, BoxError> {
         Ok(args
             .get(i)
@@ -358,7 +368,12 @@ async fn main() -> Result<(), BoxError> {
     // Restarts in the middle of a window: a worker keeps the fleet fresh, stops, and a new
     // worker and client (cold cache) start at once, first against the job table as it was
     // (warm), then against an emptied one (cold); requests in the first window after.
-    for (label, wipe) in [("warm", false), ("cold", true)] {
+    let kinds: &[(&str, bool)] = if restarts {
+        &[("warm", false), ("cold", true)]
+    } else {
+        &[]
+    };
+    for &(label, wipe) in kinds {
         let restart =
             window_start(window_now(window) + 2, window) + Duration::from_millis(window * 500);
         let before = setup.worker(&changes).await?;
@@ -372,13 +387,23 @@ async fn main() -> Result<(), BoxError> {
         }
         let after = setup.worker(&changes).await?;
         let now = SystemTime::now();
-        let requests = setup
-            .requests_between(&after, now, now + Duration::from_secs(window))
+        let counts = setup
+            .requests_until(
+                &after,
+                &[
+                    now + Duration::from_secs(window),
+                    now + Duration::from_secs(60),
+                ],
+            )
             .await?;
         println!(
-            "restart against a {label} job table: {requests} requests in the first window after it \
-             ({:.2} x the pages due per window)",
-            requests as f64 / pages_per_window as f64
+            "restart against a {label} job table: {} requests in the first window after it \
+             ({:.2} x the pages due per window), {} in the first minute ({:.2} x the pages due \
+             in a minute)",
+            counts[0],
+            counts[0] as f64 / pages_per_window as f64,
+            counts[1],
+            counts[1] as f64 / (pages_per_window as f64 * 60.0 / window as f64)
         );
     }
     let status = SyncDb::new(setup.store.db().clone())

@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
+use crate::tokens::RunTokens;
 use chrono::{DateTime, Utc};
 use esi_runtime::{
     BoxFuture, Client, Operation, OperationInfo, PagedByXPages, Params, Request, Response,
 };
-use esi_store::TokenStore;
 
 use crate::change::{Change, Handler};
 use crate::subject::Subject;
@@ -88,7 +88,7 @@ impl Job {
 /// What a run needs besides the job.
 pub(crate) struct RunContext<'a> {
     pub client: &'a Client,
-    pub tokens: &'a TokenStore,
+    pub tokens: &'a RunTokens,
     pub key: &'a str,
     pub subject: Subject,
     /// The stored version: (`ETag`, `Last-Modified` in Unix ms).

@@ -21,8 +21,13 @@
 //!   pause reason and lease per job, in the token store's database ([`SyncDb`]): SQLite for one
 //!   machine, PostgreSQL for many.
 //! - **Many workers**: [`Worker`]s on any number of processes take due jobs under leases
-//!   (`FOR UPDATE SKIP LOCKED` on PostgreSQL); a killed worker's leases expire and its jobs run
-//!   elsewhere. Share ESI's budget between processes with the client's Redis limit store.
+//!   (`FOR UPDATE SKIP LOCKED` on PostgreSQL), renewed while a job runs; a killed worker's
+//!   leases expire and its jobs run elsewhere. Share ESI's budget between processes with the
+//!   client's Redis limit store.
+//! - **Seeing it work**: a `sync_job` tracing span per run (job, attempt, outcome), and
+//!   [`SyncStats`] (runs, requests, 304s, changes, errors, scheduling lag p50/p99, budget used
+//!   per rate-limit group), logged every 10 s and read by `esi sync run`'s progress view;
+//!   [`SyncDb::status`] counts due, late, failing and paused jobs.
 //!
 //! ```ignore
 //! use esi_sync::{Fleet, Job, Worker, WorkerConfig, handler};
@@ -51,6 +56,7 @@ mod schedule;
 mod stats;
 mod subject;
 mod table;
+mod tokens;
 mod worker;
 
 pub use budget::Budget;
@@ -60,7 +66,7 @@ pub use error::SyncError;
 pub use fleet::Fleet;
 pub use job::Job;
 pub use schedule::Schedule;
-pub use stats::{StatsSnapshot, SyncStats};
+pub use stats::{GroupUse, NO_GROUP, StatsSnapshot, SyncStats};
 pub use subject::Subject;
 pub use table::Migrator;
 pub use worker::{Worker, WorkerConfig};

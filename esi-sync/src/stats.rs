@@ -1,6 +1,7 @@
 //! [`SyncStats`]: a worker's counters (jobs due, 304 ratio, errors, budget holds) and its
 //! scheduling lag (start minus `Expires`), read by tests, benchmarks and the CLI's progress view.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,6 +22,23 @@ pub struct SyncStats {
     budget_holds: AtomicU64,
     lost_leases: AtomicU64,
     lags_ms: Mutex<Vec<i64>>,
+    groups: Mutex<BTreeMap<&'static str, GroupUse>>,
+}
+
+/// The group of routes without a rate limit of their own (ESI's error window only).
+pub const NO_GROUP: &str = "(no group)";
+
+/// What a worker used of one of ESI's rate-limit groups.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GroupUse {
+    /// Requests sent (pages counted).
+    pub requests: u64,
+    /// ESI's token cost of the successful runs' requests: 2 per answer with data, 1 per 304
+    /// (a run mixing both counted at 2 a page, so an upper bound).
+    pub tokens: u64,
+    /// Jobs held back to leave the group's interactive share.
+    pub holds: u64,
 }
 
 /// A copy of a worker's counters.
@@ -84,6 +102,29 @@ impl SyncStats {
             lags.drain(..MAX_LAG_SAMPLES / 2);
         }
         lags.push(lag_ms);
+    }
+
+    /// Records a successful run's `requests` in rate-limit `group`, all 304 or not.
+    pub(crate) fn group_requests(&self, group: &'static str, requests: u64, not_modified: bool) {
+        let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        let used = groups.entry(group).or_default();
+        used.requests += requests;
+        used.tokens += requests * if not_modified { 1 } else { 2 };
+    }
+
+    /// Records a job of rate-limit `group` held back for the interactive share.
+    pub(crate) fn group_hold(&self, group: &'static str) {
+        let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        groups.entry(group).or_default().holds += 1;
+    }
+
+    /// What the worker used of each rate-limit group so far (routes without one under
+    /// [`NO_GROUP`]), by group name.
+    pub fn groups(&self) -> BTreeMap<&'static str, GroupUse> {
+        self.groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The counters now.
@@ -150,5 +191,24 @@ mod tests {
         assert_eq!(percentile(&mut v, 99.0), Some(99));
         assert_eq!(percentile(&mut v, 100.0), Some(100));
         assert_eq!(percentile(&mut [], 50.0), None);
+    }
+
+    #[test]
+    fn group_use_counts_requests_tokens_and_holds() {
+        let stats = SyncStats::default();
+        stats.group_requests("char-wallet", 3, false);
+        stats.group_requests("char-wallet", 2, true);
+        stats.group_hold("char-wallet");
+        stats.group_requests(NO_GROUP, 1, false);
+        let groups = stats.groups();
+        assert_eq!(
+            groups["char-wallet"],
+            GroupUse {
+                requests: 5,
+                tokens: 8,
+                holds: 1
+            }
+        );
+        assert_eq!(groups[NO_GROUP].requests, 1);
     }
 }

@@ -26,6 +26,7 @@ use crate::fleet::Fleet;
 use crate::job::{Job, RunContext, RunFailure};
 use crate::schedule::{Schedule, millis, now_ms};
 use crate::stats::{Counter, SyncStats};
+use crate::tokens::RunTokens;
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -335,6 +336,16 @@ impl Worker {
             lag_p99_ms = self.inner.stats.lag_percentile(99.0),
             "sync worker counters"
         );
+        for (group, used) in self.inner.stats.groups() {
+            tracing::info!(
+                owner = %self.inner.config.owner,
+                group,
+                requests = used.requests,
+                tokens = used.tokens,
+                holds = used.holds,
+                "sync budget used"
+            );
+        }
     }
 }
 
@@ -381,6 +392,7 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
             .hold(&inner.client, info, claimed.subject.acting_character())
     {
         stats.add(Counter::BudgetHolds, 1);
+        stats.group_hold(group_of(info));
         tracing::Span::current().record("outcome", "held");
         inner
             .db
@@ -393,7 +405,7 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
     }
     let ctx = RunContext {
         client: &inner.client,
-        tokens: &inner.tokens,
+        tokens: &RunTokens::new(&inner.tokens),
         key: &claimed.key,
         subject: claimed.subject,
         seen: (claimed.etag.as_deref(), claimed.last_modified),
@@ -404,6 +416,11 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
     let kept = match outcome {
         Ok(fetched) => {
             stats.add(Counter::Requests, u64::from(fetched.pages));
+            stats.group_requests(
+                group_of(info),
+                u64::from(fetched.pages),
+                fetched.not_modified,
+            );
             if fetched.not_modified {
                 stats.add(Counter::NotModified, 1);
             }
@@ -460,6 +477,13 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
         tracing::warn!("the lease expired before the job finished; its outcome was dropped");
     }
     Ok(())
+}
+
+/// The rate-limit group of an operation, for the counters.
+fn group_of(info: &esi_runtime::OperationInfo) -> &'static str {
+    info.rate_limit
+        .as_ref()
+        .map_or(crate::stats::NO_GROUP, |rate| rate.group)
 }
 
 /// Runs `work` while renewing the lease of job `id` every third of the lease, so that no other
