@@ -493,21 +493,24 @@ async fn renewing_lease<F: Future>(inner: &Inner, id: i64, work: F) -> F::Output
     let lease = inner.config.lease;
     let every = (lease / 3).max(Duration::from_millis(10));
     let owner = inner.config.owner.as_str();
-    let mut work = std::pin::pin!(work);
-    let mut held = true;
-    loop {
-        tokio::select! {
-            out = &mut work => return out,
-            () = tokio::time::sleep(every), if held => {
-                match inner.db.renew(id, owner, now_ms() + millis(lease)).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        held = false;
-                        tracing::warn!("a running job's lease was taken by another worker");
-                    }
-                    Err(error) => tracing::warn!(%error, "renewing a running job's lease failed"),
+    // Polled beside the work, so a slow database delays no page.
+    let renewals = async {
+        loop {
+            tokio::time::sleep(every).await;
+            match inner.db.renew(id, owner, now_ms() + millis(lease)).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!("a running job's lease was taken by another worker");
+                    return;
                 }
+                Err(error) => tracing::warn!(%error, "renewing a running job's lease failed"),
             }
         }
+    };
+    let mut work = std::pin::pin!(work);
+    tokio::select! {
+        out = &mut work => out,
+        // The lease is another worker's: finish without renewing (the outcome is dropped).
+        () = renewals => work.await,
     }
 }
