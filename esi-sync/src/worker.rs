@@ -410,7 +410,7 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
         subject: claimed.subject,
         seen: (claimed.etag.as_deref(), claimed.last_modified),
     };
-    let outcome = renewing_lease(&inner, claimed.id, job.fetch.run(ctx)).await;
+    let outcome = renewing_lease(inner, claimed.id, job.fetch.run(ctx)).await;
     let done = now_ms();
     stats.add(Counter::Runs, 1);
     let kept = match outcome {
