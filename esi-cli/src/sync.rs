@@ -147,15 +147,11 @@ fn progress_line(fleet: Option<&FleetStatus>, stats: &esi_sync::SyncStats) -> St
         "runs {} · requests {} · 304 {:.0}% · changes {} · errors {}",
         s.runs,
         s.requests,
-        if s.runs == 0 {
-            0.0
-        } else {
-            s.not_modified as f64 * 100.0 / s.runs as f64
-        },
+        s.not_modified_ratio() * 100.0,
         s.delivered,
         s.esi_errors + s.handler_errors
     ));
-    if let (Some(p50), Some(p99)) = (stats.lag_percentile(50.0), stats.lag_percentile(99.0)) {
+    if let Some([p50, p99]) = stats.lag_percentiles([50.0, 99.0]) {
         line.push_str(&format!(
             " · lag p50 {:.1} s p99 {:.1} s",
             p50 as f64 / 1000.0,

@@ -196,9 +196,10 @@ impl DynamicCall {
     }
 
     /// Fetches every page of an `X-Pages` route and returns all items as one JSON array, with
-    /// the page set's metadata (as [`AllPages::with_response`](crate::AllPages::with_response)). It walks the pages exactly as a typed call's `all_pages` does (the
-    /// same walker): a few pages at a time in page order, refusing more than
-    /// [`MAX_PAGES`](crate::MAX_PAGES), starting over when ESI's page set changes mid-way.
+    /// the page set's metadata (as [`AllPages::with_response`](crate::AllPages::with_response)).
+    /// It walks the pages exactly as a typed call's `all_pages` does (the same walker): a few
+    /// pages at a time in page order, refusing more than [`MAX_PAGES`](crate::MAX_PAGES),
+    /// starting over when ESI's page set changes mid-way.
     /// Other routes answer as [`send`](Self::send).
     pub async fn all_pages(self) -> Result<Response<serde_json::Value>> {
         if self.info.pagination != Pagination::XPages {

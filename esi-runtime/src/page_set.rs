@@ -13,6 +13,8 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::identity::short_hex;
+
 /// Gathers the pages' `ETag`s and `Expires` as they arrive.
 #[derive(Debug, Default)]
 pub(crate) struct PageSet {
@@ -46,8 +48,7 @@ impl PageSet {
         if self.missing_tag {
             return None;
         }
-        let digest = self.digest.finalize();
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = short_hex(&self.digest.finalize());
         Some(format!("W/\"pages-{}-{hex}\"", self.pages))
     }
 

@@ -356,11 +356,14 @@ async fn main() -> Result<(), BoxError> {
         counts.error_limited,
         counts.rate_limited
     );
+    let lags = stats
+        .lag_percentiles([50.0, 99.0, 100.0])
+        .unwrap_or([-1; 3]);
     println!(
         "scheduling lag (start - Expires): p50 {} ms, p99 {} ms, max {} ms ({} runs, {} changes delivered)",
-        stats.lag_percentile(50.0).unwrap_or(-1),
-        stats.lag_percentile(99.0).unwrap_or(-1),
-        stats.lag_percentile(100.0).unwrap_or(-1),
+        lags[0],
+        lags[1],
+        lags[2],
         stats.snapshot().runs,
         changes.load(Ordering::Relaxed)
     );

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use crate::tokens::RunTokens;
 use chrono::{DateTime, Utc};
 use esi_runtime::{
     BoxFuture, Client, Operation, OperationInfo, PagedByXPages, Params, Request, Response,
@@ -13,6 +12,7 @@ use esi_runtime::{
 
 use crate::change::{Change, Handler};
 use crate::subject::Subject;
+use crate::tokens::RunTokens;
 
 /// One kind of data to keep fresh, for any subject it is declared for: a name (unique within a
 /// subject), how to build the operation from the subject's id, and the handler of changes.
@@ -211,9 +211,10 @@ where
 
 /// Calls the handler when the data is not the version last delivered: its `ETag` (and
 /// `Last-Modified`) differ from the stored ones. Of all pages, the `ETag` is the page set's,
-/// which changes when any page changes, and `Expires` the latest page's. A 304 of the version delivered calls nothing,
-/// and neither does a 200 of it (a restart with a cold cache); a 304 of a version whose
-/// delivery failed (the handler's retry, served from the client's cache) delivers it.
+/// which changes when any page changes, and `Expires` the latest page's. A 304 of the version
+/// delivered calls nothing, and neither does a 200 of it (a restart with a cold cache); a 304
+/// of a version whose delivery failed (the handler's retry, served from the client's cache)
+/// delivers it.
 async fn deliver<T>(
     ctx: &RunContext<'_>,
     handler: &Handler<T>,

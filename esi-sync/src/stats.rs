@@ -70,11 +70,20 @@ pub struct StatsSnapshot {
 impl StatsSnapshot {
     /// Unchanged runs over runs (0 with no runs).
     pub fn unchanged_ratio(&self) -> f64 {
-        if self.runs == 0 {
-            0.0
-        } else {
-            self.unchanged as f64 / self.runs as f64
-        }
+        ratio(self.unchanged, self.runs)
+    }
+
+    /// Runs ESI answered 304 over runs (0 with no runs).
+    pub fn not_modified_ratio(&self) -> f64 {
+        ratio(self.not_modified, self.runs)
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
     }
 }
 
@@ -146,23 +155,39 @@ impl SyncStats {
 
     /// The lag (start minus `Expires`, in ms) at percentile `p` (0..=100) of the runs so far.
     pub fn lag_percentile(&self, p: f64) -> Option<i64> {
+        self.lag_percentiles([p]).map(|[lag]| lag)
+    }
+
+    /// The lags at several percentiles, from one copy and one sort of the samples (none
+    /// before the first run).
+    pub fn lag_percentiles<const N: usize>(&self, ps: [f64; N]) -> Option<[i64; N]> {
         let mut lags = self
             .lags_ms
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        percentile(&mut lags, p)
+        if lags.is_empty() {
+            return None;
+        }
+        lags.sort_unstable();
+        Some(ps.map(|p| nearest_rank(&lags, p)))
     }
 }
 
 /// The value at percentile `p` (nearest rank) of `values`.
-pub(crate) fn percentile(values: &mut [i64], p: f64) -> Option<i64> {
+#[cfg(test)]
+fn percentile(values: &mut [i64], p: f64) -> Option<i64> {
     if values.is_empty() {
         return None;
     }
     values.sort_unstable();
-    let rank = ((p.clamp(0.0, 100.0) / 100.0) * values.len() as f64).ceil() as usize;
-    Some(values[rank.saturating_sub(1).min(values.len() - 1)])
+    Some(nearest_rank(values, p))
+}
+
+/// The value at percentile `p` of `sorted` (not empty), by nearest rank.
+fn nearest_rank(sorted: &[i64], p: f64) -> i64 {
+    let rank = ((p.clamp(0.0, 100.0) / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.saturating_sub(1).min(sorted.len() - 1)]
 }
 
 /// The counters a worker keeps.

@@ -321,6 +321,11 @@ impl Worker {
 
     fn report(&self) {
         let s = self.inner.stats.snapshot();
+        let [p50, p99] = self
+            .inner
+            .stats
+            .lag_percentiles([50.0, 99.0])
+            .map_or([None, None], |lags| lags.map(Some));
         tracing::info!(
             owner = %self.inner.config.owner,
             claimed = s.claimed,
@@ -332,8 +337,8 @@ impl Worker {
             esi_errors = s.esi_errors,
             handler_errors = s.handler_errors,
             budget_holds = s.budget_holds,
-            lag_p50_ms = self.inner.stats.lag_percentile(50.0),
-            lag_p99_ms = self.inner.stats.lag_percentile(99.0),
+            lag_p50_ms = p50,
+            lag_p99_ms = p99,
             "sync worker counters"
         );
         for (group, used) in self.inner.stats.groups() {
