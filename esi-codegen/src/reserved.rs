@@ -60,6 +60,11 @@ pub const CLIENT_METHODS: &[&str] = &[
     "into",
 ];
 
+/// Methods of the generated resource structs (`MarketApi`...) besides the operations'. An
+/// operation whose method would take one of these names gets the suffix `_op`
+/// (`request` → `request_op`).
+pub const RESOURCE_METHODS: &[&str] = &["request"];
+
 /// Type names the generated code refers to at `esi-client`'s root (or the prelude), which
 /// generated types must not take.
 pub const ROOT_TYPES: &[&str] = &[
@@ -110,6 +115,16 @@ pub fn accessor_name(module: &str) -> String {
     }
 }
 
+/// The name an operation's method takes: `method`, or with `_op` when that is a method the
+/// resource struct has of its own.
+pub fn method_name(method: &str) -> String {
+    if RESOURCE_METHODS.contains(&method) {
+        format!("{method}_op")
+    } else {
+        method.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,11 +138,18 @@ mod tests {
         assert_eq!(setter_name("r#type"), "r#type");
         assert_eq!(accessor_name("call"), "call_api");
         assert_eq!(accessor_name("market"), "market");
+        assert_eq!(method_name("request"), "request_op");
+        assert_eq!(method_name("get_status"), "get_status");
     }
 
     #[test]
     fn lists_have_no_duplicates() {
-        for list in [REQUEST_METHODS, CLIENT_METHODS, ROOT_TYPES] {
+        for list in [
+            REQUEST_METHODS,
+            CLIENT_METHODS,
+            RESOURCE_METHODS,
+            ROOT_TYPES,
+        ] {
             let mut sorted = list.to_vec();
             sorted.sort_unstable();
             sorted.dedup();

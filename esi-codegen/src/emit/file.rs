@@ -27,13 +27,11 @@ pub(super) fn render(
 ) -> Result<Generated> {
     let mut modules = Vec::new();
     let mut accessors = Vec::new();
-    let mut op_infos = Vec::new();
-    let mut decode_arms = Vec::new();
+    let mut op_paths = Vec::new();
     for r in rendered {
         modules.push(r.module);
         accessors.push(r.accessor);
-        op_infos.extend(r.op_infos);
-        decode_arms.extend(r.decode_arms);
+        op_paths.extend(r.op_paths);
     }
     let mut type_paths = BTreeMap::new();
     let mut shared: Vec<TokenStream> = Vec::new();
@@ -105,7 +103,7 @@ pub(super) fn render(
         pub const RESOURCE_VERSIONS: &[(&str, &str)] = &[#(#version_pairs),*];
 
         /// Every operation this build of the client offers, in spec order.
-        pub const OPERATIONS: &[&crate::OperationInfo] = &[#(#op_infos),*];
+        pub const OPERATIONS: &[&crate::OperationInfo] = &[#(<#op_paths as crate::Operation>::INFO),*];
 
         /// Decodes `body` as the success type of `operation_id` (for tests of fake servers and
         /// tools that must agree with the generated models). `None` for an unknown id.
@@ -113,11 +111,12 @@ pub(super) fn render(
         #[allow(clippy::all)]
         #[cfg(feature = "decode-check")]
         pub fn __decode_check(operation_id: &str, body: &[u8]) -> Option<serde_json::Result<()>> {
-            let _ = body;
-            match operation_id {
-                #(#decode_arms)*
-                _ => None,
+            type Decoder = fn(&str, &[u8]) -> Option<serde_json::Result<()>>;
+            fn decode<O: crate::Operation>(id: &str, body: &[u8]) -> Option<serde_json::Result<()>> {
+                (O::INFO.id == id).then(|| serde_json::from_slice::<O::Output>(body).map(drop))
             }
+            const DECODERS: &[Decoder] = &[#(decode::<#op_paths>),*];
+            DECODERS.iter().find_map(|check| check(operation_id, body))
         }
 
         /// The ESI client of this API: build it once and clone it anywhere (clones share

@@ -1,37 +1,67 @@
 //! The operation table's entries: each operation's `OperationInfo`, written as the fields
 //! that differ from one `OPERATION_DEFAULTS` of the file (the values most operations share:
 //! the spec's date, the client-managed parameters, the pagination...), so the table holds what
-//! is particular to each operation rather than the same twenty lines for each.
+//! is particular to each operation rather than the same twenty lines for each. Values many
+//! operations repeat (a rate-limit group, the `character_id` parameter) are constants of the
+//! file's `rate_limits` and `params` modules, written once.
 
 use std::collections::BTreeMap;
 
-use proc_macro2::TokenStream;
+use heck::ToShoutySnakeCase;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::docs;
 use super::ops::OpPlan;
 use super::types::Ty;
-use crate::model::{Api, ClientParameter, Operation, Pagination, ParamLocation};
+use crate::model::{Api, ClientParameter, Operation, Pagination, ParamLocation, RateLimit};
 
 /// Fields every operation writes out (its own by nature), blank in the defaults. `params`
 /// among them: its entries complete themselves from `super::PARAM_DEFAULTS`, a path that
-/// holds in the resource modules only.
+/// holds in the resource modules only. `rate_limit` defaults to `None`: its values name
+/// constants of `super::rate_limits`, a path that also holds in the resource modules only.
 const OWN: &[&str] = &["id", "name", "path", "summary", "params"];
 
-/// The file's `OPERATION_DEFAULTS`: for each field, the value most operations have.
+/// The file's `OPERATION_DEFAULTS`, and the constants operations share.
 pub(super) struct Defaults {
     values: BTreeMap<&'static str, (String, TokenStream)>,
+    /// Each rate limit (its text) → its constant in `rate_limits`, and the constant's value.
+    rate_limits: BTreeMap<String, (Ident, TokenStream)>,
+    /// Each parameter entry used by more than one operation (its text) → its constant in
+    /// `params`, and the entry.
+    params: BTreeMap<String, (Ident, TokenStream)>,
+    /// Whether any operation takes a parameter (else `PARAM_DEFAULTS` would be unused).
+    any_params: bool,
 }
 
 impl Defaults {
     /// The defaults of the operations `plans`.
     pub(super) fn of(api: &Api, plans: &[&OpPlan]) -> Self {
+        let ops = || plans.iter().map(|plan| &api.operations[plan.op_index()]);
+        let rate_limits = constants(ops().filter_map(|op| {
+            let rl = op.rate_limit.as_ref()?;
+            Some((rl.group.clone(), rate_limit_info(rl)))
+        }));
+        let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+        for p in ops().flat_map(|op| &op.parameters) {
+            *uses.entry(param_info(api, p).to_string()).or_default() += 1;
+        }
+        let params = constants(ops().flat_map(|op| &op.parameters).filter_map(|p| {
+            let entry = param_info(api, p);
+            (uses[&entry.to_string()] > 1).then(|| (p.name.to_shouty_snake_case(), entry))
+        }));
+        let mut this = Defaults {
+            values: BTreeMap::new(),
+            rate_limits,
+            params,
+            any_params: ops().any(|op| !op.parameters.is_empty()),
+        };
         let mut counts: BTreeMap<&'static str, BTreeMap<String, (usize, TokenStream)>> =
             BTreeMap::new();
         for plan in plans {
             let op = &api.operations[plan.op_index()];
-            for (field, value) in fields(api, op, plan) {
+            for (field, value) in this.fields(api, op, plan) {
                 let entry = counts
                     .entry(field)
                     .or_default()
@@ -40,11 +70,13 @@ impl Defaults {
                 entry.0 += 1;
             }
         }
-        let values = counts
+        this.values = counts
             .into_iter()
             .map(|(field, by_value)| {
                 let (text, (_, tokens)) = if field == "params" {
                     (String::new(), (0, quote!(&[])))
+                } else if field == "rate_limit" {
+                    (quote!(None).to_string(), (0, quote!(None)))
                 } else if OWN.contains(&field) {
                     (String::new(), (0, quote!("")))
                 } else {
@@ -56,10 +88,11 @@ impl Defaults {
                 (field, (text, tokens))
             })
             .collect();
-        Defaults { values }
+        this
     }
 
-    /// The `OPERATION_DEFAULTS` item (`None` without operations).
+    /// The `OPERATION_DEFAULTS` item with the `rate_limits` and `params` modules (`None`
+    /// without operations).
     pub(super) fn item(&self) -> Option<TokenStream> {
         if self.values.is_empty() {
             return None;
@@ -68,11 +101,32 @@ impl Defaults {
             let field = format_ident!("{}", field);
             quote!(#field: #value,)
         });
-        let params = param_defaults_item();
+        let params = self.any_params.then(param_defaults_item);
+        let rate_limits = (!self.rate_limits.is_empty()).then(|| {
+            let consts = self.rate_limits.values().map(
+                |(name, value)| quote!(pub(super) const #name: crate::RateLimitInfo = #value;),
+            );
+            quote! {
+                /// ESI's rate-limit groups, as the operations' `INFO` name them.
+                mod rate_limits { #(#consts)* }
+            }
+        });
+        let shared_params = (!self.params.is_empty()).then(|| {
+            let consts = self
+                .params
+                .values()
+                .map(|(name, value)| quote!(pub(super) const #name: crate::ParamInfo = #value;));
+            quote! {
+                /// Parameters several operations take alike, as their `INFO` lists them.
+                mod params { #(#consts)* }
+            }
+        });
         Some(quote! {
             /// What most operations of this API share; each operation's `INFO` gives the rest.
             const OPERATION_DEFAULTS: crate::OperationInfo = crate::OperationInfo { #(#fields)* };
             #params
+            #rate_limits
+            #shared_params
         })
     }
 
@@ -91,10 +145,95 @@ impl Defaults {
         });
         quote!(crate::OperationInfo { #(#own)* ..super::OPERATION_DEFAULTS })
     }
+
+    /// Every field of the operation's `OperationInfo`, as (field, value), with shared values
+    /// written as their constants.
+    pub(super) fn fields(
+        &self,
+        api: &Api,
+        op: &Operation,
+        plan: &OpPlan,
+    ) -> Vec<(&'static str, TokenStream)> {
+        let mut fields = fields(api, op, plan);
+        for (field, value) in &mut fields {
+            match *field {
+                "rate_limit" => {
+                    if let Some((name, _)) = op
+                        .rate_limit
+                        .as_ref()
+                        .and_then(|rl| self.rate_limits.get(&rate_limit_info(rl).to_string()))
+                    {
+                        *value = quote!(Some(super::rate_limits::#name));
+                    }
+                }
+                "params" => {
+                    let entries = op.parameters.iter().map(|p| {
+                        let entry = param_info(api, p);
+                        match self.params.get(&entry.to_string()) {
+                            Some((name, _)) => quote!(super::params::#name),
+                            None => entry,
+                        }
+                    });
+                    *value = quote!(&[#(#entries),*]);
+                }
+                _ => {}
+            }
+        }
+        fields
+    }
 }
 
-/// Every field of the operation's `OperationInfo`, as (field, value).
-pub(super) fn fields(api: &Api, op: &Operation, plan: &OpPlan) -> Vec<(&'static str, TokenStream)> {
+/// Constants for `values` (a wished name, the value), keyed by the value's text: one per
+/// distinct value, named by the wish, with `_2`, `_3`... for a name already taken.
+fn constants(
+    values: impl Iterator<Item = (String, TokenStream)>,
+) -> BTreeMap<String, (Ident, TokenStream)> {
+    let mut out: BTreeMap<String, (Ident, TokenStream)> = BTreeMap::new();
+    let mut taken = std::collections::BTreeSet::new();
+    for (wish, value) in values {
+        let text = value.to_string();
+        if out.contains_key(&text) {
+            continue;
+        }
+        let base = const_name(&wish);
+        let name = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}_{n}")
+                }
+            })
+            .find(|name| !taken.contains(name))
+            .unwrap_or(base);
+        taken.insert(name.clone());
+        out.insert(text, (format_ident!("{}", name), value));
+    }
+    out
+}
+
+/// A constant's name from `wish` (a rate-limit group, a parameter name): ASCII capitals,
+/// digits and underscores, not starting with a digit.
+fn const_name(wish: &str) -> String {
+    let name: String = wish
+        .to_shouty_snake_case()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    match name.chars().next() {
+        Some(c) if c.is_ascii_uppercase() => name,
+        _ => format!("N_{name}"),
+    }
+}
+
+/// A rate limit's `RateLimitInfo` value.
+fn rate_limit_info(rl: &RateLimit) -> TokenStream {
+    let (group, max, window) = (&rl.group, rl.max_tokens, rl.window_seconds);
+    quote!(crate::RateLimitInfo { group: #group, max_tokens: #max, window_seconds: #window })
+}
+
+/// Every field of the operation's `OperationInfo`, as (field, value), each written out.
+fn fields(api: &Api, op: &Operation, plan: &OpPlan) -> Vec<(&'static str, TokenStream)> {
     let id = &op.operation_id;
     let name = &plan.method_name;
     let resource = &plan.resource;
@@ -113,8 +252,8 @@ pub(super) fn fields(api: &Api, op: &Operation, plan: &OpPlan) -> Vec<(&'static 
     };
     let rate_limit = match &op.rate_limit {
         Some(rl) => {
-            let (group, max, window) = (&rl.group, rl.max_tokens, rl.window_seconds);
-            quote!(Some(crate::RateLimitInfo { group: #group, max_tokens: #max, window_seconds: #window }))
+            let info = rate_limit_info(rl);
+            quote!(Some(#info))
         }
         None => quote!(None),
     };
@@ -278,5 +417,39 @@ fn opt_u32(v: Option<u64>) -> TokenStream {
     match v.and_then(|v| u32::try_from(v).ok()) {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_names_are_identifiers() {
+        assert_eq!(const_name("char-asset"), "CHAR_ASSET");
+        assert_eq!(const_name("character_id"), "CHARACTER_ID");
+        assert_eq!(const_name("2fa"), "N_2FA");
+        assert_eq!(const_name("x.y"), "X_Y");
+    }
+
+    #[test]
+    fn one_constant_per_value_and_taken_names_get_a_number() {
+        let consts = constants(
+            [
+                ("page".to_string(), quote!(1)),
+                ("page".to_string(), quote!(1)),
+                ("page".to_string(), quote!(2)),
+                ("Page".to_string(), quote!(3)),
+            ]
+            .into_iter(),
+        );
+        let names: BTreeMap<String, String> = consts
+            .iter()
+            .map(|(text, (name, _))| (text.clone(), name.to_string()))
+            .collect();
+        assert_eq!(names.len(), 3);
+        assert_eq!(names["1"], "PAGE");
+        assert_eq!(names["2"], "PAGE_2");
+        assert_eq!(names["3"], "PAGE_3");
     }
 }

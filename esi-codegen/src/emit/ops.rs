@@ -150,7 +150,7 @@ pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> Result<Op
     });
     Ok(OpPlan {
         struct_name,
-        method_name: names::method(&op.operation_id),
+        method_name: reserved::method_name(&names::method(&op.operation_id)),
         resource: names::resource(&op.tag),
         output,
         params,
@@ -281,7 +281,7 @@ pub(crate) fn emit_op(
             }
         });
     let output = place.tokens(&plan.output, module);
-    let info = defaults.expr(super::info::fields(api, op, plan));
+    let info = defaults.expr(defaults.fields(api, op, plan));
     let scopes_const = super::scopes::operation_const(&op.scopes, scopes);
     let paged_impl = pagination_marker(op).map(|marker| {
         let marker = format_ident!("{}", marker);
@@ -437,7 +437,7 @@ pub(crate) fn emit_method(
     quote! {
         #doc
         pub fn #method(&self, #(#args),*) -> crate::Request<#name> {
-            crate::Request::new(&self.client.inner, #name { #(#inits)* })
+            self.request(#name { #(#inits)* })
         }
         #(#aliases)*
     }

@@ -37,10 +37,8 @@ pub(super) struct Rendered {
     pub module: TokenStream,
     /// Its accessor method on `Client`.
     pub accessor: TokenStream,
-    /// `OperationInfo` expressions of its operations, in spec order.
-    pub op_infos: Vec<TokenStream>,
-    /// Match arms of `__decode_check`.
-    pub decode_arms: Vec<TokenStream>,
+    /// Its operations' request types, as paths from the file's root (`market::GetX`).
+    pub op_paths: Vec<TokenStream>,
 }
 
 /// Renders resource `module` (spec tag `tag`).
@@ -113,16 +111,13 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
     let struct_doc =
         format!(" Operations of the `{tag}` resource; get it with `client.{accessor}()`.");
     let accessor_doc = format!(" Operations of the `{tag}` resource.");
-    let mut op_infos = Vec::new();
-    let mut decode_arms = Vec::new();
-    for p in &plans {
-        let s = format_ident!("{}", p.struct_name);
-        op_infos.push(quote!(<#module_ident::#s as crate::Operation>::INFO));
-        let id = &api.operations[p.op_index()].operation_id;
-        decode_arms.push(quote! {
-            #id => Some(serde_json::from_slice::<<#module_ident::#s as crate::Operation>::Output>(body).map(drop)),
-        });
-    }
+    let op_paths: Vec<TokenStream> = plans
+        .iter()
+        .map(|p| {
+            let s = format_ident!("{}", p.struct_name);
+            quote!(#module_ident::#s)
+        })
+        .collect();
     let module = quote! {
         #module_doc
         #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls, clippy::all)]
@@ -134,6 +129,10 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
             }
 
             impl<'a> #api_struct<'a> {
+                /// A request of `op` on this client.
+                fn request<O: crate::Operation>(&self, op: O) -> crate::Request<O> {
+                    crate::Request::new(&self.client.inner, op)
+                }
                 #(#methods)*
             }
 
@@ -151,8 +150,7 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
     Rendered {
         module,
         accessor,
-        op_infos,
-        decode_arms,
+        op_paths,
     }
 }
 
