@@ -35,7 +35,7 @@ use crate::page_window::{PageWindow, StartPage};
 use crate::paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
 use crate::prepare::CallParts;
 use crate::request::{CallOptions, Request};
-use crate::response::Response;
+use crate::response::{Response, http_date};
 use crate::send::{send_parts, send_raw};
 
 /// The most `all_pages` reserves ahead for the pages still to come; past it the list grows as
@@ -137,7 +137,7 @@ where
                     let page_len = Arc::new(AtomicUsize::new(first.data.len()));
                     // The later pages are fetched while the caller works on page 1.
                     let rest =
-                        later_pages(&client, &parts, &options, total, page_len, false, window)
+                        later_pages(&client, &parts, &options, total, page_len, expected, window)
                             .scan(false, move |failed, page| {
                                 if *failed {
                                     return futures::future::ready(None);
@@ -165,13 +165,17 @@ fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions
 /// in flight at every moment, yielded in page order. Each is decoded into a list sized like
 /// page 1 (`page_len` items, once known); `window` bounds how many pages past the next one
 /// yielded are fetched or held. The first fetches start at once, before the stream is polled.
+///
+/// A page the cache holds is used when it belongs to page 1's set (`expected`); a cached page
+/// of another version is asked of ESI again, that page alone. So a walk that starts over after
+/// ESI refreshed its data reuses the pages it already fetched at the new version.
 fn later_pages<T>(
     client: &Client,
     parts: &CallParts,
     options: &CallOptions,
     total: u32,
     page_len: Arc<AtomicUsize>,
-    no_cache: bool,
+    expected: PageVersion,
     window: u32,
 ) -> PageWindow<Response<Vec<T>>>
 where
@@ -182,10 +186,14 @@ where
     let (client, parts, options) = (client.clone(), Arc::new(parts.clone()), options.clone());
     let start: StartPage<Response<Vec<T>>> = Box::new(move |page| {
         let (client, parts) = (client.clone(), parts.clone());
-        let options = page_options(&options, page, no_cache);
+        let options = page_options(&options, page, false);
         let page_len = page_len.clone();
         Box::pin(async move {
-            let raw = send_parts(&client, &parts, &options).await?;
+            let mut raw = send_parts(&client, &parts, &options).await?;
+            if raw.from_cache && version_of(&raw.headers) != expected {
+                let fresh = page_options(&options, page, true);
+                raw = send_parts(&client, &parts, &fresh).await?;
+            }
             let seed = ListSeed::<T>::new(page_len.load(Ordering::Relaxed));
             decode_response_seed(parts.info, raw, seed)
         })
@@ -195,11 +203,22 @@ where
     pages
 }
 
+/// Which version of a page set an answer belongs to: its `X-Pages` and `Last-Modified`.
+type PageVersion = (Option<u32>, Option<chrono::DateTime<chrono::Utc>>);
+
+/// The [`PageVersion`] an answer's headers give.
+fn version_of(headers: &reqwest::header::HeaderMap) -> PageVersion {
+    (
+        pages_header(headers),
+        http_date(headers.get("last-modified")),
+    )
+}
+
 /// A later page must belong to the same page set as page 1.
 fn check_page<T>(
     operation: &'static str,
     page: Response<Vec<T>>,
-    (pages, last_modified): (Option<u32>, Option<chrono::DateTime<chrono::Utc>>),
+    (pages, last_modified): PageVersion,
 ) -> Result<Response<Vec<T>>> {
     if page.pages != pages || page.last_modified != last_modified {
         return Err(Error::PagesChanged { operation });
@@ -210,9 +229,10 @@ fn check_page<T>(
 /// Every page of an `X-Pages` call, items in page order with page 1's metadata but the
 /// set's `Expires` and `ETag` (see `page_set`): the one walker of typed ([`AllPages`]) and
 /// by-name ([`DynamicCall`](crate::DynamicCall)) calls.
-/// Refuses more than [`MAX_PAGES`] pages; starts over (at most [`MAX_RESTARTS`] times,
-/// bypassing the cache) when the page set changes under it; reports each page to `progress`
-/// as (pages done, pages in all).
+/// Refuses more than [`MAX_PAGES`] pages; starts over (at most [`MAX_RESTARTS`] times, page 1
+/// asked of ESI past the cache, later pages reused from it only when of page 1's version)
+/// when the page set changes under it; reports each page to `progress` as (pages done, pages
+/// in all).
 pub(crate) async fn fetch_all<T>(
     client: &Client,
     parts: &CallParts,
@@ -227,6 +247,7 @@ where
         let no_cache = restart > 0;
         let raw = send_parts(client, parts, &page_options(options, 1, no_cache)).await?;
         let total = page_count(info.id, pages_header(&raw.headers))?;
+        let expected = version_of(&raw.headers);
         // Every page is kept anyway: any page may finish ahead of the others. The later pages
         // start at once; page 1 decodes while they are out.
         let page_len = Arc::new(AtomicUsize::new(0));
@@ -236,7 +257,7 @@ where
             options,
             total,
             page_len.clone(),
-            no_cache,
+            expected,
             u32::MAX,
         );
         let mut first = decode_response::<Vec<T>>(info, raw)?;
@@ -249,7 +270,6 @@ where
         // X-Pages must not reserve gigabytes before a single later page arrived).
         let ahead = reservation::<T>(first.data.len(), total);
         first.data.reserve(ahead);
-        let expected = (first.pages, first.last_modified);
         let mut set = PageSet::default();
         set.add(first.etag.as_deref(), first.expires);
         let mut changed = false;

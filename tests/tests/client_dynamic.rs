@@ -118,7 +118,7 @@ async fn by_name_paging_refuses_more_than_max_pages() {
 #[tokio::test]
 async fn by_name_paging_starts_over_when_the_pages_change_and_never_mixes_them() {
     for fault in [Fault::x_pages_change(7), Fault::last_modified_change(60)] {
-        // Once: the walk starts over (bypassing the cache) and completes.
+        // Once: the walk starts over (page 1 past the cache) and completes.
         let (h, client) = setup().await;
         h.esi.inject(fault.clone().times(1));
         let all = all_orders(&client).await.unwrap();

@@ -576,6 +576,41 @@ async fn changing_page_sets_are_refetched_or_refused_never_mixed() {
 }
 
 #[tokio::test]
+async fn a_walk_that_starts_over_reuses_the_cached_pages_of_the_new_version() {
+    let h = harness(small_orders(FakeEsiConfig::default())).await;
+    let client = builder(&h).build().unwrap();
+    // Pages 3 to 5 are in the cache, of the version page 1 has.
+    for page in 3..=5 {
+        let orders = client
+            .market()
+            .get_markets_region_id_orders(FORGE)
+            .page(page)
+            .await
+            .unwrap();
+        assert_eq!(orders.len(), 20);
+    }
+    let before = h.count_for("/markets/");
+    assert_eq!(before, 3);
+    // Page 2 comes back once from another version: the walk starts over.
+    h.esi
+        .inject(Fault::last_modified_change(60).times(1).on("/markets/"));
+    let orders = client
+        .market()
+        .get_markets_region_id_orders(FORGE)
+        .all_pages()
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 100);
+    let asked: Vec<String> = h.requests()[before..]
+        .iter()
+        .filter_map(|r| r.query_param("page"))
+        .collect();
+    // Page 1 and page 2, then page 1 again past the cache and page 2 again (its cached copy
+    // is of the other version); pages 3 to 5 come from the cache both times.
+    assert_eq!(asked, ["1", "2", "1", "2"], "{asked:?}");
+}
+
+#[tokio::test]
 async fn gateway_errors_are_retried_with_backoff_then_reported() {
     let h = harness(FakeEsiConfig::default()).await;
     let client = builder(&h).build().unwrap();
