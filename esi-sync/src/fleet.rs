@@ -16,11 +16,24 @@ use crate::subject::Subject;
 
 /// What to keep fresh.
 ///
-/// ```ignore
+/// ```
+/// # fn example(api: esi_client::Client) {
+/// # use esi_sync::{Change, Job, handler};
+/// # let job = |name: &str| {
+/// #     let api = api.clone();
+/// #     Job::single(
+/// #         name,
+/// #         move |id| api.wallet().get_characters_character_id_wallet(id).operation().clone(),
+/// #         handler(|change: Change<f64>| async move { println!("{}", change.data); Ok(()) }),
+/// #     )
+/// # };
+/// # let (wallet_job, corporation_wallets_job, skills_job) = (job("a"), job("b"), job("c"));
 /// let fleet = esi_sync::Fleet::new()
 ///     .characters_with_scope("esi-wallet.read_character_wallet.v1", [wallet_job])
 ///     .corporation(98_000_001, 90_000_001, [corporation_wallets_job])
 ///     .one_off(esi_sync::Subject::Character(90_000_002), skills_job);
+/// # let _ = fleet;
+/// # }
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Fleet {

@@ -35,10 +35,22 @@ impl Job {
     /// A job of one answer: `build` makes the operation from the subject's id (the
     /// character's, or the corporation's), `handler` gets its data when it changed.
     ///
-    /// ```ignore
-    /// let wallet = Job::single("wallet", GetCharactersCharacterIdWallet::new, esi_sync::handler(
-    ///     |change: esi_sync::Change<f64>| async move { save(change.subject, change.data).await },
-    /// ));
+    /// `build` takes the operation out of a request made with esi-client's generated API:
+    ///
+    /// ```
+    /// # fn example(api: esi_client::Client) {
+    /// use esi_sync::{Change, Job, handler};
+    ///
+    /// let wallet = Job::single(
+    ///     "wallet",
+    ///     move |id| api.wallet().get_characters_character_id_wallet(id).operation().clone(),
+    ///     handler(|change: Change<f64>| async move {
+    ///         println!("{} holds {} ISK", change.subject, change.data);
+    ///         Ok(())
+    ///     }),
+    /// );
+    /// # let _ = wallet;
+    /// # }
     /// ```
     pub fn single<O: Operation>(
         name: impl Into<String>,

@@ -29,18 +29,30 @@
 //!   per rate-limit group), logged every 10 s and read by `esi sync run`'s progress view;
 //!   [`SyncDb::status`] counts due, late, failing and paused jobs.
 //!
-//! ```ignore
-//! use esi_sync::{Fleet, Job, Worker, WorkerConfig, handler};
+//! With esi-client's generated API (`runtime` is the runtime client, `store` the token store):
 //!
-//! let fleet = Fleet::new().characters_with_scope(
-//!     "esi-wallet.read_character_wallet.v1",
-//!     [Job::single("wallet", GetCharactersCharacterIdWallet::new, handler(|change| async move {
+//! ```no_run
+//! # async fn example(
+//! #     runtime: esi_runtime::Client,
+//! #     store: esi_store::TokenStore,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! use esi_client::scopes::WALLET_READ_CHARACTER_WALLET_V1;
+//! use esi_sync::{Change, Fleet, Job, Worker, WorkerConfig, handler};
+//!
+//! let api = esi_client::Client::from(runtime.clone());
+//! let wallet = Job::single(
+//!     "wallet",
+//!     move |id| api.wallet().get_characters_character_id_wallet(id).operation().clone(),
+//!     handler(|change: Change<f64>| async move {
 //!         println!("{}: {} ISK", change.subject, change.data);
 //!         Ok(())
-//!     }))],
+//!     }),
 //! );
-//! let worker = Worker::new(fleet, client, store, WorkerConfig::default()).await?;
+//! let fleet = Fleet::new().characters_with_scope(WALLET_READ_CHARACTER_WALLET_V1, [wallet]);
+//! let worker = Worker::new(fleet, runtime, store, WorkerConfig::default()).await?;
 //! worker.run_until(async { tokio::signal::ctrl_c().await.ok(); }).await?;
+//! # Ok(())
+//! # }
 //! ```
 
 #![warn(missing_docs)]

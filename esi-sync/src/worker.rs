@@ -118,9 +118,18 @@ fn random_owner() -> String {
 
 /// A sync worker. Cheap to clone (one `Arc`).
 ///
-/// ```ignore
-/// let worker = esi_sync::Worker::new(fleet, client, store.clone(), WorkerConfig::default()).await?;
-/// worker.run_until(tokio::signal::ctrl_c()).await?;
+/// ```no_run
+/// # async fn example(
+/// #     fleet: esi_sync::Fleet,
+/// #     client: esi_runtime::Client,
+/// #     store: esi_store::TokenStore,
+/// # ) -> Result<(), esi_sync::SyncError> {
+/// use esi_sync::{Worker, WorkerConfig};
+///
+/// let worker = Worker::new(fleet, client, store.clone(), WorkerConfig::default()).await?;
+/// worker.run_until(async { tokio::signal::ctrl_c().await.ok(); }).await?;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct Worker {
