@@ -42,9 +42,8 @@ pub fn method(operation_id: &str) -> String {
 /// assert_eq!(scope_const("esi-"), None);
 /// ```
 pub fn scope_const(scope: &str) -> Option<String> {
-    use heck::ToShoutySnakeCase;
     let name = scope.strip_prefix("esi-").unwrap_or(scope);
-    let shouty = clean(name).to_shouty_snake_case();
+    let shouty = shouty(name);
     match shouty.chars().next() {
         None => None,
         Some(c) if c.is_ascii_digit() => Some(format!("SCOPE_{shouty}")),
@@ -108,6 +107,13 @@ pub fn escape_keyword(ident: String) -> String {
     } else {
         ident
     }
+}
+
+/// Words of `text` in capitals joined by `_` (`char-asset` → `CHAR_ASSET`): the body of a
+/// constant's name, which may be empty or start with a digit.
+pub(crate) fn shouty(text: &str) -> String {
+    use heck::ToShoutySnakeCase;
+    clean(text).to_shouty_snake_case()
 }
 
 fn snake(text: &str) -> String {

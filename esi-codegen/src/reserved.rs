@@ -108,20 +108,21 @@ pub fn setter_name(field: &str) -> String {
 /// The name a resource's accessor takes: its module name, or with `_api` when that is a
 /// client method.
 pub fn accessor_name(module: &str) -> String {
-    if CLIENT_METHODS.contains(&module) {
-        format!("{module}_api")
-    } else {
-        module.to_string()
-    }
+    unless_taken(module, CLIENT_METHODS, "_api")
 }
 
 /// The name an operation's method takes: `method`, or with `_op` when that is a method the
 /// resource struct has of its own.
 pub fn method_name(method: &str) -> String {
-    if RESOURCE_METHODS.contains(&method) {
-        format!("{method}_op")
+    unless_taken(method, RESOURCE_METHODS, "_op")
+}
+
+/// `name`, or `name` with `suffix` when `taken` lists it.
+fn unless_taken(name: &str, taken: &[&str], suffix: &str) -> String {
+    if taken.contains(&name) {
+        format!("{name}{suffix}")
     } else {
-        method.to_string()
+        name.to_string()
     }
 }
 

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use heck::ToShoutySnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -43,14 +42,24 @@ impl Defaults {
             let rl = op.rate_limit.as_ref()?;
             Some((rl.group.clone(), rate_limit_info(rl)))
         }));
-        let mut uses: BTreeMap<String, usize> = BTreeMap::new();
-        for p in ops().flat_map(|op| &op.parameters) {
-            *uses.entry(param_info(api, p).to_string()).or_default() += 1;
+        // Every parameter entry: (parameter name, entry's text, entry).
+        let entries: Vec<(&str, String, TokenStream)> = ops()
+            .flat_map(|op| &op.parameters)
+            .map(|p| {
+                let entry = param_info(api, p);
+                (p.name.as_str(), entry.to_string(), entry)
+            })
+            .collect();
+        let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, text, _) in &entries {
+            *uses.entry(text).or_default() += 1;
         }
-        let params = constants(ops().flat_map(|op| &op.parameters).filter_map(|p| {
-            let entry = param_info(api, p);
-            (uses[&entry.to_string()] > 1).then(|| (p.name.to_shouty_snake_case(), entry))
-        }));
+        let params = constants(
+            entries
+                .iter()
+                .filter(|(_, text, _)| uses[text.as_str()] > 1)
+                .map(|(name, _, entry)| (name.to_string(), entry.clone())),
+        );
         let mut this = Defaults {
             values: BTreeMap::new(),
             rate_limits,
@@ -215,11 +224,7 @@ fn constants(
 /// A constant's name from `wish` (a rate-limit group, a parameter name): ASCII capitals,
 /// digits and underscores, not starting with a digit.
 fn const_name(wish: &str) -> String {
-    let name: String = wish
-        .to_shouty_snake_case()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
+    let name = crate::names::shouty(wish);
     match name.chars().next() {
         Some(c) if c.is_ascii_uppercase() => name,
         _ => format!("N_{name}"),

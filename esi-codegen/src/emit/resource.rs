@@ -55,13 +55,14 @@ pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
     let module_ident = format_ident!("{}", module);
     let accessor = reserved::accessor_name(module);
     let accessor_ident = format_ident!("{}", accessor);
-    // Old names of renamed operations, unless an operation of the resource has the name now.
+    // Old names of renamed operations, unless an operation of the resource has the name now
+    // or the resource struct has a method of that name.
     let current: Vec<&str> = plans.iter().map(|p| p.method_name.as_str()).collect();
     let methods = plans.iter().map(|p| {
         let op = &api.operations[p.op_index()];
         let old: Vec<&str> = renames::old_names(op.method.as_str(), &op.path, &p.method_name)
             .into_iter()
-            .filter(|old| !current.contains(old))
+            .filter(|old| !current.contains(old) && !reserved::RESOURCE_METHODS.contains(old))
             .collect();
         ops::emit_method(api, p, cx.place, &old)
     });
