@@ -16,10 +16,13 @@
 //! - `spec-tables [--check]`: rewrites the tables esi-codegen reads that are computed from
 //!   the pinned specs (fields the specs disagree on being required, renamed operations);
 //!   `--check` fails when one is out of date.
+//! - `circles`: fails naming the files when modules of one crate import each other in a
+//!   circle (`crate::`/`super::`/`self::` paths in non-test code; see `circles.rs`).
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 
 mod bench;
+mod circles;
 mod package;
 mod specs;
 mod tables;
@@ -118,6 +121,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Fails, naming the files, when modules of one crate import each other in a circle.
+    Circles,
     /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
     Bench {
         /// Runs per mode; the median is printed.
@@ -184,6 +189,15 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::SpecTables { check } => spec_tables(check),
+        Command::Circles => {
+            let root = workspace_root();
+            let circles = circles::run(&root, &circles::workspace_packages(&root)?)?;
+            if circles > 0 {
+                eprintln!("{circles} import circle(s) between modules of one crate (above)");
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Bench { runs, against } => {
             if cfg!(debug_assertions) {
                 // Benchmarks need an optimised build: run again as one.
