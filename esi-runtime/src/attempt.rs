@@ -9,14 +9,14 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::cache::{CachedResponse, fresh_until, headers_from, headers_to, keep_for};
-use crate::client::Inner;
+use crate::context::Inner;
 use crate::decode::Raw;
 use crate::error::{Error, Result};
+use crate::hooks::{OutgoingRequest, Seen, Served};
 use crate::limits::{Hold, LimitPolicy, Slot};
 use crate::operation::OperationInfo;
 use crate::prepare::Prepared;
 use crate::retry::{RetryPolicy, retryable_status};
-use crate::stats::{OutgoingRequest, Seen, Served};
 
 /// Why [`fetch`] gave up.
 pub(crate) enum Failure {
@@ -97,7 +97,12 @@ pub(crate) async fn fetch(
             // Too large stays too large: no retry.
             Err(error @ Error::BodyTooLarge { .. }) => return Err(error.into()),
             Err(error) => {
-                inner.report(prepared, started, seen(None, attempt, Served::Network));
+                inner.report(
+                    prepared.info,
+                    &prepared.url,
+                    started,
+                    seen(None, attempt, Served::Network),
+                );
                 match decide(
                     &inner.retry,
                     &inner.limits.policy,
@@ -123,14 +128,16 @@ pub(crate) async fn fetch(
         {
             span.record("cache", "not-modified");
             inner.report(
-                prepared,
+                prepared.info,
+                &prepared.url,
                 started,
                 seen(Some(304), attempt, Served::NotModified),
             );
             return Ok(revalidated(inner, prepared, entry, &headers).await);
         }
         inner.report(
-            prepared,
+            prepared.info,
+            &prepared.url,
             started,
             seen(Some(status), attempt, Served::Network),
         );

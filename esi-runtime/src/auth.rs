@@ -1,11 +1,82 @@
 //! Where access tokens come from: given directly per call, or from a [`TokenSource`] (the token
 //! store implements it) that hands out a valid token for a character and the scopes an
-//! operation needs.
+//! operation needs; and the [`AccessToken`] a call carries, whose owner only a source or a
+//! [`TokenVerifier`] can vouch for.
 
-use std::future::Future;
-use std::pin::Pin;
+use crate::future::BoxFuture;
 
-use crate::request::AccessToken;
+/// An access token, kept out of `Debug` output and logs.
+///
+/// Whose token it is decides which cached answers, shared in-flight requests and rate-limit
+/// bucket a call may use. The runtime takes that from a token only when it can vouch for it:
+/// a token handed out by a [`TokenSource`] vouched for its character
+/// ([`AccessToken::vouched_for`]), or one the client's [`TokenVerifier`](crate::TokenVerifier)
+/// checked. Any other token shares nothing: its calls are keyed by a hash of the whole token,
+/// whatever its (unchecked) claims say.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    secret: String,
+    character_id: Option<i64>,
+}
+
+impl AccessToken {
+    /// Wraps a token the runtime cannot vouch for (its calls share nothing with other tokens'
+    /// unless the client has a [`TokenVerifier`](crate::TokenVerifier)).
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken {
+            secret: token.into(),
+            character_id: None,
+        }
+    }
+
+    /// Wraps a token whose signature was verified and whose subject is `character_id`: for
+    /// [`TokenSource`]s (a token store verifies its tokens at login and refresh). Its calls
+    /// share cached answers and the rate-limit bucket with every other vouched token of the
+    /// character. Never use it for a token a caller handed in unchecked.
+    pub fn vouched_for(token: impl Into<String>, character_id: i64) -> Self {
+        AccessToken {
+            secret: token.into(),
+            character_id: Some(character_id),
+        }
+    }
+
+    /// The token itself, for the `Authorization` header.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// The character it was vouched for, if any.
+    pub fn vouched_character(&self) -> Option<i64> {
+        self.character_id
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("secret", &"<redacted>")
+            .field("vouched_for", &self.character_id)
+            .finish()
+    }
+}
+
+impl From<&str> for AccessToken {
+    fn from(token: &str) -> Self {
+        AccessToken::new(token)
+    }
+}
+
+impl From<String> for AccessToken {
+    fn from(token: String) -> Self {
+        AccessToken::new(token)
+    }
+}
+
+impl From<&String> for AccessToken {
+    fn from(token: &String) -> Self {
+        AccessToken::new(token.clone())
+    }
+}
 
 /// What a call asks a [`TokenSource`] for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +112,6 @@ pub enum TokenSourceError {
     #[error("{0}")]
     Other(String),
 }
-
-/// A boxed, sendable future.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Hands out valid access tokens. Implemented by `esi-store`'s token store; implement it for
 /// your own storage too. Hand out tokens with [`AccessToken::vouched_for`] when you verified

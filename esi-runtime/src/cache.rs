@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-use crate::auth::BoxFuture;
+use crate::future::BoxFuture;
 
 /// A cached answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,19 +2,20 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
 use crate::auth::TokenVerifier;
 use crate::cache::{CacheStore, MemoryCache};
 use crate::coalesce::InFlight;
+use crate::context::Inner;
 use crate::enums::Language;
 use crate::error::{Error, Result};
+use crate::hooks::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
+use crate::http::http_client_builder;
 use crate::limits::{BucketState, ErrorWindow, LimitPolicy, LimitStore, Limits, MemoryLimits};
-use crate::prepare::Prepared;
 use crate::retry::RetryPolicy;
-use crate::stats::{OutgoingRequest, RequestEvent, RequestHook, Seen, SendHook, Served};
 
 /// ESI's production server.
 pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
@@ -347,15 +348,6 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// Keeps the response cache and the limits in Redis, shared by every process that uses
-    /// the same Redis (and prefix): `.cache(redis.cache())` and
-    /// `.limit_store(redis.limits())` in one call.
-    #[cfg(feature = "redis")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-    pub fn redis(self, redis: &crate::redis::RedisStore) -> Self {
-        self.cache(redis.cache()).limit_store(redis.limits())
-    }
-
     /// Retries of 502/503/504, timeouts and connection errors (default 3 attempts).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -494,39 +486,6 @@ impl<C: From<Client>> ClientBuilder<C> {
     }
 }
 
-/// A `reqwest::ClientBuilder` set up with the TLS stack the runtime uses itself (rustls with
-/// the ring provider and the platform's certificate verifier), for applications that build
-/// their own client ([`ClientBuilder::http_client`]) with a proxy or other settings of theirs.
-///
-/// ```
-/// let http = esi_runtime::http_client_builder()?
-///     .gzip(true)
-///     .build()
-///     .map_err(|e| esi_runtime::Error::Config(e.to_string()))?;
-/// let client = esi_runtime::Client::builder()
-///     .user_agent(esi_runtime::UserAgent::new("MyApp", "1.0").email("me@example.com"))
-///     .http_client(http)
-///     .build()?;
-/// # let _ = client;
-/// # Ok::<(), esi_runtime::Error>(())
-/// ```
-pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
-    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls_config()?))
-}
-
-/// rustls with the ring provider and the platform's certificate verifier: one TLS stack.
-fn tls_config() -> Result<rustls::ClientConfig> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|b| b.with_platform_verifier())
-        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
-}
-
 /// The runtime's ESI client: configuration, connection pool, cache and limits. Build it once
 /// and clone it anywhere: clones share all of it.
 ///
@@ -546,27 +505,6 @@ fn tls_config() -> Result<rustls::ClientConfig> {
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) base_url: String,
-    pub(crate) user_agent: String,
-    pub(crate) user_agent_header: HeaderValue,
-    pub(crate) compatibility_date: Option<String>,
-    pub(crate) tenant: String,
-    pub(crate) language: Option<Language>,
-    pub(crate) cache: Option<Arc<dyn CacheStore>>,
-    pub(crate) limits: Limits,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) page_concurrency: usize,
-    pub(crate) on_request: Option<RequestHook>,
-    pub(crate) before_send: Option<SendHook>,
-    pub(crate) deadline: Duration,
-    pub(crate) max_body_size: u64,
-    pub(crate) token_verifier: Option<Arc<dyn TokenVerifier>>,
-    /// Identical GETs in flight, which share one request.
-    pub(crate) in_flight: InFlight,
 }
 
 impl std::fmt::Debug for Client {
@@ -616,23 +554,5 @@ impl Client {
     /// `character:<id>`.
     pub fn rate_limit_bucket(&self, group: &str, who: &str) -> Option<BucketState> {
         self.inner.limits.bucket(group, who)
-    }
-}
-
-impl Inner {
-    /// Tells the statistics hook about one answer or failure of a prepared request.
-    pub(crate) fn report(&self, prepared: &Prepared, started: Instant, seen: Seen) {
-        if let Some(hook) = &self.on_request {
-            hook(&RequestEvent {
-                operation: prepared.info.id,
-                method: prepared.info.method.as_str(),
-                url: &prepared.url,
-                status: seen.status,
-                attempt: seen.attempt,
-                elapsed: started.elapsed(),
-                from_cache: seen.served == Served::Cache,
-                not_modified: seen.served == Served::NotModified,
-            });
-        }
     }
 }

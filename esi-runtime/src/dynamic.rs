@@ -9,8 +9,9 @@ use crate::client::Client;
 use crate::decode::decode_response;
 use crate::error::{Error, Result};
 use crate::operation::{OperationInfo, Pagination, ParamInfo, ParamLocation, Params, path_segment};
+use crate::options::CallOptions;
+use crate::pages::PageProgress;
 use crate::prepare::CallParts;
-use crate::request::CallOptions;
 use crate::response::Response;
 use crate::send::send_parts;
 
@@ -39,9 +40,6 @@ fn normalise(text: &str) -> String {
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }
-
-/// Called after each page of [`DynamicCall::all_pages`] with (pages done, pages in all).
-pub type PageProgress = Arc<dyn Fn(u32, u32) + Send + Sync>;
 
 /// A call of an operation chosen at run time.
 #[must_use = "a call does nothing until it is sent"]
@@ -115,7 +113,7 @@ impl DynamicCall {
         self
     }
 
-    crate::request::call_option_setters!();
+    crate::options::call_option_setters!();
 
     /// Reports progress of [`all_pages`](Self::all_pages).
     pub fn on_page(mut self, progress: impl Fn(u32, u32) + Send + Sync + 'static) -> Self {

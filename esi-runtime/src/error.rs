@@ -201,7 +201,7 @@ impl Error {
     /// Whether trying the same request again later could succeed (5xx, timeouts, transport).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Status { status, .. } => matches!(status, 502..=504),
+            Error::Status { status, .. } => crate::retry::retryable_status(*status),
             Error::Timeout { .. } | Error::Transport { .. } => true,
             _ => false,
         }

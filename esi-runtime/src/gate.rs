@@ -6,12 +6,12 @@
 use std::time::{Instant, SystemTime};
 
 use crate::cache::{CachedResponse, headers_from};
-use crate::client::Inner;
 use crate::coalesce::{self, Lead, Shared, Turn};
+use crate::context::Inner;
 use crate::decode::{Raw, status_error};
 use crate::error::Result;
+use crate::hooks::{Seen, Served};
 use crate::prepare::Prepared;
-use crate::stats::{Seen, Served};
 
 /// What the gate decided for one request.
 pub(crate) enum Passage<'a> {
@@ -41,7 +41,12 @@ pub(crate) async fn enter<'a>(
         let span = tracing::Span::current();
         span.record("cache", "hit");
         span.record("status", entry.status);
-        inner.report(prepared, started, Seen::served(entry.status, Served::Cache));
+        inner.report(
+            prepared.info,
+            &prepared.url,
+            started,
+            Seen::served(entry.status, Served::Cache),
+        );
         return Passage::Answered(Ok(Raw {
             status: entry.status,
             headers: headers_from(&entry.headers),
@@ -79,7 +84,12 @@ fn shared_outcome(
     match shared {
         Shared::Answer(mut raw) => {
             span.record("status", raw.status);
-            inner.report(prepared, started, Seen::served(raw.status, Served::Cache));
+            inner.report(
+                prepared.info,
+                &prepared.url,
+                started,
+                Seen::served(raw.status, Served::Cache),
+            );
             raw.from_cache = true;
             raw.not_modified = false;
             Ok(raw)
@@ -90,7 +100,12 @@ fn shared_outcome(
             body,
         } => {
             span.record("status", status);
-            inner.report(prepared, started, Seen::served(status, Served::Cache));
+            inner.report(
+                prepared.info,
+                &prepared.url,
+                started,
+                Seen::served(status, Served::Cache),
+            );
             Err(status_error(prepared.info.id, status, &headers, &body))
         }
     }

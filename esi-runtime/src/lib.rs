@@ -35,6 +35,7 @@ mod auth;
 mod cache;
 mod client;
 mod coalesce;
+mod context;
 mod dates;
 mod decode;
 #[cfg(feature = "fast-json")]
@@ -42,11 +43,15 @@ mod depth;
 mod dynamic;
 mod enums;
 mod error;
+mod future;
 mod gate;
+mod hooks;
+mod http;
 mod identity;
 mod limits;
 mod list_seed;
 mod operation;
+mod options;
 mod page_set;
 mod page_window;
 mod pages;
@@ -62,23 +67,24 @@ mod response;
 mod retry;
 mod scope;
 mod send;
-mod stats;
 pub mod timestamp;
 
 pub use auth::{
-    BoxFuture, TokenRequest, TokenSource, TokenSourceError, TokenVerifier, VerifiedToken,
+    AccessToken, TokenRequest, TokenSource, TokenSourceError, TokenVerifier, VerifiedToken,
 };
 pub use cache::{CacheStore, CachedResponse, MemoryCache};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, UserAgent,
-    http_client_builder,
 };
 pub use dates::{
     CompatibilityDateError, MIN_COMPATIBILITY_DATE, check_compatibility_date, esi_today,
 };
-pub use dynamic::{DynamicCall, PageProgress, find_operation};
+pub use dynamic::{DynamicCall, find_operation};
 pub use enums::Language;
 pub use error::{Error, EsiErrorBody, Result};
+pub use future::BoxFuture;
+pub use hooks::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
+pub use http::http_client_builder;
 pub use limits::{
     BucketState, ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore,
     MemoryLimits, Permit,
@@ -87,13 +93,13 @@ pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
     ParamLocation, ParamValue, Params, RateLimitInfo, SpecInfo, SpecKind, path_segment,
 };
-pub use pages::{AllPages, CursorWalk, MAX_PAGES, PageStream};
+pub use options::CallOptions;
+pub use pages::{AllPages, CursorWalk, MAX_PAGES, PageProgress, PageStream};
 pub use paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
-pub use request::{AccessToken, CallOptions, Request, WithResponse};
+pub use request::{Request, WithResponse};
 pub use response::Response;
-pub use retry::RetryPolicy;
+pub use retry::{Backoff, RetryPolicy};
 pub use scope::Scope;
-pub use stats::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
 
 /// Re-exported so users name the same date types the models use.
 pub use chrono;

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 
-use crate::auth::BoxFuture;
+use crate::future::BoxFuture;
 use crate::operation::{OperationInfo, RateLimitInfo};
 
 /// What to do when a limit says "not now".

@@ -16,8 +16,7 @@
 //!
 //! [`DynamicCall::all_pages`]: crate::DynamicCall::all_pages
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -26,15 +25,16 @@ use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::decode::{decode_response, decode_response_seed, pages_header};
-use crate::dynamic::PageProgress;
 use crate::error::{Error, Result, excerpt};
+use crate::future::BoxFuture;
 use crate::list_seed::ListSeed;
 use crate::operation::{Operation, Pagination};
+use crate::options::CallOptions;
 use crate::page_set::PageSet;
 use crate::page_window::{PageWindow, StartPage};
 use crate::paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
 use crate::prepare::CallParts;
-use crate::request::{CallOptions, Request};
+use crate::request::Request;
 use crate::response::{Response, http_date};
 use crate::send::{send_parts, send_raw};
 
@@ -68,7 +68,9 @@ fn page_count(operation: &'static str, pages: Option<u32>) -> Result<u32> {
     }
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+/// Called after each page of a by-name walk
+/// ([`DynamicCall::all_pages`](crate::DynamicCall::all_pages)) with (pages done, pages in all).
+pub type PageProgress = Arc<dyn Fn(u32, u32) + Send + Sync>;
 
 /// The pages of an `X-Pages` route, in order, as [`Request::pages`] streams them.
 pub type PageStream<T> = BoxStream<'static, Result<Response<Vec<T>>>>;
@@ -333,7 +335,7 @@ where
     /// `etag`, page 1's for one page, else a weak tag of the whole set that changes when any
     /// page changes (it is not for `If-None-Match`); `from_cache` and `not_modified` only when
     /// true of every page.
-    pub fn with_response(self) -> BoxFuture<Result<Response<Vec<T>>>> {
+    pub fn with_response(self) -> BoxFuture<'static, Result<Response<Vec<T>>>> {
         Box::pin(fetch_all_typed(self.0))
     }
 }
@@ -344,7 +346,7 @@ where
     T: DeserializeOwned + Send + 'static,
 {
     type Output = Result<Vec<T>>;
-    type IntoFuture = BoxFuture<Self::Output>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move { fetch_all_typed(self.0).await.map(Response::into_data) })

@@ -8,12 +8,13 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use reqwest::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 
+use crate::auth::AccessToken;
 use crate::auth::TokenRequest;
-use crate::client::Inner;
+use crate::context::Inner;
 use crate::error::{Error, Result};
 use crate::identity::{self, TokenClaims};
 use crate::operation::{BodyKind, ClientParam, Operation, OperationInfo, Params};
-use crate::request::{AccessToken, CallOptions};
+use crate::options::CallOptions;
 
 /// What one call consists of, whether it came from a typed operation or was built by name.
 #[derive(Debug, Clone)]

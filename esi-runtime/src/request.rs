@@ -2,215 +2,14 @@
 //! directly (`IntoFuture`) for the data, or through [`Request::with_response`] for the data
 //! and its metadata.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::sync::Arc;
+use std::future::IntoFuture;
 
-use crate::auth::TokenSource;
 use crate::client::Client;
-use crate::enums::Language;
 use crate::error::Result;
+use crate::future::BoxFuture;
 use crate::operation::Operation;
+use crate::options::{CallOptions, call_option_setters};
 use crate::response::Response;
-
-/// An access token, kept out of `Debug` output and logs.
-///
-/// Whose token it is decides which cached answers, shared in-flight requests and rate-limit
-/// bucket a call may use. The runtime takes that from a token only when it can vouch for it:
-/// a token handed out by a [`TokenSource`] vouched for its character
-/// ([`AccessToken::vouched_for`]), or one the client's [`TokenVerifier`](crate::TokenVerifier)
-/// checked. Any other token shares nothing: its calls are keyed by a hash of the whole token,
-/// whatever its (unchecked) claims say.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken {
-    secret: String,
-    character_id: Option<i64>,
-}
-
-impl AccessToken {
-    /// Wraps a token the runtime cannot vouch for (its calls share nothing with other tokens'
-    /// unless the client has a [`TokenVerifier`](crate::TokenVerifier)).
-    pub fn new(token: impl Into<String>) -> Self {
-        AccessToken {
-            secret: token.into(),
-            character_id: None,
-        }
-    }
-
-    /// Wraps a token whose signature was verified and whose subject is `character_id`: for
-    /// [`TokenSource`]s (a token store verifies its tokens at login and refresh). Its calls
-    /// share cached answers and the rate-limit bucket with every other vouched token of the
-    /// character. Never use it for a token a caller handed in unchecked.
-    pub fn vouched_for(token: impl Into<String>, character_id: i64) -> Self {
-        AccessToken {
-            secret: token.into(),
-            character_id: Some(character_id),
-        }
-    }
-
-    /// The token itself, for the `Authorization` header.
-    pub fn secret(&self) -> &str {
-        &self.secret
-    }
-
-    /// The character it was vouched for, if any.
-    pub fn vouched_character(&self) -> Option<i64> {
-        self.character_id
-    }
-}
-
-impl std::fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("secret", &"<redacted>")
-            .field("vouched_for", &self.character_id)
-            .finish()
-    }
-}
-
-impl From<&str> for AccessToken {
-    fn from(token: &str) -> Self {
-        AccessToken::new(token)
-    }
-}
-
-impl From<String> for AccessToken {
-    fn from(token: String) -> Self {
-        AccessToken::new(token)
-    }
-}
-
-impl From<&String> for AccessToken {
-    fn from(token: &String) -> Self {
-        AccessToken::new(token.clone())
-    }
-}
-
-/// Per-call options; unset ones fall back to the client's.
-#[derive(Clone, Default)]
-pub struct CallOptions {
-    /// Bearer token.
-    pub token: Option<AccessToken>,
-    /// Where to get a token when none is given.
-    pub token_source: Option<Arc<dyn TokenSource>>,
-    /// The character to ask the token source for (default: the `character_id` parameter).
-    pub character_id: Option<i64>,
-    /// Response language.
-    pub language: Option<Language>,
-    /// Compatibility date for this call.
-    pub compatibility_date: Option<String>,
-    /// Tenant for this call.
-    pub tenant: Option<String>,
-    /// Page of an `X-Pages` route.
-    pub page: Option<u32>,
-    /// The longest the call may take, retries and waits for ESI's limits included (default:
-    /// the client's).
-    pub deadline: Option<std::time::Duration>,
-    /// The largest answer body the call reads, after decompression (default: the client's).
-    pub max_body_size: Option<u64>,
-    /// Query parameters set by the runtime's walkers (cursor, `from_id`), replacing the
-    /// operation's own.
-    pub(crate) query: Vec<(&'static str, String)>,
-    /// Skip the cache (refetches after a page set changed).
-    pub(crate) no_cache: bool,
-    /// Read the cache but store nothing (streamed pages, too big to keep).
-    pub(crate) no_store: bool,
-}
-
-impl std::fmt::Debug for CallOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallOptions")
-            .field("token", &self.token)
-            .field(
-                "token_source",
-                &self.token_source.as_ref().map(|_| "<dyn TokenSource>"),
-            )
-            .field("character_id", &self.character_id)
-            .field("language", &self.language)
-            .field("compatibility_date", &self.compatibility_date)
-            .field("tenant", &self.tenant)
-            .field("page", &self.page)
-            .field("deadline", &self.deadline)
-            .field("max_body_size", &self.max_body_size)
-            .field("query", &self.query)
-            .field("no_cache", &self.no_cache)
-            .field("no_store", &self.no_store)
-            .finish()
-    }
-}
-
-/// The per-call options every kind of call offers (typed [`Request`]s and by-name
-/// [`DynamicCall`](crate::DynamicCall)s): both keep them in a field `options`.
-macro_rules! call_option_setters {
-    () => {
-        /// Authenticates the call with an SSO access token.
-        pub fn token(mut self, access_token: impl Into<$crate::request::AccessToken>) -> Self {
-            self.options.token = Some(access_token.into());
-            self
-        }
-
-        /// Gets the access token from `source` (a token store), for the call's character and
-        /// the operation's scopes, refreshed if needed.
-        pub fn token_source<S: $crate::auth::TokenSource + Clone + 'static>(
-            mut self,
-            source: &S,
-        ) -> Self {
-            self.options.token_source = Some(::std::sync::Arc::new(source.clone()));
-            self
-        }
-
-        /// Acts as this character when asking the token source (default: the call's
-        /// `character_id` parameter; set it for corporation routes).
-        pub fn character(mut self, character_id: i64) -> Self {
-            self.options.character_id = Some(character_id);
-            self
-        }
-
-        /// Asks for answers in this language.
-        pub fn language(mut self, language: $crate::enums::Language) -> Self {
-            self.options.language = Some(language);
-            self
-        }
-
-        /// Uses this compatibility date (`YYYY-MM-DD`) for this call only. A date in the future
-        /// (ESI's day changes at 11:00 UTC) or before 2020-01-01 fails the call with
-        /// [`Error::InvalidOption`](crate::Error::InvalidOption) before anything is sent.
-        pub fn compatibility_date(mut self, date: impl Into<String>) -> Self {
-            self.options.compatibility_date = Some(date.into());
-            self
-        }
-
-        /// Uses this tenant for this call only.
-        pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
-            self.options.tenant = Some(tenant.into());
-            self
-        }
-
-        /// Asks for one page of an `X-Pages` route (pages start at 1).
-        pub fn page(mut self, page: u32) -> Self {
-            self.options.page = Some(page);
-            self
-        }
-
-        /// The longest this call may take, retries and waits for ESI's limits included
-        /// (default: the client's, 30 s); past it the call fails with
-        /// [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded). Each page of a walk
-        /// gets its own.
-        pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-            self.options.deadline = Some(deadline);
-            self
-        }
-
-        /// The largest answer body this call reads, after decompression (default: the
-        /// client's, 64 MiB); a larger one fails with
-        /// [`Error::BodyTooLarge`](crate::Error::BodyTooLarge).
-        pub fn max_body_size(mut self, bytes: u64) -> Self {
-            self.options.max_body_size = Some(bytes);
-            self
-        }
-    };
-}
-pub(crate) use call_option_setters;
 
 /// One call of operation `O`, ready to be configured and awaited.
 ///
@@ -259,11 +58,9 @@ impl<O: Operation> Request<O> {
     }
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
 impl<O: Operation> IntoFuture for Request<O> {
     type Output = Result<O::Output>;
-    type IntoFuture = BoxFuture<Self::Output>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -277,7 +74,7 @@ pub struct WithResponse<O: Operation>(Request<O>);
 
 impl<O: Operation> IntoFuture for WithResponse<O> {
     type Output = Result<Response<O::Output>>;
-    type IntoFuture = BoxFuture<Self::Output>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
         let request = self.0;

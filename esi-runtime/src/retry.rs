@@ -1,5 +1,7 @@
 //! Retry policy: which failures are worth another attempt and how long to wait first
-//! (exponential backoff with jitter: a random wait between half and all of the doubled delay).
+//! ([`Backoff`]: exponential backoff with jitter, a random wait between half and all of the
+//! doubled delay). The SSO client (`esi-sso`) waits by the same [`Backoff`], with retryable
+//! statuses of its own.
 
 use std::time::Duration;
 
@@ -35,10 +37,47 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait before attempt `attempt` (2 for the first retry): a random duration up to
-    /// `base_delay * 2^(attempt-2)`, capped at `max_delay`.
+    /// The wait before attempt `attempt` (2 for the first retry), by [`Backoff::before_attempt`].
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = attempt.saturating_sub(2).min(20);
+        Backoff {
+            base_delay: self.base_delay,
+            max_delay: self.max_delay,
+        }
+        .before_attempt(attempt)
+    }
+}
+
+/// Exponential backoff with jitter: the one wait computation of every retry in these crates.
+///
+/// Attempts are numbered from 1 (the first, which waits for nothing); the wait before attempt
+/// `n` is a random duration between half and all of `base_delay * 2^(n-2)`, capped at
+/// `max_delay`. The jitter keeps the clients that failed together from retrying together.
+///
+/// ```
+/// use std::time::Duration;
+/// use esi_runtime::Backoff;
+///
+/// let backoff = Backoff { base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+/// let first_retry = backoff.before_attempt(2);
+/// assert!(first_retry >= Duration::from_millis(50) && first_retry <= Duration::from_millis(100));
+/// assert!(backoff.before_attempt(30) <= Duration::from_secs(1));
+/// assert_eq!(backoff.before_attempt(1), Duration::ZERO);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The longest wait before the second attempt; it doubles for each attempt after.
+    pub base_delay: Duration,
+    /// The longest wait before any attempt.
+    pub max_delay: Duration,
+}
+
+impl Backoff {
+    /// The wait before attempt `attempt` (2 for the first retry; nothing before the first).
+    pub fn before_attempt(&self, attempt: u32) -> Duration {
+        if attempt < 2 {
+            return Duration::ZERO;
+        }
+        let exp = (attempt - 2).min(20);
         let cap = self
             .base_delay
             .saturating_mul(1u32 << exp)

@@ -14,14 +14,15 @@ use bytes::Bytes;
 use tracing::Instrument;
 
 use crate::attempt::{self, Failure};
-use crate::client::{Client, Inner};
+use crate::client::Client;
 use crate::coalesce::{Lead, Shared};
+use crate::context::Inner;
 use crate::decode::{Raw, decode_response, status_error};
 use crate::error::{Error, Result, excerpt};
 use crate::gate::{self, Passage};
 use crate::operation::Operation;
+use crate::options::CallOptions;
 use crate::prepare::{Call, CallParts, Credentials, chunked_bodies, prepare};
-use crate::request::CallOptions;
 use crate::response::Response;
 
 /// Sends one call of `op` and decodes the answer.

@@ -31,7 +31,7 @@ fn methods(file: &str, type_name: &str) -> BTreeSet<String> {
                         }
                         syn::ImplItem::Macro(m) => {
                             let name = m.mac.path.segments.last().unwrap().ident.to_string();
-                            out.extend(macro_methods(&parsed, &name));
+                            out.extend(macro_methods(&name));
                         }
                         _ => {}
                     }
@@ -43,14 +43,22 @@ fn methods(file: &str, type_name: &str) -> BTreeSet<String> {
     out
 }
 
-/// `pub fn` names in the body of `macro_rules! name` of `file`.
-fn macro_methods(file: &syn::File, name: &str) -> BTreeSet<String> {
+/// `pub fn` names in the body of `macro_rules! name`, wherever under `src/` it is defined.
+fn macro_methods(name: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for item in &file.items {
-        if let syn::Item::Macro(m) = item
-            && m.ident.as_ref().map(ToString::to_string).as_deref() == Some(name)
-        {
-            fns_in(m.mac.tokens.clone(), &mut out);
+    let src = format!("{}/src", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let file = syn::parse_file(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for item in &file.items {
+            if let syn::Item::Macro(m) = item
+                && m.ident.as_ref().map(ToString::to_string).as_deref() == Some(name)
+            {
+                fns_in(m.mac.tokens.clone(), &mut out);
+            }
         }
     }
     out

@@ -1,8 +1,7 @@
-//! The HTTP side: building the reqwest client (rustls with the ring provider, the same single
-//! TLS stack as `esi-client`) and sending one logical request with retries, reading each answer
+//! The HTTP side: building the reqwest client (the ESI client's preset: the same single TLS
+//! stack as `esi-client`) and sending one logical request with retries, reading each answer
 //! body up to a size cap (the SSO, or whatever answers in its place, cannot make us buffer more).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -71,29 +70,17 @@ async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Bytes,
     Ok(body.freeze())
 }
 
-/// Builds the HTTP client: rustls + ring + the platform verifier, no redirects followed.
+/// Builds the HTTP client from the ESI client's preset ([`esi_runtime::http_client_builder`]:
+/// rustls, ring, the platform verifier), following no redirects.
 pub(crate) fn build_client(config: &SsoConfig) -> Result<reqwest::Client, SsoError> {
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config()?)
+    esi_runtime::http_client_builder()
+        .map_err(|e| SsoError::Config(e.to_string()))?
         .user_agent(config.user_agent.clone())
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| SsoError::Config(format!("cannot build the HTTP client: {e}")))
-}
-
-/// rustls with the ring provider and the platform's certificate verifier.
-fn tls_config() -> Result<rustls::ClientConfig, SsoError> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|b| b.with_platform_verifier())
-        .map_err(|e| SsoError::Config(format!("cannot set up TLS: {e}")))?
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
 }
 
 /// Sends the request made by `build`, retrying as `rules` and `idem` allow. `what` names the
@@ -175,7 +162,7 @@ pub(crate) async fn send(
                 return Err(unavailable(reason, retry_after));
             }
             Some(d) => d,
-            None => policy.backoff(attempt),
+            None => policy.backoff(attempt + 1),
         };
         tracing::debug!(what, attempt, ?wait, %reason, "retrying SSO request");
         tokio::time::sleep(wait).await;

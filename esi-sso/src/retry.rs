@@ -14,9 +14,10 @@ use reqwest::StatusCode;
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = no retry).
     pub max_attempts: u32,
-    /// Wait before the first retry when the SSO gives no `Retry-After`; doubled each time.
+    /// The longest wait before the first retry when the SSO gives no `Retry-After`; doubled
+    /// for each retry after, with jitter ([`esi_runtime::Backoff`]'s `base_delay`).
     pub initial_backoff: Duration,
-    /// Longest backoff between two attempts.
+    /// Longest backoff between two attempts ([`esi_runtime::Backoff`]'s `max_delay`).
     pub max_backoff: Duration,
     /// Longest `Retry-After` honoured.
     pub max_retry_after: Duration,
@@ -42,12 +43,14 @@ impl RetryPolicy {
         }
     }
 
-    /// Backoff before attempt `attempt + 1` (`attempt` starts at 1).
+    /// The wait before attempt `attempt` (2 for the first retry), computed as the ESI client
+    /// computes its own: [`esi_runtime::Backoff::before_attempt`].
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+        esi_runtime::Backoff {
+            base_delay: self.initial_backoff,
+            max_delay: self.max_backoff,
+        }
+        .before_attempt(attempt)
     }
 }
 
@@ -94,10 +97,16 @@ mod tests {
             max_backoff: Duration::from_secs(3),
             ..RetryPolicy::default()
         };
-        assert_eq!(p.backoff(1), Duration::from_secs(1));
-        assert_eq!(p.backoff(2), Duration::from_secs(2));
-        assert_eq!(p.backoff(3), Duration::from_secs(3));
-        assert_eq!(p.backoff(40), Duration::from_secs(3));
+        // Attempts numbered as the ESI client numbers them: 2 is the first retry; each wait is
+        // between half and all of its doubled delay.
+        for _ in 0..20 {
+            let first = p.backoff(2);
+            assert!(first >= Duration::from_millis(500) && first <= Duration::from_secs(1));
+            let second = p.backoff(3);
+            assert!(second >= Duration::from_secs(1) && second <= Duration::from_secs(2));
+            let capped = p.backoff(40);
+            assert!(capped >= Duration::from_millis(1500) && capped <= Duration::from_secs(3));
+        }
     }
 
     #[test]

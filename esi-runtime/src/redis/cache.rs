@@ -9,8 +9,8 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use super::Link;
-use crate::auth::BoxFuture;
 use crate::cache::{CacheStore, CachedResponse, MemoryCache};
+use crate::future::BoxFuture;
 
 /// The response cache in Redis, shared by every process using the same Redis and prefix.
 /// Build it with [`RedisStore::cache`](super::RedisStore::cache).

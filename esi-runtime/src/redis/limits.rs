@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use ::redis::Script;
 
 use super::Link;
-use crate::auth::BoxFuture;
+use crate::future::BoxFuture;
 use crate::limits::{
     ASSUMED_ERROR_LIMIT, BUCKET_RESERVE, BucketState, ErrorWindow, Hold, IN_FLIGHT_WAIT,
     LimitAnswer, LimitRequest, LimitStore, MemoryLimits, Permit,

@@ -25,6 +25,7 @@
 //! after their keep time, the error window when it resets, buckets one window after their last
 //! answer, in-flight reservations after [`RedisConfig::permit_ttl`].
 
+mod builder;
 mod cache;
 mod limits;
 

@@ -1,5 +1,6 @@
-//! A hook called after every request (and cache hit), for statistics: what django-esi's
-//! `esi_request_statistics` signal gives Python sites.
+//! The client's two hooks: one called after every request (and cache hit), for statistics
+//! (what django-esi's `esi_request_statistics` signal gives Python sites), and one that may
+//! change a request before it is sent.
 
 use std::sync::Arc;
 use std::time::Duration;
