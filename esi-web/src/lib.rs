@@ -144,6 +144,7 @@ mod fetch_site;
 pub mod html;
 pub mod images;
 mod require;
+mod respond;
 mod return_url;
 mod routes;
 mod session;

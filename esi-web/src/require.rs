@@ -26,12 +26,12 @@ use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions::Session;
 
-use crate::account::expired_form;
 use crate::error::WebError;
 use crate::fetch_site::from_another_site;
 use crate::html::{self, FIELD_ADD, FIELD_CSRF, FIELD_TOKEN, SelectTokenPage};
+use crate::respond::{expired_form, redirect, refuse_cross_site};
 use crate::return_url::safe_return_url;
-use crate::routes::{redirect, refuse_cross_site, start_sso};
+use crate::routes::start_sso;
 use crate::session::{self, Pick};
 use crate::web::EsiWeb;
 

@@ -6,8 +6,8 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
 use esi_sso::{Callback, Scopes, Secret, SsoError};
@@ -17,6 +17,7 @@ use tower_sessions::Session;
 use crate::account;
 use crate::error::WebError;
 use crate::fetch_site::from_another_site;
+use crate::respond::{redirect, refuse_cross_site};
 use crate::return_url::safe_return_url;
 use crate::session::{self, PendingLogin};
 use crate::web::EsiWeb;
@@ -35,31 +36,12 @@ where
         .with_state(web)
 }
 
-/// A redirect to `location` (already checked by the caller).
-pub(crate) fn redirect(status: StatusCode, location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(v) => (status, [(header::LOCATION, v)]).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
 async fn not_found(State(web): State<EsiWeb>) -> Response {
     web.not_found()
 }
 
 async fn method_not_allowed(State(web): State<EsiWeb>) -> Response {
     web.method_not_allowed()
-}
-
-/// The answer to a request another site sent: refused before any session is created or
-/// touched.
-pub(crate) fn refuse_cross_site(web: &EsiWeb) -> Response {
-    tracing::debug!("refused a request sent by another site");
-    web.error_page(
-        StatusCode::FORBIDDEN,
-        "This request came from another site, so it was refused. \
-         Use the buttons and links on this site's own pages.",
-    )
 }
 
 /// Query parameters, keeping every value of repeated names.

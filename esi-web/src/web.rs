@@ -4,8 +4,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
 use esi_sso::Scopes;
 use esi_store::{Token, TokenStore};
 use tower_sessions::Session;
@@ -13,8 +11,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::WebConfig;
-use crate::error::{self, WebError};
-use crate::html::{self, DefaultPages, ErrorPage, Pages};
+use crate::error::WebError;
+use crate::html::{DefaultPages, Pages};
 use crate::images::ImageServer;
 use crate::require::{Need, RequireLayer};
 use crate::routes;
@@ -319,48 +317,5 @@ impl EsiWeb {
     pub async fn characters(&self, user_id: &str) -> Result<Vec<Token>, WebError> {
         let tokens = self.inner.store.tokens().user(user_id).all().await?;
         Ok(crate::require::one_per_character(tokens))
-    }
-
-    /// A 404 page of the site's [`Pages`], for the site's router fallback
-    /// (`Router::fallback`).
-    pub fn not_found(&self) -> Response {
-        self.error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
-    }
-
-    /// A 405 page of the site's [`Pages`] (with `Allow: GET, HEAD, POST`), for the fallbacks of
-    /// the site's routes (`MethodRouter::fallback`; see [`EsiWeb::token_required`] about
-    /// `Router::method_not_allowed_fallback`).
-    pub fn method_not_allowed(&self) -> Response {
-        let mut resp = self.error_page(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "This page does not accept that method.",
-        );
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-        resp
-    }
-
-    /// A page of the site's [`Pages`] for an error status, linking home.
-    pub(crate) fn error_page(&self, status: StatusCode, message: &str) -> Response {
-        let page = ErrorPage::new(status, message, &self.inner.config.home_url);
-        html::page_response(status, self.inner.pages.error(&page))
-    }
-
-    /// [`EsiWeb::error_page`] also linking to `again`, where starting again makes sense.
-    pub(crate) fn error_page_again(
-        &self,
-        status: StatusCode,
-        message: &str,
-        again: &str,
-    ) -> Response {
-        let page = ErrorPage::new(status, message, &self.inner.config.home_url).again(again);
-        html::page_response(status, self.inner.pages.error(&page))
-    }
-
-    /// An internal failure as a page of the site's [`Pages`] (details logged, not shown).
-    pub(crate) fn failure(&self, e: WebError) -> Response {
-        let status = e.status();
-        tracing::error!(error = %e, "esi-web request failed");
-        self.error_page(status, error::public_message(status))
     }
 }
