@@ -12,8 +12,8 @@ use tower_sessions::Session;
 
 use crate::error::WebError;
 use crate::fetch_site::from_another_site;
+use crate::form::{Form, is_form};
 use crate::html::{FIELD_CHARACTER, FIELD_CSRF, FIELD_NEXT};
-use crate::require::{Form, is_form};
 use crate::respond::{expired_form, redirect, refuse_cross_site};
 use crate::return_url::safe_return_url;
 use crate::session;

@@ -141,6 +141,7 @@ mod config;
 mod error;
 mod extract;
 mod fetch_site;
+mod form;
 pub mod html;
 pub mod images;
 mod require;

@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use esi_sso::Scopes;
 use esi_store::{StoreError, Token};
@@ -28,6 +28,7 @@ use tower_sessions::Session;
 
 use crate::error::WebError;
 use crate::fetch_site::from_another_site;
+use crate::form::{Form, is_form};
 use crate::html::{self, FIELD_ADD, FIELD_CSRF, FIELD_TOKEN, SelectTokenPage};
 use crate::respond::{expired_form, redirect, refuse_cross_site};
 use crate::return_url::safe_return_url;
@@ -343,37 +344,6 @@ async fn select_form_post(
         );
     }
     Ok(redirect(StatusCode::SEE_OTHER, here))
-}
-
-/// A posted form's fields.
-pub(crate) struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// The fields of an `application/x-www-form-urlencoded` body.
-    pub(crate) fn parse(body: &[u8]) -> Self {
-        Self(url::form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    /// The first value of `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Whether the request's body is an `application/x-www-form-urlencoded` form.
-pub(crate) fn is_form(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
 }
 
 async fn tokens_required(
