@@ -20,38 +20,16 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use esi_sso::Secret;
 use futures::FutureExt as _;
-use futures::future::{BoxFuture, Shared};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use crate::entity::{SecretText, token};
 use crate::error::StoreError;
-use crate::store::TokenStore;
-use crate::token::{Token, is_expired};
-
-/// A refresh in progress, shared by every caller waiting for it.
-pub(crate) type InFlight = Shared<BoxFuture<'static, Result<Fresh, StoreError>>>;
+use crate::store::{InFlight, TokenStore};
+use crate::token::{Fresh, Token, is_expired};
 
 /// Longest pause between two looks at a row whose lease another process holds.
 const MAX_POLL: Duration = Duration::from_millis(250);
-
-/// A token's current secrets after a successful check or refresh.
-#[derive(Clone)]
-pub(crate) struct Fresh {
-    pub(crate) access_token: Secret,
-    pub(crate) refresh_token: Option<Secret>,
-    pub(crate) expires: DateTime<Utc>,
-}
-
-impl Fresh {
-    fn from_model(m: &token::Model) -> Self {
-        Self {
-            access_token: Secret::new(m.access_token.clone()),
-            refresh_token: m.refresh_token.clone().map(Secret::new),
-            expires: m.expires,
-        }
-    }
-}
 
 impl TokenStore {
     /// A valid access token for `token`, refreshed first when it has expired (or expires within

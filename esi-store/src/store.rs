@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use esi_sso::Sso;
+use futures::future::{BoxFuture, Shared};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sea_orm_migration::MigratorTrait;
 
@@ -14,9 +15,8 @@ use crate::db;
 use crate::entity::token;
 use crate::error::StoreError;
 use crate::migration::Migrator;
-use crate::refresh::InFlight;
 use crate::scopes;
-use crate::token::Token;
+use crate::token::{Fresh, Token};
 
 /// The token store. Clones share everything. As the token source of `esi_client` (or
 /// `esi_runtime`) calls, pass `.token_source(&store.for_user(user_id))` in an application with
@@ -38,6 +38,10 @@ use crate::token::Token;
 pub struct TokenStore {
     pub(crate) inner: Arc<Inner>,
 }
+
+/// A refresh in progress, shared by every caller waiting for it (the entries of the
+/// single-flight table; the `refresh` module runs them).
+pub(crate) type InFlight = Shared<BoxFuture<'static, Result<Fresh, StoreError>>>;
 
 pub(crate) struct Inner {
     pub(crate) db: DatabaseConnection,
