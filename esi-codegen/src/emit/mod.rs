@@ -1,7 +1,7 @@
 //! Model → Rust source for `esi-client`.
 //!
 //! Names and type placement are decided over the whole API (`types`), operations are planned
-//! (`ops`), then only the selected resources and the types they reach are emitted, as one file
+//! (`plan`), then only the selected resources and the types they reach are emitted, as one file
 //! of inline modules formatted with prettyplease. The output is meant to be `include!`d into a
 //! module of `esi-client` (one per spec): its own items refer to each other by relative paths,
 //! and it reaches the runtime through `crate::` paths that `esi-client` re-exports at its root
@@ -13,6 +13,7 @@ mod file;
 mod info;
 mod ops;
 mod placement;
+mod plan;
 mod resource;
 mod scopes;
 mod selection;
@@ -21,12 +22,10 @@ mod types;
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Api;
 use crate::names;
 use crate::overrides::{self, ResourceVersion, SpecSources};
-use crate::reserved;
-use types::Registry;
 
 /// Generates the typed client for an [`Api`].
 ///
@@ -169,7 +168,7 @@ impl Generator {
     /// Emits the code, stage by stage (each a module of its own):
     ///
     /// 1. **versions** (`overrides`): resources asked for at another version are swapped in;
-    /// 2. **plan** (`plan_all`): every type and operation of the whole API is named and
+    /// 2. **plan** (`plan`): every type and operation of the whole API is named and
     ///    planned, before any resource is filtered out, so names do not depend on features;
     /// 3. **shape** (`shape`): identical shapes merged into one type, their old names kept
     ///    as deprecated aliases, over the whole API;
@@ -182,7 +181,7 @@ impl Generator {
     pub fn generate(&self) -> Result<Generated> {
         let applied = self.apply_versions()?;
         let api = &applied.api;
-        let (mut reg, mut plans) = plan_all(api, &applied)?;
+        let (mut reg, mut plans) = plan::plan_all(api, &applied)?;
         let reached_before = placement::reach(&reg, &plans);
         let shaped = shape::merge_identical(&mut reg, &mut plans);
         let place = placement::place(&reg, &plans, &shaped, &reached_before);
@@ -226,31 +225,4 @@ impl Generator {
         }
         overrides::apply(&self.api, &checked, &self.sources)
     }
-}
-
-/// Stage 2: names every type of the whole API and plans every operation; a name no Rust
-/// identifier can be formed from fails with its JSON pointer.
-fn plan_all<'a>(
-    api: &'a Api,
-    applied: &overrides::Applied,
-) -> Result<(Registry<'a>, Vec<ops::OpPlan>)> {
-    let struct_names = api.operations.iter().map(ops::struct_name);
-    let root_types = reserved::ROOT_TYPES.iter().map(|t| t.to_string());
-    let mut reg = Registry::new(api, struct_names.chain(root_types));
-    let mut plans: Vec<ops::OpPlan> = (0..api.operations.len())
-        .map(|i| ops::plan(&mut reg, api, i))
-        .collect::<Result<_>>()?;
-    if let Some((pointer, message)) = reg.problems.first() {
-        return Err(Error::Name {
-            pointer: pointer.clone(),
-            message: message.clone(),
-        });
-    }
-    for plan in &mut plans {
-        plan.pinned_date = applied
-            .pinned
-            .get(&api.operations[plan.op_index()].operation_id)
-            .cloned();
-    }
-    Ok((reg, plans))
 }

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::ops::OpPlan;
+use super::plan::OpPlan;
 use super::shape::Shaped;
 use super::types::{DefBody, Placement, Registry, SHARED_MODULE, Ty};
 

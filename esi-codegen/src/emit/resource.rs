@@ -6,6 +6,7 @@ use quote::{format_ident, quote};
 
 use super::docs;
 use super::ops;
+use super::plan::OpPlan;
 use super::selection::Selection;
 use super::types::{Placement, SHARED_MODULE};
 use crate::model::Api;
@@ -44,7 +45,7 @@ pub(super) struct Rendered {
 /// Renders resource `module` (spec tag `tag`).
 pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
     let api = cx.api;
-    let plans: Vec<&ops::OpPlan> = cx
+    let plans: Vec<&OpPlan> = cx
         .chosen
         .kept
         .iter()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ops::OpPlan;
+use super::plan::OpPlan;
 use super::types::Registry;
 use crate::model::Api;
 use crate::names;

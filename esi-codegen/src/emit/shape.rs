@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::ops::OpPlan;
+use super::plan::OpPlan;
 use super::types::{DefBody, Field, Registry, TypeDef};
 use crate::names;
 use crate::shape_names;
