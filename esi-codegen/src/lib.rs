@@ -4,7 +4,8 @@
 //! The pipeline, one module per stage:
 //! [`load`] (file → JSON) → `normalize` (JSON → [`model::Api`]) → [`fixes`] → `select`
 //! (resources to keep) → [`emit`] (model → Rust source, formatted by prettyplease).
-//! [`overrides`] swaps single resources to another version before emission, and [`diff`]
+//! [`resource_versions`] swaps single resources to another version before emission (finding
+//! the specs of other dates through [`spec_files`]), and [`diff`]
 //! compares two specs (what `cargo xtask spec-diff` prints). [`required_drift`] finds the
 //! fields pinned specs disagree on (the table one of the fixes reads).
 //!
@@ -18,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod dates;
 pub mod diff;
 pub mod emit;
 mod error;
@@ -25,17 +27,24 @@ pub mod fixes;
 pub mod model;
 pub mod names;
 mod normalize;
-pub mod overrides;
 pub mod renames;
 pub mod required_drift;
 pub mod reserved;
+pub mod resource_versions;
 pub mod shape_names;
+pub mod spec_files;
 
 use std::path::Path;
 
+pub use dates::MIN_COMPATIBILITY_DATE;
 pub use emit::{Generated, Generator, TypePath};
 pub use error::{Error, Result};
 pub use normalize::parse_window;
+
+/// The module's former name: `esi_codegen::overrides::parse_resource_versions` keeps working
+/// for the callers not moved yet (the fake ESI's tests).
+#[doc(hidden)]
+pub use resource_versions as overrides;
 
 /// Reads a spec file, normalises it and applies [`fixes::FIXES`].
 pub fn load(path: impl AsRef<Path>) -> Result<model::Api> {

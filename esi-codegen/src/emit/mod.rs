@@ -25,7 +25,8 @@ use std::collections::BTreeMap;
 use crate::error::Result;
 use crate::model::Api;
 use crate::names;
-use crate::overrides::{self, ResourceVersion, SpecSources};
+use crate::resource_versions::{self, ResourceVersion};
+use crate::spec_files::SpecSources;
 
 /// Generates the typed client for an [`Api`].
 ///
@@ -41,7 +42,7 @@ use crate::overrides::{self, ResourceVersion, SpecSources};
 /// # Ok::<(), esi_codegen::Error>(())
 /// ```
 ///
-/// One resource can be generated at another version than the rest (see [`overrides`] for the
+/// One resource can be generated at another version than the rest (see [`resource_versions`] for the
 /// rules and how shared types stay coherent):
 ///
 /// ```no_run
@@ -121,7 +122,7 @@ impl Generator {
     }
 
     /// Several [`Generator::resource_version`]s at once, e.g. from
-    /// [`overrides::parse_resource_versions`].
+    /// [`resource_versions::parse_resource_versions`].
     pub fn resource_versions(
         mut self,
         versions: impl IntoIterator<Item = ResourceVersion>,
@@ -167,7 +168,7 @@ impl Generator {
 
     /// Emits the code, stage by stage (each a module of its own):
     ///
-    /// 1. **versions** (`overrides`): resources asked for at another version are swapped in;
+    /// 1. **versions** (`resource_versions`): resources asked for at another version are swapped in;
     /// 2. **plan** (`plan`): every type and operation of the whole API is named and
     ///    planned, before any resource is filtered out, so names do not depend on features;
     /// 3. **shape** (`shape`): identical shapes merged into one type, their old names kept
@@ -218,11 +219,11 @@ impl Generator {
     }
 
     /// Stage 1: the resource versions asked for, checked and applied.
-    fn apply_versions(&self) -> Result<overrides::Applied> {
+    fn apply_versions(&self) -> Result<resource_versions::Applied> {
         let mut checked = Vec::new();
         for rv in &self.versions {
-            overrides::push_unique(&mut checked, rv.clone())?;
+            resource_versions::push_unique(&mut checked, rv.clone())?;
         }
-        overrides::apply(&self.api, &checked, &self.sources)
+        resource_versions::apply(&self.api, &checked, &self.sources)
     }
 }

@@ -12,8 +12,8 @@ use super::types::{DefBody, Registry, Ty};
 use crate::error::{Error, Result, child};
 use crate::model::{Api, Operation, ParamLocation, SchemaKind};
 use crate::names;
-use crate::overrides;
 use crate::reserved;
+use crate::resource_versions;
 
 /// How a caller supplies a parameter.
 #[derive(Debug, Clone)]
@@ -227,7 +227,7 @@ fn default_expr(reg: &Registry<'_>, ty: &Ty, value: &Value) -> Option<TokenStrea
 /// identifier can be formed from fails with its JSON pointer.
 pub(super) fn plan_all<'a>(
     api: &'a Api,
-    applied: &overrides::Applied,
+    applied: &resource_versions::Applied,
 ) -> Result<(Registry<'a>, Vec<OpPlan>)> {
     let struct_names = api.operations.iter().map(struct_name);
     let root_types = reserved::ROOT_TYPES.iter().map(|t| t.to_string());
