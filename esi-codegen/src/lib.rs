@@ -1,13 +1,14 @@
 //! Reads ESI's specs (Swagger 2.0, OpenAPI 3.0 and 3.1), normalises them into one small model,
 //! applies the fixes ESI's specs need, and emits a typed Rust client for `esi-client`.
 //!
-//! The pipeline, one module per stage:
-//! [`load`] (file → JSON) → `normalize` (JSON → [`model::Api`]) → [`fixes`] → `select`
-//! (resources to keep) → [`emit`] (model → Rust source, formatted by prettyplease).
-//! [`resource_versions`] swaps single resources to another version before emission (finding
-//! the specs of other dates through [`spec_files`]), and [`diff`]
-//! compares two specs (what `cargo xtask spec-diff` prints). [`required_drift`] finds the
-//! fields pinned specs disagree on (the table one of the fixes reads).
+//! The pipeline, one module per step: [`load`] (file → JSON) → `normalize` (JSON →
+//! [`model::Api`]) → [`fixes`] → [`Generator::generate`] (model → Rust source, formatted by
+//! prettyplease, see [`emit`]), whose stages run in this order: **versions**
+//! ([`resource_versions`], finding the specs of other dates through [`spec_files`]) → **plan**
+//! → **shape** → **placement** → **selection** (the resources to keep) → **modules** →
+//! **file**. [`diff`] compares two specs (what `cargo xtask spec-diff` prints).
+//! [`required_drift`] finds the fields pinned specs disagree on (the table one of the fixes
+//! reads).
 //!
 //! ```no_run
 //! let api = esi_codegen::load("specs/esi-openapi-2026-08-18.json")?;

@@ -1,5 +1,6 @@
-//! Per-resource versions: one resource of the generated client pinned to another version of
-//! ESI than the rest, the way django-esi's `esi_client_factory(Universe='v1')` did.
+//! Stage 1 of [`Generator::generate`](crate::Generator::generate), versions: one resource of
+//! the generated client pinned to another version of ESI than the rest, the way django-esi's
+//! `esi_client_factory(Universe='v1')` did.
 //!
 //! Called by [`Generator::generate`](crate::Generator::generate) before anything is named, so
 //! the emitter only ever sees one coherent [`Api`]:

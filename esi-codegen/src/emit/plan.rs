@@ -1,8 +1,8 @@
-//! Stage 2, the plan: every operation of the whole API named and planned (its request struct,
-//! its parameters and how each is supplied, its body, its response type), before any resource
-//! is filtered out, so names do not depend on the resource features. The plans are what the
-//! later stages read: shaping renames their types, placement and selection follow their roots,
-//! and `ops` and `info` emit them.
+//! Stage 2, plan: every operation of the whole API named and planned (its request struct, its
+//! parameters and how each is supplied, its body, its response type), before any resource is
+//! filtered out, so names do not depend on the resource features. The plans are what the later
+//! stages read: shaping renames their types, placement and selection follow their roots, and
+//! `ops` and `info` emit them.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};

@@ -1,5 +1,5 @@
-//! Stage 5: one resource: its module (the resource struct with a method per operation, the
-//! operations' request types, the types only it uses) and its accessor on `Client`.
+//! Stage 6, modules: one resource: its module (the resource struct with a method per operation,
+//! the operations' request types, the types only it uses) and its accessor on `Client`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -14,7 +14,7 @@ use crate::names;
 use crate::renames;
 use crate::reserved;
 
-/// What every resource is rendered from.
+/// What every resource, and then the file holding them (`file::render`), is rendered from.
 pub(super) struct Context<'a> {
     /// The API (after resource versions).
     pub api: &'a Api,

@@ -1,5 +1,5 @@
-//! Stage 4: what is emitted: the operations of the selected resources, the types they reach,
-//! and the resources in the spec's tag order.
+//! Stage 5, selection: what is emitted: the operations of the selected resources, the types
+//! they reach, and the resources in the spec's tag order.
 
 use std::collections::BTreeSet;
 
