@@ -10,7 +10,7 @@
 //! - Only enabled resource features are generated; a resource the spec has but this crate has
 //!   no feature for (a newer spec) is always generated.
 //! - `ESI_RESOURCE_VERSIONS=Universe=2025-11-06,Market=2026-08-18` generates single resources
-//!   of the root API at another version (see `esi_codegen::overrides`): for OpenAPI specs a
+//!   of the root API at another version (see `esi_codegen::resource_versions`): for OpenAPI specs a
 //!   compatibility date, whose spec `esi-openapi-<date>.json` is looked for in `ESI_SPEC_DIR`
 //!   (absolute path), then in the pinned `specs/`; for Swagger specs a route version such as
 //!   `v1`. Resources are spec tags or module names, any case. A resource or version that does
@@ -124,7 +124,7 @@ fn announce_spec(api: &esi_codegen::model::Api) {
 fn select_resources(
     generator: esi_codegen::Generator,
     declared: &[String],
-    versions: &[esi_codegen::overrides::ResourceVersion],
+    versions: &[esi_codegen::resource_versions::ResourceVersion],
 ) -> esi_codegen::Generator {
     let enabled: Vec<String> = generator
         .api()
@@ -194,14 +194,14 @@ fn pinned_spec(manifest_dir: &Path, file: &str) -> Result<PathBuf, String> {
 }
 
 /// `ESI_RESOURCE_VERSIONS`, parsed (empty when unset).
-fn resource_versions() -> Result<Vec<esi_codegen::overrides::ResourceVersion>, String> {
+fn resource_versions() -> Result<Vec<esi_codegen::resource_versions::ResourceVersion>, String> {
     let Some(text) = std::env::var_os("ESI_RESOURCE_VERSIONS") else {
         return Ok(Vec::new());
     };
     let text = text
         .into_string()
         .map_err(|_| "esi-client: ESI_RESOURCE_VERSIONS is not valid UTF-8".to_string())?;
-    esi_codegen::overrides::parse_resource_versions(&text)
+    esi_codegen::resource_versions::parse_resource_versions(&text)
         .map_err(|e| format!("esi-client: ESI_RESOURCE_VERSIONS={text:?}: {e}"))
 }
 

@@ -55,6 +55,56 @@
 //! [`Response::from_cache`] set. Calls with `no_cache` and calls with a body always send their
 //! own.
 
+#![cfg_attr(
+    all(feature = "spec-2026-08-18", feature = "character"),
+    doc = r##"
+## Renamed operations
+
+Operations CCP renamed between pinned dates keep their old method name for one release,
+as an alias that warns:
+
+```no_run
+# #[allow(deprecated)]
+# async fn demo(client: esi_client::spec_2026_08_18::Client) -> Result<(), esi_client::Error> {
+// `GetCharactersCharacterId` in 2025-11-06, `GetCharactersDetail` in 2026-08-18.
+let old = client.character().get_characters_character_id(90000001).await?;
+let new = client.character().get_characters_detail(90000001).await?;
+# let _ = (old, new); Ok(()) }
+```
+
+```compile_fail
+#![deny(deprecated)]
+# async fn demo(client: esi_client::spec_2026_08_18::Client) {
+let _ = client.character().get_characters_character_id(90000001);
+# }
+```
+"##
+)]
+#![cfg_attr(
+    all(
+        feature = "spec-2026-08-18",
+        feature = "wallet",
+        esi_spec = "2026-08-18"
+    ),
+    doc = r##"
+## Scope constants
+
+Every SSO scope of the spec is a constant of `scopes`, and each operation lists the ones it
+needs as [`Operation::SCOPES`]; `esi_sso::Scopes` (the login's and the token store's scope
+sets) takes them, so the compiler checks the names an application asks for:
+
+```
+use esi_client::Operation;
+use esi_client::scopes::{SKILLS_READ_SKILLS_V1, WALLET_READ_CHARACTER_WALLET_V1};
+use esi_client::wallet::GetCharactersCharacterIdWallet;
+
+// What a login would ask for (`esi_sso::Scopes::from(wanted)`).
+let wanted = [WALLET_READ_CHARACTER_WALLET_V1, SKILLS_READ_SKILLS_V1];
+assert_eq!(wanted[0].as_str(), "esi-wallet.read_character_wallet.v1");
+assert_eq!(GetCharactersCharacterIdWallet::SCOPES, [WALLET_READ_CHARACTER_WALLET_V1]);
+```
+"##
+)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -116,48 +166,6 @@ pub type ClientBuilder = esi_runtime::ClientBuilder<Client>;
 // The root API: `pub use` of the newest dated module, or the API of `ESI_SPEC_PATH` /
 // `ESI_RESOURCE_VERSIONS` (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/root.rs"));
-
-/// Operations CCP renamed between pinned dates keep their old method name for one release,
-/// as an alias that warns:
-///
-/// ```no_run
-/// # #[allow(deprecated)]
-/// # async fn demo(client: esi_client::spec_2026_08_18::Client) -> Result<(), esi_client::Error> {
-/// // `GetCharactersCharacterId` in 2025-11-06, `GetCharactersDetail` in 2026-08-18.
-/// let old = client.character().get_characters_character_id(90000001).await?;
-/// let new = client.character().get_characters_detail(90000001).await?;
-/// # let _ = (old, new); Ok(()) }
-/// ```
-///
-/// ```compile_fail
-/// #![deny(deprecated)]
-/// # async fn demo(client: esi_client::spec_2026_08_18::Client) {
-/// let _ = client.character().get_characters_character_id(90000001);
-/// # }
-/// ```
-#[cfg(all(feature = "spec-2026-08-18", feature = "character"))]
-pub mod renamed_operations {}
-
-/// Every SSO scope of the spec is a constant of `scopes`, and each operation lists the ones it
-/// needs as [`Operation::SCOPES`]; `esi_sso::Scopes` (the login's and the token store's scope
-/// sets) takes them, so the compiler checks the names an application asks for:
-///
-/// ```
-/// use esi_client::Operation;
-/// use esi_client::scopes::{SKILLS_READ_SKILLS_V1, WALLET_READ_CHARACTER_WALLET_V1};
-/// use esi_client::wallet::GetCharactersCharacterIdWallet;
-///
-/// // What a login would ask for (`esi_sso::Scopes::from(wanted)`).
-/// let wanted = [WALLET_READ_CHARACTER_WALLET_V1, SKILLS_READ_SKILLS_V1];
-/// assert_eq!(wanted[0].as_str(), "esi-wallet.read_character_wallet.v1");
-/// assert_eq!(GetCharactersCharacterIdWallet::SCOPES, [WALLET_READ_CHARACTER_WALLET_V1]);
-/// ```
-#[cfg(all(
-    feature = "spec-2026-08-18",
-    feature = "wallet",
-    esi_spec = "2026-08-18"
-))]
-pub mod scope_constants {}
 
 /// Finds an operation of the root API by resource (`market`, or the tag `Market`) and name
 /// (the method name `get_markets_region_id_orders` or the operation id

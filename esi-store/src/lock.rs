@@ -1,5 +1,8 @@
 //! Who may refresh a token: the row lease (always), and in front of it, with the `redis`
-//! feature and [`TokenStore::with_redis_lock`], a per-token lock in Redis.
+//! feature and [`crate::TokenStore::with_redis_lock`], a per-token lock in Redis.
+//!
+//! The row lease is taken with one compare-and-swap `UPDATE` of the token row (see the
+//! `refresh` module docs); the refresh gives it back when it stores its outcome.
 //!
 //! The Redis lock is `SET <prefix>lock:refresh:<token id> <owner> NX PX <lease>`; its release
 //! is a script that deletes the key only while it still holds our owner id, so a holder whose
@@ -9,8 +12,26 @@
 //! (they fall back to the row lease alone) and processes without Redis still exclude each other
 //! and the Redis holder, and the new tokens are written only under the row lease.
 
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::entity::token;
 use crate::error::StoreError;
-use crate::store::TokenStore;
+
+/// What taking the right to refresh a token needs of the store: its database (for the row
+/// lease), how long a lease lasts, and its Redis lock when one is configured.
+pub(crate) struct RefreshLocks<'a> {
+    /// The database holding the token rows.
+    pub(crate) db: &'a DatabaseConnection,
+    /// How long a lease (and the Redis lock) lasts.
+    pub(crate) lease: Duration,
+    /// The per-token refresh lock in Redis, when configured.
+    #[cfg(feature = "redis")]
+    pub(crate) redis: Option<&'a redis_lock::RedisRefreshLock>,
+}
 
 /// The right to call the SSO for one token: the row lease, and the Redis lock if one was
 /// taken (released after the refresh).
@@ -29,7 +50,7 @@ impl Gate {
     }
 }
 
-impl TokenStore {
+impl RefreshLocks<'_> {
     /// Takes the Redis lock (when configured and reachable), then the row lease. `None` when
     /// another process holds either.
     pub(crate) async fn take_gate(
@@ -38,8 +59,8 @@ impl TokenStore {
         refresh_token: &str,
     ) -> Result<Option<(String, Gate)>, StoreError> {
         #[cfg(feature = "redis")]
-        if let Some(lock) = &self.inner.redis_lock {
-            match lock.try_lock(token_id, self.config().refresh_lease).await {
+        if let Some(lock) = self.redis {
+            match lock.try_lock(token_id, self.lease).await {
                 redis_lock::Attempt::Busy => return Ok(None),
                 redis_lock::Attempt::Held(lease) => {
                     let row = self.take_lease(token_id, refresh_token).await;
@@ -65,6 +86,32 @@ impl TokenStore {
             )
         }))
     }
+
+    /// Compare-and-swap: the lease is ours if the row still has `refresh_token` and no live
+    /// lease. Returns the lease id.
+    async fn take_lease(
+        &self,
+        token_id: i64,
+        refresh_token: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let lease = crate::random_id();
+        let now = Utc::now();
+        let until =
+            now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::minutes(2));
+        let res = token::Entity::update_many()
+            .col_expr(token::Column::RefreshLeaseOwner, Expr::value(lease.clone()))
+            .col_expr(token::Column::RefreshLeaseUntil, Expr::value(until))
+            .filter(token::Column::Id.eq(token_id))
+            .filter(token::Column::RefreshToken.eq(refresh_token))
+            .filter(
+                Condition::any()
+                    .add(token::Column::RefreshLeaseUntil.is_null())
+                    .add(token::Column::RefreshLeaseUntil.lt(now)),
+            )
+            .exec(self.db)
+            .await?;
+        Ok((res.rows_affected == 1).then_some(lease))
+    }
 }
 
 #[cfg(feature = "redis")]
@@ -76,8 +123,6 @@ pub(crate) mod redis_lock {
 
     use esi_runtime::redis::RedisStore;
     use esi_runtime::redis::driver::{Script, cmd};
-
-    use crate::store::TokenStore;
 
     /// Deletes the lock only while it is still ours.
     static RELEASE: LazyLock<Script> = LazyLock::new(|| {
@@ -147,30 +192,6 @@ pub(crate) mod redis_lock {
             if let Err(e) = self.redis.invoke::<i64>(&invocation).await {
                 tracing::debug!(key = %self.key, error = %e, "could not release the Redis refresh lock; it will expire");
             }
-        }
-    }
-
-    impl TokenStore {
-        /// This store, taking a per-token lock in `redis` before each refresh, so one process
-        /// of all those sharing the Redis refreshes a token (see the `lock` module docs). The
-        /// row lease still fences every refresh; an unreachable Redis falls back to it.
-        #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-        pub fn with_redis_lock(self, redis: &RedisStore) -> Self {
-            let inner = &self.inner;
-            let mut store = TokenStore::with_connection(
-                inner.db.clone(),
-                inner.sso.clone(),
-                inner.config.clone(),
-            );
-            if let Some(fresh) = std::sync::Arc::get_mut(&mut store.inner) {
-                fresh.redis_lock = Some(RedisRefreshLock::new(redis.clone()));
-            }
-            store
-        }
-
-        /// Whether refreshes take a Redis lock first.
-        pub fn has_redis_lock(&self) -> bool {
-            self.inner.redis_lock.is_some()
         }
     }
 }

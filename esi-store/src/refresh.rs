@@ -9,7 +9,7 @@
 //!   calls the SSO; the others poll the row (bounded) until it is fresh. No transaction stays
 //!   open during the HTTP call. On PostgreSQL a concurrent `UPDATE` of the row waits for the
 //!   first to commit and re-checks the `WHERE` on the new row, so exactly one wins. With the
-//!   `redis` feature a per-token Redis lock is taken first (see the `lock` module).
+//!   `redis` feature a per-token Redis lock is taken first. The `lock` module takes both.
 //! - The rotated refresh token and the new access token are written (guarded by the lease)
 //!   before anyone gets the access token.
 //! - `invalid_grant` deletes the token (django-esi's `refresh_or_delete`); an owner-hash change
@@ -20,38 +20,16 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use esi_sso::Secret;
 use futures::FutureExt as _;
-use futures::future::{BoxFuture, Shared};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::entity::{SecretText, token};
 use crate::error::StoreError;
-use crate::store::TokenStore;
-use crate::token::{Token, is_expired};
-
-/// A refresh in progress, shared by every caller waiting for it.
-pub(crate) type InFlight = Shared<BoxFuture<'static, Result<Fresh, StoreError>>>;
+use crate::store::{InFlight, TokenStore};
+use crate::token::{Fresh, Token, is_expired};
 
 /// Longest pause between two looks at a row whose lease another process holds.
 const MAX_POLL: Duration = Duration::from_millis(250);
-
-/// A token's current secrets after a successful check or refresh.
-#[derive(Clone)]
-pub(crate) struct Fresh {
-    pub(crate) access_token: Secret,
-    pub(crate) refresh_token: Option<Secret>,
-    pub(crate) expires: DateTime<Utc>,
-}
-
-impl Fresh {
-    fn from_model(m: &token::Model) -> Self {
-        Self {
-            access_token: Secret::new(m.access_token.clone()),
-            refresh_token: m.refresh_token.clone().map(Secret::new),
-            expires: m.expires,
-        }
-    }
-}
 
 impl TokenStore {
     /// A valid access token for `token`, refreshed first when it has expired (or expires within
@@ -141,7 +119,8 @@ impl TokenStore {
             let Some(refresh_token) = row.refresh_token.clone().map(SecretText::into_inner) else {
                 return Err(StoreError::NotRefreshable { token_id });
             };
-            if let Some((lease, gate)) = self.take_gate(token_id, &refresh_token).await? {
+            let locks = self.refresh_locks();
+            if let Some((lease, gate)) = locks.take_gate(token_id, &refresh_token).await? {
                 let out = self.refresh_with_lease(row, refresh_token, lease).await;
                 gate.release().await;
                 return out;
@@ -152,33 +131,6 @@ impl TokenStore {
             tokio::time::sleep(poll).await;
             poll = (poll * 2).min(MAX_POLL);
         }
-    }
-
-    /// Compare-and-swap: the lease is ours if the row still has `refresh_token` and no live
-    /// lease. Returns the lease id.
-    pub(crate) async fn take_lease(
-        &self,
-        token_id: i64,
-        refresh_token: &str,
-    ) -> Result<Option<String>, StoreError> {
-        let lease = crate::random_id();
-        let now = Utc::now();
-        let until = now
-            + chrono::Duration::from_std(self.config().refresh_lease)
-                .unwrap_or(chrono::Duration::minutes(2));
-        let res = token::Entity::update_many()
-            .col_expr(token::Column::RefreshLeaseOwner, Expr::value(lease.clone()))
-            .col_expr(token::Column::RefreshLeaseUntil, Expr::value(until))
-            .filter(token::Column::Id.eq(token_id))
-            .filter(token::Column::RefreshToken.eq(refresh_token))
-            .filter(
-                Condition::any()
-                    .add(token::Column::RefreshLeaseUntil.is_null())
-                    .add(token::Column::RefreshLeaseUntil.lt(now)),
-            )
-            .exec(self.db())
-            .await?;
-        Ok((res.rows_affected == 1).then_some(lease))
     }
 
     /// Calls the SSO while holding the lease, then stores the outcome.

@@ -1,11 +1,13 @@
 //! [`TokenStore`]: the handle everything else hangs off: the database, the SSO client, the
-//! configuration and the in-process single-flight table. Cheap to clone (one `Arc`).
+//! configuration, the in-process single-flight table and, with the `redis` feature, the
+//! per-token refresh lock in Redis. Cheap to clone (one `Arc`).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use esi_sso::Sso;
+use futures::future::{BoxFuture, Shared};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sea_orm_migration::MigratorTrait;
 
@@ -13,10 +15,12 @@ use crate::config::StoreConfig;
 use crate::db;
 use crate::entity::token;
 use crate::error::StoreError;
+use crate::lock::RefreshLocks;
+#[cfg(feature = "redis")]
+use crate::lock::redis_lock::RedisRefreshLock;
 use crate::migration::Migrator;
-use crate::refresh::InFlight;
 use crate::scopes;
-use crate::token::Token;
+use crate::token::{Fresh, Token};
 
 /// The token store. Clones share everything. As the token source of `esi_client` (or
 /// `esi_runtime`) calls, pass `.token_source(&store.for_user(user_id))` in an application with
@@ -39,6 +43,10 @@ pub struct TokenStore {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// A refresh in progress, shared by every caller waiting for it (the entries of the
+/// single-flight table; the `refresh` module runs them).
+pub(crate) type InFlight = Shared<BoxFuture<'static, Result<Fresh, StoreError>>>;
+
 pub(crate) struct Inner {
     pub(crate) db: DatabaseConnection,
     pub(crate) sso: Sso,
@@ -46,7 +54,7 @@ pub(crate) struct Inner {
     pub(crate) inflight: Mutex<HashMap<i64, InFlight>>,
     /// The per-token refresh lock in Redis, when configured.
     #[cfg(feature = "redis")]
-    pub(crate) redis_lock: Option<crate::lock::redis_lock::RedisRefreshLock>,
+    pub(crate) redis_lock: Option<RedisRefreshLock>,
 }
 
 impl fmt::Debug for TokenStore {
@@ -133,6 +141,17 @@ impl TokenStore {
         Ok(())
     }
 
+    /// What taking the right to refresh a token needs: the database, the lease length and
+    /// the Redis lock when configured (see the `lock` module).
+    pub(crate) fn refresh_locks(&self) -> RefreshLocks<'_> {
+        RefreshLocks {
+            db: self.db(),
+            lease: self.config().refresh_lease,
+            #[cfg(feature = "redis")]
+            redis: self.inner.redis_lock.as_ref(),
+        }
+    }
+
     /// Attaches scopes to models (one query per thousand tokens).
     pub(crate) async fn with_scopes(
         &self,
@@ -147,5 +166,27 @@ impl TokenStore {
                 Token::from_model(m, s)
             })
             .collect())
+    }
+}
+
+#[cfg(feature = "redis")]
+impl TokenStore {
+    /// This store, taking a per-token lock in `redis` before each refresh, so one process
+    /// of all those sharing the Redis refreshes a token (see the `lock` module docs). The
+    /// row lease still fences every refresh; an unreachable Redis falls back to it.
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn with_redis_lock(self, redis: &esi_runtime::redis::RedisStore) -> Self {
+        let inner = &self.inner;
+        let mut store =
+            TokenStore::with_connection(inner.db.clone(), inner.sso.clone(), inner.config.clone());
+        if let Some(fresh) = Arc::get_mut(&mut store.inner) {
+            fresh.redis_lock = Some(RedisRefreshLock::new(redis.clone()));
+        }
+        store
+    }
+
+    /// Whether refreshes take a Redis lock first.
+    pub fn has_redis_lock(&self) -> bool {
+        self.inner.redis_lock.is_some()
     }
 }

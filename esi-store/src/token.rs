@@ -1,5 +1,6 @@
-//! [`Token`]: a stored token as the application sees it, with its scopes. The secrets are kept
-//! inside [`esi_sso::Secret`]s and never printed.
+//! [`Token`]: a stored token as the application sees it, with its scopes, and `Fresh`: its
+//! secrets after a check or refresh. The secrets are kept inside [`esi_sso::Secret`]s and never
+//! printed.
 
 use std::time::Duration;
 
@@ -80,10 +81,29 @@ pub(crate) fn is_expired(expires: DateTime<Utc>, margin: Duration) -> bool {
 
 impl Token {
     /// The same token with the secrets and expiry of a refresh.
-    pub(crate) fn with_fresh(mut self, fresh: crate::refresh::Fresh) -> Self {
+    pub(crate) fn with_fresh(mut self, fresh: Fresh) -> Self {
         self.access_token = fresh.access_token;
         self.refresh_token = fresh.refresh_token;
         self.expires = fresh.expires;
         self
+    }
+}
+
+/// A token's current secrets after a successful check or refresh.
+#[derive(Clone)]
+pub(crate) struct Fresh {
+    pub(crate) access_token: Secret,
+    pub(crate) refresh_token: Option<Secret>,
+    pub(crate) expires: DateTime<Utc>,
+}
+
+impl Fresh {
+    /// The secrets as the row holds them.
+    pub(crate) fn from_model(m: &token::Model) -> Self {
+        Self {
+            access_token: Secret::new(m.access_token.clone()),
+            refresh_token: m.refresh_token.clone().map(Secret::new),
+            expires: m.expires,
+        }
     }
 }

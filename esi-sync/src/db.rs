@@ -16,8 +16,8 @@ use sea_orm_migration::MigratorTrait as _;
 
 use crate::error::SyncError;
 use crate::fleet::Wanted;
+use crate::migration::Migrator;
 use crate::subject::Subject;
-use crate::table::Migrator;
 
 /// Rows written per statement when jobs are added or paused.
 const CHUNK: usize = 500;

@@ -64,10 +64,10 @@ mod db;
 mod error;
 mod fleet;
 mod job;
+mod migration;
 mod schedule;
 mod stats;
 mod subject;
-mod table;
 mod tokens;
 mod worker;
 
@@ -77,10 +77,10 @@ pub use db::{FleetStatus, JobFilter, JobSummary, SyncDb};
 pub use error::SyncError;
 pub use fleet::Fleet;
 pub use job::Job;
+pub use migration::Migrator;
 pub use schedule::Schedule;
 pub use stats::{GroupUse, NO_GROUP, StatsSnapshot, SyncStats};
 pub use subject::Subject;
-pub use table::Migrator;
 pub use worker::{Worker, WorkerConfig};
 
 /// The tables the sync engine's migrations create (with its migration table), for tools that

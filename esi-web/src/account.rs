@@ -12,10 +12,10 @@ use tower_sessions::Session;
 
 use crate::error::WebError;
 use crate::fetch_site::from_another_site;
+use crate::form::{Form, is_form};
 use crate::html::{FIELD_CHARACTER, FIELD_CSRF, FIELD_NEXT};
-use crate::require::{Form, is_form};
+use crate::respond::{expired_form, redirect, refuse_cross_site};
 use crate::return_url::safe_return_url;
-use crate::routes::{redirect, refuse_cross_site};
 use crate::session;
 use crate::web::EsiWeb;
 
@@ -52,14 +52,6 @@ async fn checked_form(web: &EsiWeb, req: Request) -> Result<Checked, Response> {
         Ok(false) => Err(expired_form(web)),
         Err(e) => Err(web.failure(e)),
     }
-}
-
-/// The 403 for a form without the session's CSRF token.
-pub(crate) fn expired_form(web: &EsiWeb) -> Response {
-    web.error_page(
-        StatusCode::FORBIDDEN,
-        "This form has expired or did not come from this site. Reload the page and try again.",
-    )
 }
 
 /// Where the form asks to go afterwards: `next` if it is a same-site path, else home.

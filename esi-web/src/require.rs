@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use esi_sso::Scopes;
 use esi_store::{StoreError, Token};
@@ -26,14 +26,15 @@ use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions::Session;
 
-use crate::account::expired_form;
 use crate::error::WebError;
 use crate::fetch_site::from_another_site;
+use crate::form::{Form, is_form};
 use crate::html::{self, FIELD_ADD, FIELD_CSRF, FIELD_TOKEN, SelectTokenPage};
+use crate::respond::{expired_form, redirect, refuse_cross_site};
 use crate::return_url::safe_return_url;
-use crate::routes::{redirect, refuse_cross_site, start_sso};
+use crate::routes::start_sso;
 use crate::session::{self, Pick};
-use crate::web::EsiWeb;
+use crate::web::{EsiWeb, one_per_character};
 
 /// What a layer requires.
 #[derive(Debug, Clone)]
@@ -79,6 +80,62 @@ impl RequireLayer {
             web,
             need: Arc::new(need),
         }
+    }
+}
+
+impl EsiWeb {
+    /// django-esi's `token_required(scopes, new)`, as a layer for a route: the handler gets one
+    /// valid token of the current user holding `scopes` (a list or a space-delimited string),
+    /// through the [`crate::EsiToken`] extractor.
+    ///
+    /// - Just back from EVE SSO for this page: the new token.
+    /// - Not `new`, exactly one character of the user has such a token: that token.
+    /// - Not `new`, several: a select-token page (one entry per character, and a button to log
+    ///   another one in). Its form posts back to the same URL with a CSRF token; the pick must be
+    ///   a valid token of this user with the scopes, and the browser is then redirected (303) to
+    ///   the same URL, where the handler runs with it.
+    /// - Otherwise (none, or `new`): an EVE SSO login that comes back here.
+    ///
+    /// The route must accept POST for the select-token form to reach the layer: a layer on a
+    /// `MethodRouter` also wraps its 405 fallback, so `get(handler).layer(..)` is enough. The
+    /// layer answers methods other than GET, HEAD and POST with 405 itself. Do not add
+    /// `Router::method_not_allowed_fallback` over such routes: it replaces the fallback the
+    /// layer wraps, and the form's POST would never reach the layer; give the route its own
+    /// fallback before the layer instead (`get(handler).fallback(..).layer(..)`).
+    pub fn token_required(&self, scopes: impl Into<Scopes>, new: bool) -> RequireLayer {
+        RequireLayer::new(
+            self.clone(),
+            Need::Token {
+                scopes: scopes.into(),
+                new,
+            },
+        )
+    }
+
+    /// django-esi's `tokens_required(scopes)`: the handler gets every valid token of the current
+    /// user holding `scopes` (a list or a space-delimited string), without prompting, through
+    /// [`crate::EsiTokens`]. With none, an EVE SSO login comes back here; an anonymous visitor
+    /// is sent to [`WebConfig::site_login_url`](crate::WebConfig::site_login_url) (401 without
+    /// one).
+    pub fn tokens_required(&self, scopes: impl Into<Scopes>) -> RequireLayer {
+        RequireLayer::new(
+            self.clone(),
+            Need::Tokens {
+                scopes: scopes.into(),
+            },
+        )
+    }
+
+    /// django-esi's `single_use_token(scopes)`: every visit goes through a fresh EVE SSO login
+    /// and the handler gets the new token through [`crate::EsiToken`]. The token belongs to no
+    /// user, whoever is logged in, and is handed out once.
+    pub fn single_use_token(&self, scopes: impl Into<Scopes>) -> RequireLayer {
+        RequireLayer::new(
+            self.clone(),
+            Need::SingleUse {
+                scopes: scopes.into(),
+            },
+        )
     }
 }
 
@@ -345,37 +402,6 @@ async fn select_form_post(
     Ok(redirect(StatusCode::SEE_OTHER, here))
 }
 
-/// A posted form's fields.
-pub(crate) struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// The fields of an `application/x-www-form-urlencoded` body.
-    pub(crate) fn parse(body: &[u8]) -> Self {
-        Self(url::form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    /// The first value of `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Whether the request's body is an `application/x-www-form-urlencoded` form.
-pub(crate) fn is_form(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-}
-
 async fn tokens_required(
     web: &EsiWeb,
     session: &Session,
@@ -485,13 +511,4 @@ async fn usable_token(
         Err(e) if e.token_deleted() || matches!(e, StoreError::NotRefreshable { .. }) => Ok(None),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The newest token of each character (tokens come newest first).
-pub(crate) fn one_per_character(tokens: Vec<Token>) -> Vec<Token> {
-    let mut seen = std::collections::HashSet::new();
-    tokens
-        .into_iter()
-        .filter(|t| seen.insert(t.character_id))
-        .collect()
 }

@@ -6,8 +6,8 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
 use esi_sso::{Callback, Scopes, Secret, SsoError};
@@ -17,11 +17,46 @@ use tower_sessions::Session;
 use crate::account;
 use crate::error::WebError;
 use crate::fetch_site::from_another_site;
+use crate::respond::{redirect, refuse_cross_site};
 use crate::return_url::safe_return_url;
 use crate::session::{self, PendingLogin};
 use crate::web::EsiWeb;
 
-pub(crate) fn router<S>(web: EsiWeb) -> Router<S>
+impl EsiWeb {
+    /// The login routes, to nest under
+    /// [`WebConfig::mount_path`](crate::WebConfig::mount_path):
+    ///
+    /// - `GET login?scopes=..&next=..`: starts an EVE SSO login for the scopes (a
+    ///   space-delimited list, or the parameter repeated) and comes back to `next` (a same-site
+    ///   path; default `/`). Refused (403) when the browser says another site sent it
+    ///   (`Sec-Fetch-Site` other than `same-origin` or `none`), before any session is touched:
+    ///   a link on another site can neither start a login nor pick its scopes. Logins in flight
+    ///   (one per tab) do not cancel each other.
+    /// - `GET callback?code=..&state=..`: EVE SSO's redirect back (register
+    ///   `<origin><mount_path>/callback` as the application's callback URL). 400 without `code`
+    ///   and `state`; 404 unless `state` names a login this browser session started less than
+    ///   [`WebConfig::login_max_age`](crate::WebConfig::login_max_age) ago. Stores the token
+    ///   for the current user (for no user after a single-use login), changes the session id
+    ///   (against session fixation) and redirects to where the login started.
+    /// - `POST logout` (`_csrf`, optional `next`): forgets the session; with
+    ///   [`SessionUsers::per_browser`](crate::SessionUsers::per_browser) users, whose tokens
+    ///   nothing could reach afterwards, their tokens are revoked at EVE SSO and deleted first.
+    ///   Build the button with [`html::logout_form`](crate::html::logout_form).
+    /// - `POST remove` (`_csrf`, `character`, optional `next`): revokes at EVE SSO and deletes
+    ///   every token of the current user for that character
+    ///   ([`html::remove_character_form`](crate::html::remove_character_form)).
+    ///
+    /// Both POSTs need the session's CSRF token ([`EsiWeb::csrf_token`]) and are refused (403)
+    /// from another site. Other paths under the mount answer a 404 page, other methods 405.
+    pub fn router<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        router(self.clone())
+    }
+}
+
+fn router<S>(web: EsiWeb) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -35,31 +70,12 @@ where
         .with_state(web)
 }
 
-/// A redirect to `location` (already checked by the caller).
-pub(crate) fn redirect(status: StatusCode, location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(v) => (status, [(header::LOCATION, v)]).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
 async fn not_found(State(web): State<EsiWeb>) -> Response {
     web.not_found()
 }
 
 async fn method_not_allowed(State(web): State<EsiWeb>) -> Response {
     web.method_not_allowed()
-}
-
-/// The answer to a request another site sent: refused before any session is created or
-/// touched.
-pub(crate) fn refuse_cross_site(web: &EsiWeb) -> Response {
-    tracing::debug!("refused a request sent by another site");
-    web.error_page(
-        StatusCode::FORBIDDEN,
-        "This request came from another site, so it was refused. \
-         Use the buttons and links on this site's own pages.",
-    )
 }
 
 /// Query parameters, keeping every value of repeated names.

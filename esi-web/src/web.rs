@@ -1,11 +1,11 @@
-//! [`EsiWeb`]: the handle a site builds once and hangs everything off: the session layer, the
-//! login router, and the three token-requiring layers. Cheap to clone (one `Arc`).
+//! [`EsiWeb`]: the handle a site builds once and hangs everything off, cheap to clone (one
+//! `Arc`): its builder, what it holds (token store, configuration, users, pages, sessions,
+//! images), the session layer and the URLs of the login routes. The modules above it add the
+//! rest to the same handle: the login router in `routes`, the three token-requiring layers in
+//! `require`, and the error pages in `respond`.
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
 use esi_sso::Scopes;
 use esi_store::{Token, TokenStore};
 use tower_sessions::Session;
@@ -13,11 +13,9 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::WebConfig;
-use crate::error::{self, WebError};
-use crate::html::{self, DefaultPages, ErrorPage, Pages};
+use crate::error::WebError;
+use crate::html::{DefaultPages, Pages};
 use crate::images::ImageServer;
-use crate::require::{Need, RequireLayer};
-use crate::routes;
 use crate::session_store::DbSessionStore;
 use crate::user::{SessionUsers, UserSource};
 
@@ -192,89 +190,6 @@ impl EsiWeb {
             .with_expiry(Expiry::OnInactivity(inactivity))
     }
 
-    /// The login routes, to nest under [`WebConfig::mount_path`]:
-    ///
-    /// - `GET login?scopes=..&next=..`: starts an EVE SSO login for the scopes (a
-    ///   space-delimited list, or the parameter repeated) and comes back to `next` (a same-site
-    ///   path; default `/`). Refused (403) when the browser says another site sent it
-    ///   (`Sec-Fetch-Site` other than `same-origin` or `none`), before any session is touched:
-    ///   a link on another site can neither start a login nor pick its scopes. Logins in flight
-    ///   (one per tab) do not cancel each other.
-    /// - `GET callback?code=..&state=..`: EVE SSO's redirect back (register
-    ///   `<origin><mount_path>/callback` as the application's callback URL). 400 without `code`
-    ///   and `state`; 404 unless `state` names a login this browser session started less than
-    ///   [`WebConfig::login_max_age`] ago. Stores the token for the current user (for no user
-    ///   after a single-use login), changes the session id (against session fixation) and
-    ///   redirects to where the login started.
-    /// - `POST logout` (`_csrf`, optional `next`): forgets the session; with
-    ///   [`SessionUsers::per_browser`] users, whose tokens nothing could reach afterwards, their
-    ///   tokens are revoked at EVE SSO and deleted first. Build the button with
-    ///   [`html::logout_form`].
-    /// - `POST remove` (`_csrf`, `character`, optional `next`): revokes at EVE SSO and deletes
-    ///   every token of the current user for that character ([`html::remove_character_form`]).
-    ///
-    /// Both POSTs need the session's CSRF token ([`EsiWeb::csrf_token`]) and are refused (403)
-    /// from another site. Other paths under the mount answer a 404 page, other methods 405.
-    pub fn router<S>(&self) -> Router<S>
-    where
-        S: Clone + Send + Sync + 'static,
-    {
-        routes::router(self.clone())
-    }
-
-    /// django-esi's `token_required(scopes, new)`, as a layer for a route: the handler gets one
-    /// valid token of the current user holding `scopes` (a list or a space-delimited string),
-    /// through the [`crate::EsiToken`] extractor.
-    ///
-    /// - Just back from EVE SSO for this page: the new token.
-    /// - Not `new`, exactly one character of the user has such a token: that token.
-    /// - Not `new`, several: a select-token page (one entry per character, and a button to log
-    ///   another one in). Its form posts back to the same URL with a CSRF token; the pick must be
-    ///   a valid token of this user with the scopes, and the browser is then redirected (303) to
-    ///   the same URL, where the handler runs with it.
-    /// - Otherwise (none, or `new`): an EVE SSO login that comes back here.
-    ///
-    /// The route must accept POST for the select-token form to reach the layer: a layer on a
-    /// `MethodRouter` also wraps its 405 fallback, so `get(handler).layer(..)` is enough. The
-    /// layer answers methods other than GET, HEAD and POST with 405 itself. Do not add
-    /// `Router::method_not_allowed_fallback` over such routes: it replaces the fallback the
-    /// layer wraps, and the form's POST would never reach the layer; give the route its own
-    /// fallback before the layer instead (`get(handler).fallback(..).layer(..)`).
-    pub fn token_required(&self, scopes: impl Into<Scopes>, new: bool) -> RequireLayer {
-        RequireLayer::new(
-            self.clone(),
-            Need::Token {
-                scopes: scopes.into(),
-                new,
-            },
-        )
-    }
-
-    /// django-esi's `tokens_required(scopes)`: the handler gets every valid token of the current
-    /// user holding `scopes` (a list or a space-delimited string), without prompting, through
-    /// [`crate::EsiTokens`]. With none, an EVE SSO login comes back here; an anonymous visitor
-    /// is sent to [`WebConfig::site_login_url`] (401 without one).
-    pub fn tokens_required(&self, scopes: impl Into<Scopes>) -> RequireLayer {
-        RequireLayer::new(
-            self.clone(),
-            Need::Tokens {
-                scopes: scopes.into(),
-            },
-        )
-    }
-
-    /// django-esi's `single_use_token(scopes)`: every visit goes through a fresh EVE SSO login
-    /// and the handler gets the new token through [`crate::EsiToken`]. The token belongs to no
-    /// user, whoever is logged in, and is handed out once.
-    pub fn single_use_token(&self, scopes: impl Into<Scopes>) -> RequireLayer {
-        RequireLayer::new(
-            self.clone(),
-            Need::SingleUse {
-                scopes: scopes.into(),
-            },
-        )
-    }
-
     /// The URL of the router's login route for `scopes`, returning to `next` (a same-site path).
     ///
     /// ```no_run
@@ -300,17 +215,19 @@ impl EsiWeb {
     }
 
     /// The session's CSRF token (created, with the session, when missing), for the forms of
-    /// [`html::logout_form`] and [`html::remove_character_form`].
+    /// [`html::logout_form`](crate::html::logout_form) and
+    /// [`html::remove_character_form`](crate::html::remove_character_form).
     pub async fn csrf_token(&self, session: &Session) -> Result<String, WebError> {
         crate::session::csrf_token(session).await
     }
 
-    /// Where [`html::logout_form`] posts: `<mount_path>/logout`.
+    /// Where [`html::logout_form`](crate::html::logout_form) posts: `<mount_path>/logout`.
     pub fn logout_url(&self) -> String {
         format!("{}/logout", self.inner.config.mount_path)
     }
 
-    /// Where [`html::remove_character_form`] posts: `<mount_path>/remove`.
+    /// Where [`html::remove_character_form`](crate::html::remove_character_form) posts:
+    /// `<mount_path>/remove`.
     pub fn remove_url(&self) -> String {
         format!("{}/remove", self.inner.config.mount_path)
     }
@@ -318,49 +235,15 @@ impl EsiWeb {
     /// The user's characters: the newest token of each (any scopes), newest first.
     pub async fn characters(&self, user_id: &str) -> Result<Vec<Token>, WebError> {
         let tokens = self.inner.store.tokens().user(user_id).all().await?;
-        Ok(crate::require::one_per_character(tokens))
+        Ok(one_per_character(tokens))
     }
+}
 
-    /// A 404 page of the site's [`Pages`], for the site's router fallback
-    /// (`Router::fallback`).
-    pub fn not_found(&self) -> Response {
-        self.error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
-    }
-
-    /// A 405 page of the site's [`Pages`] (with `Allow: GET, HEAD, POST`), for the fallbacks of
-    /// the site's routes (`MethodRouter::fallback`; see [`EsiWeb::token_required`] about
-    /// `Router::method_not_allowed_fallback`).
-    pub fn method_not_allowed(&self) -> Response {
-        let mut resp = self.error_page(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "This page does not accept that method.",
-        );
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-        resp
-    }
-
-    /// A page of the site's [`Pages`] for an error status, linking home.
-    pub(crate) fn error_page(&self, status: StatusCode, message: &str) -> Response {
-        let page = ErrorPage::new(status, message, &self.inner.config.home_url);
-        html::page_response(status, self.inner.pages.error(&page))
-    }
-
-    /// [`EsiWeb::error_page`] also linking to `again`, where starting again makes sense.
-    pub(crate) fn error_page_again(
-        &self,
-        status: StatusCode,
-        message: &str,
-        again: &str,
-    ) -> Response {
-        let page = ErrorPage::new(status, message, &self.inner.config.home_url).again(again);
-        html::page_response(status, self.inner.pages.error(&page))
-    }
-
-    /// An internal failure as a page of the site's [`Pages`] (details logged, not shown).
-    pub(crate) fn failure(&self, e: WebError) -> Response {
-        let status = e.status();
-        tracing::error!(error = %e, "esi-web request failed");
-        self.error_page(status, error::public_message(status))
-    }
+/// The newest token of each character (tokens come newest first).
+pub(crate) fn one_per_character(tokens: Vec<Token>) -> Vec<Token> {
+    let mut seen = std::collections::HashSet::new();
+    tokens
+        .into_iter()
+        .filter(|t| seen.insert(t.character_id))
+        .collect()
 }

@@ -298,7 +298,7 @@ pub async fn refresh(
                     )));
                 }
             }
-            (esi_codegen::overrides::spec_file_name(date), date.clone())
+            (esi_codegen::spec_files::spec_file_name(date), date.clone())
         }
     };
     if api.operations.is_empty() {

@@ -1,30 +1,33 @@
-//! Stage 6: the file: the spec's constants, the operation table, the shared `models`
-//! module, the API's `Client` with every accessor, the resource modules; parsed back and
-//! formatted with prettyplease.
+//! Stage 7, file: the spec's constants, the operation table, the shared `models` module, the
+//! API's `Client` with every accessor, the resource modules; parsed back and formatted with
+//! prettyplease.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use std::collections::BTreeMap;
 
-use super::resource::Rendered;
-use super::resource::exported;
-use super::selection::Selection;
-use super::types::{self, Placement, Registry, SHARED_MODULE};
+use super::resource::{Context, Rendered, exported};
+use super::types::{self, Registry, SHARED_MODULE};
 use super::{Generated, TypePath};
 use crate::error::{Error, Result};
-use crate::model::{Api, SpecKind};
+use crate::model::SpecKind;
 
-/// Renders the whole file from the rendered resources.
+/// Renders the whole file from what the resources were rendered from (`cx`), the types
+/// (`reg`), the rendered resources and the items of the file's root (`root_items`).
 pub(super) fn render(
-    api: &Api,
-    versions: &[(String, String)],
-    chosen: &Selection<'_>,
-    rendered: Vec<Rendered>,
+    cx: &Context<'_>,
     reg: &Registry<'_>,
-    place: &Placement,
+    rendered: Vec<Rendered>,
     root_items: Vec<TokenStream>,
 ) -> Result<Generated> {
+    let Context {
+        api,
+        versions,
+        chosen,
+        place,
+        ..
+    } = *cx;
     let mut modules = Vec::new();
     let mut accessors = Vec::new();
     let mut op_paths = Vec::new();

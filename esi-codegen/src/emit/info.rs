@@ -12,7 +12,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::docs;
-use super::ops::OpPlan;
+use super::plan::OpPlan;
 use super::types::Ty;
 use crate::model::{Api, ClientParameter, Operation, Pagination, ParamLocation, RateLimit};
 

@@ -1,18 +1,24 @@
 //! Model → Rust source for `esi-client`.
 //!
-//! Names and type placement are decided over the whole API (`types`), operations are planned
-//! (`ops`), then only the selected resources and the types they reach are emitted, as one file
-//! of inline modules formatted with prettyplease. The output is meant to be `include!`d into a
-//! module of `esi-client` (one per spec): its own items refer to each other by relative paths,
-//! and it reaches the runtime through `crate::` paths that `esi-client` re-exports at its root
-//! (`crate::Request`, `crate::Operation`, `crate::runtime::Client`...). It defines the API's own
-//! `Client`, a thin handle on the runtime's client that carries the resource accessors.
+//! [`Generator::generate`] runs in stages, one module each (its documentation describes them):
+//! **versions** ([`crate::resource_versions`]) → **plan** (`plan`) → **shape** (`shape`) →
+//! **placement** (`placement`) → **selection** (`selection`) → **modules** (`resource`) →
+//! **file** (`file`). Names, shapes and placement are decided over the whole API, then only
+//! the selected resources and the types they reach are emitted, as one file of inline modules
+//! formatted with prettyplease.
+//!
+//! The output is meant to be `include!`d into a module of `esi-client` (one per spec): its own
+//! items refer to each other by relative paths, and it reaches the runtime through `crate::`
+//! paths that `esi-client` re-exports at its root (`crate::Request`, `crate::Operation`,
+//! `crate::runtime::Client`...). It defines the API's own `Client`, a thin handle on the
+//! runtime's client that carries the resource accessors.
 
 mod docs;
 mod file;
 mod info;
 mod ops;
 mod placement;
+mod plan;
 mod resource;
 mod scopes;
 mod selection;
@@ -21,12 +27,11 @@ mod types;
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Api;
 use crate::names;
-use crate::overrides::{self, ResourceVersion, SpecSources};
-use crate::reserved;
-use types::Registry;
+use crate::resource_versions::{self, ResourceVersion};
+use crate::spec_files::SpecSources;
 
 /// Generates the typed client for an [`Api`].
 ///
@@ -42,7 +47,7 @@ use types::Registry;
 /// # Ok::<(), esi_codegen::Error>(())
 /// ```
 ///
-/// One resource can be generated at another version than the rest (see [`overrides`] for the
+/// One resource can be generated at another version than the rest (see [`resource_versions`] for the
 /// rules and how shared types stay coherent):
 ///
 /// ```no_run
@@ -122,7 +127,7 @@ impl Generator {
     }
 
     /// Several [`Generator::resource_version`]s at once, e.g. from
-    /// [`overrides::parse_resource_versions`].
+    /// [`resource_versions::parse_resource_versions`].
     pub fn resource_versions(
         mut self,
         versions: impl IntoIterator<Item = ResourceVersion>,
@@ -166,91 +171,70 @@ impl Generator {
         &self.api
     }
 
-    /// Emits the code, stage by stage (each a module of its own):
+    /// Emits the code, stage by stage (each a module of its own), in this order:
     ///
-    /// 1. **versions** (`overrides`): resources asked for at another version are swapped in;
-    /// 2. **plan** (`plan_all`): every type and operation of the whole API is named and
+    /// 1. **versions** (`resource_versions`): resources asked for at another version are
+    ///    swapped in;
+    /// 2. **plan** (`plan`): every type and operation of the whole API is named and
     ///    planned, before any resource is filtered out, so names do not depend on features;
     /// 3. **shape** (`shape`): identical shapes merged into one type, their old names kept
-    ///    as deprecated aliases, over the whole API;
+    ///    as deprecated aliases, over the whole API (what each operation reached before is
+    ///    noted first, for placement);
     /// 4. **placement** (`placement`): every model in `models`, re-exported by the resources
     ///    using it, over the whole API;
     /// 5. **selection** (`selection`): the resources kept and the types they reach;
-    /// 6. **modules** (`resource`): one module per kept resource, with its accessor;
+    /// 6. **modules** (`resource`): the scope constants (`scopes`) and the operations'
+    ///    shared `OPERATION_DEFAULTS` (`info`), then one module per kept resource, with its
+    ///    accessor;
     /// 7. **file** (`file`): the spec's constants, the operation table, the `Client`, and
     ///    the formatted source.
     pub fn generate(&self) -> Result<Generated> {
+        // 1. versions
         let applied = self.apply_versions()?;
         let api = &applied.api;
-        let (mut reg, mut plans) = plan_all(api, &applied)?;
+        // 2. plan
+        let (mut reg, mut plans) = plan::plan_all(api, &applied)?;
+        // 3. shape
         let reached_before = placement::reach(&reg, &plans);
         let shaped = shape::merge_identical(&mut reg, &mut plans);
+        // 4. placement
         let place = placement::place(&reg, &plans, &shaped, &reached_before);
-        let scope_constants = scopes::constants(api)?;
+        // 5. selection
         let chosen = selection::select(api, &reg, &plans, self.resources.as_deref());
+        // 6. modules
+        let scope_constants = scopes::constants(api)?;
         let defaults = info::Defaults::of(api, &chosen.kept);
+        let context = resource::Context {
+            api,
+            base_path: &self.api.base_path,
+            versions: &applied.versions,
+            place: &place,
+            chosen: &chosen,
+            scopes: &scope_constants,
+            defaults: &defaults,
+        };
         let rendered: Vec<resource::Rendered> = chosen
             .resources
             .iter()
-            .map(|(module, tag)| {
-                let context = resource::Context {
-                    api,
-                    base_path: &self.api.base_path,
-                    versions: &applied.versions,
-                    place: &place,
-                    chosen: &chosen,
-                    scopes: &scope_constants,
-                    defaults: &defaults,
-                };
-                resource::render(&context, module, tag)
-            })
+            .map(|(module, tag)| resource::render(&context, module, tag))
             .collect();
+        // 7. file
         let scopes_module = scopes::module(api, &scope_constants);
         let defaults_item = defaults.item();
         file::render(
-            api,
-            &applied.versions,
-            &chosen,
-            rendered,
+            &context,
             &reg,
-            &place,
+            rendered,
             defaults_item.into_iter().chain([scopes_module]).collect(),
         )
     }
 
     /// Stage 1: the resource versions asked for, checked and applied.
-    fn apply_versions(&self) -> Result<overrides::Applied> {
+    fn apply_versions(&self) -> Result<resource_versions::Applied> {
         let mut checked = Vec::new();
         for rv in &self.versions {
-            overrides::push_unique(&mut checked, rv.clone())?;
+            resource_versions::push_unique(&mut checked, rv.clone())?;
         }
-        overrides::apply(&self.api, &checked, &self.sources)
+        resource_versions::apply(&self.api, &checked, &self.sources)
     }
-}
-
-/// Stage 2: names every type of the whole API and plans every operation; a name no Rust
-/// identifier can be formed from fails with its JSON pointer.
-fn plan_all<'a>(
-    api: &'a Api,
-    applied: &overrides::Applied,
-) -> Result<(Registry<'a>, Vec<ops::OpPlan>)> {
-    let struct_names = api.operations.iter().map(ops::struct_name);
-    let root_types = reserved::ROOT_TYPES.iter().map(|t| t.to_string());
-    let mut reg = Registry::new(api, struct_names.chain(root_types));
-    let mut plans: Vec<ops::OpPlan> = (0..api.operations.len())
-        .map(|i| ops::plan(&mut reg, api, i))
-        .collect::<Result<_>>()?;
-    if let Some((pointer, message)) = reg.problems.first() {
-        return Err(Error::Name {
-            pointer: pointer.clone(),
-            message: message.clone(),
-        });
-    }
-    for plan in &mut plans {
-        plan.pinned_date = applied
-            .pinned
-            .get(&api.operations[plan.op_index()].operation_id)
-            .cloned();
-    }
-    Ok((reg, plans))
 }

@@ -5,214 +5,13 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
 
 use super::docs;
-use super::types::{DefBody, Placement, Registry, Ty};
-use crate::error::{Error, Result, child};
-use crate::model::{Api, Operation, Pagination, ParamLocation, SchemaKind};
+use super::info::Defaults;
+use super::plan::{OpPlan, Supply};
+use super::types::{Placement, Ty};
+use crate::model::{Api, Operation, Pagination, ParamLocation};
 use crate::names::{self, ident};
-use crate::reserved;
-
-/// How a caller supplies a parameter.
-#[derive(Debug, Clone)]
-enum Supply {
-    /// A positional argument of the accessor method.
-    Positional,
-    /// A builder setter over a spec default.
-    Defaulted(TokenStream),
-    /// A builder setter over `None`.
-    Optional,
-}
-
-#[derive(Debug, Clone)]
-struct ParamPlan {
-    json: String,
-    ident: String,
-    setter: String,
-    ty: Ty,
-    location: ParamLocation,
-    supply: Supply,
-    doc: String,
-}
-
-/// An operation ready to emit.
-#[derive(Debug, Clone)]
-pub(crate) struct OpPlan {
-    pub struct_name: String,
-    pub method_name: String,
-    pub resource: String,
-    pub output: Ty,
-    params: Vec<ParamPlan>,
-    pub(super) body: Option<(Ty, bool, Option<u64>, String)>,
-    /// The field of each `{placeholder}` of the path, in order.
-    path_fields: Vec<String>,
-    op_index: usize,
-    /// A compatibility date pinned for this operation by a resource version (else `None`:
-    /// the client's date).
-    pub pinned_date: Option<String>,
-}
-
-impl OpPlan {
-    /// Index of the operation in [`Api::operations`].
-    pub(crate) fn op_index(&self) -> usize {
-        self.op_index
-    }
-
-    /// Renames the types of its signature that `renames` lists (merged shapes).
-    pub(crate) fn rename_types(&mut self, renames: &std::collections::BTreeMap<String, String>) {
-        self.output.rename(renames);
-        for p in &mut self.params {
-            p.ty.rename(renames);
-        }
-        if let Some((ty, ..)) = &mut self.body {
-            ty.rename(renames);
-        }
-    }
-
-    /// Named types the operation's signature mentions.
-    pub(crate) fn roots(&self) -> std::collections::BTreeSet<String> {
-        let mut out = std::collections::BTreeSet::new();
-        self.output.named(&mut out);
-        for p in &self.params {
-            p.ty.named(&mut out);
-        }
-        if let Some((ty, ..)) = &self.body {
-            ty.named(&mut out);
-        }
-        out
-    }
-}
-
-/// Struct name of an operation.
-pub(crate) fn struct_name(op: &Operation) -> String {
-    names::type_name(&op.operation_id)
-}
-
-/// A name of the spec that no Rust identifier can be formed from.
-fn unnamed(pointer: &str, what: &str, name: &str) -> Error {
-    Error::Name {
-        pointer: pointer.to_string(),
-        message: format!(
-            "{what} `{name}` has no name usable in Rust (it needs an ASCII letter or digit)"
-        ),
-    }
-}
-
-/// Plans one operation, naming its inline types in `reg`.
-pub(crate) fn plan(reg: &mut Registry<'_>, api: &Api, index: usize) -> Result<OpPlan> {
-    let op = &api.operations[index];
-    let struct_name = struct_name(op);
-    reg.origin = op.pointer.clone();
-    let path_fields = placeholders(&op.path)
-        .map(|name| names::field(name).ok_or_else(|| unnamed(&op.pointer, "path parameter", name)))
-        .collect::<Result<Vec<_>>>()?;
-    let output = match op.success_schema() {
-        None => Ty::Unit,
-        Some(schema) => root_ty(reg, api, schema, &struct_name, "Response"),
-    };
-    let mut params = Vec::new();
-    for p in &op.parameters {
-        let ctx = format!("{struct_name}{}", names::type_name(&p.name));
-        let ty = reg.ty(&p.schema, &ctx, Some(&p.name));
-        let default = p.default().and_then(|d| default_expr(reg, &ty, d));
-        let supply = match (p.location, p.required, default) {
-            (ParamLocation::Path, ..) => Supply::Positional,
-            (_, true, Some(expr)) => Supply::Defaulted(expr),
-            (_, true, None) => Supply::Positional,
-            (_, false, _) => Supply::Optional,
-        };
-        let ident = names::field(&p.name)
-            .ok_or_else(|| unnamed(&child(&op.pointer, "parameters"), "parameter", &p.name))?;
-        let setter = reserved::setter_name(&ident);
-        params.push(ParamPlan {
-            json: p.name.clone(),
-            ident,
-            setter,
-            ty,
-            location: p.location,
-            supply,
-            doc: p.description.clone().unwrap_or_default(),
-        });
-    }
-    let body = op.request_body.as_ref().map(|b| {
-        let ty = root_ty(reg, api, &b.schema, &struct_name, "Body");
-        let max_items = match &api.resolve(&b.schema).kind {
-            SchemaKind::Array { max_items, .. } => *max_items,
-            _ => None,
-        };
-        (
-            ty,
-            b.required,
-            max_items,
-            b.description.clone().unwrap_or_default(),
-        )
-    });
-    Ok(OpPlan {
-        struct_name,
-        method_name: reserved::method_name(&names::method(&op.operation_id)),
-        resource: names::resource(&op.tag),
-        output,
-        params,
-        body,
-        path_fields,
-        op_index: index,
-        pinned_date: None,
-    })
-}
-
-/// The `{placeholder}` names of a path template, in order.
-fn placeholders(path: &str) -> impl Iterator<Item = &str> {
-    path.split('{')
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-}
-
-/// A response or body root: inline arrays name their items `{Op}Item`, objects `{Op}{suffix}`.
-fn root_ty(
-    reg: &mut Registry<'_>,
-    _api: &Api,
-    schema: &crate::model::Schema,
-    op: &str,
-    suffix: &str,
-) -> Ty {
-    match &schema.kind {
-        SchemaKind::Array { items, .. } => {
-            let item_ctx = if suffix == "Body" {
-                format!("{op}BodyItem")
-            } else {
-                format!("{op}Item")
-            };
-            Ty::Vec(Box::new(reg.ty(items, &item_ctx, None)))
-        }
-        _ => reg.ty(schema, &format!("{op}{suffix}"), None),
-    }
-}
-
-/// A Rust expression for a spec default, when the type can hold it.
-fn default_expr(reg: &Registry<'_>, ty: &Ty, value: &Value) -> Option<TokenStream> {
-    match (ty, value) {
-        (Ty::Named(name), Value::String(s)) => {
-            let def = reg.defs.get(name)?;
-            match &def.body {
-                DefBody::Enum(values) if values.contains(s) => {
-                    let ident = format_ident!("{}", name);
-                    Some(quote!(#ident::from(#s)))
-                }
-                _ => None,
-            }
-        }
-        (Ty::I32, Value::Number(n)) => n
-            .as_i64()
-            .and_then(|v| i32::try_from(v).ok())
-            .map(|v| quote!(#v)),
-        (Ty::I64, Value::Number(n)) => n.as_i64().map(|v| quote!(#v)),
-        (Ty::F64, Value::Number(n)) => n.as_f64().map(|v| quote!(#v)),
-        (Ty::Bool, Value::Bool(b)) => Some(quote!(#b)),
-        (Ty::String, Value::String(s)) => Some(quote!(String::from(#s))),
-        _ => None,
-    }
-}
 
 /// Emits the struct, `Operation` impl and setters of one operation (inside its resource module).
 pub(crate) fn emit_op(
@@ -220,9 +19,9 @@ pub(crate) fn emit_op(
     plan: &OpPlan,
     place: &Placement,
     scopes: &std::collections::BTreeMap<String, String>,
-    defaults: &super::info::Defaults,
+    defaults: &Defaults,
 ) -> TokenStream {
-    let op = &api.operations[plan.op_index];
+    let op = &api.operations[plan.op_index()];
     let module = plan.resource.as_str();
     let name = format_ident!("{}", plan.struct_name);
 
@@ -388,7 +187,7 @@ pub(crate) fn emit_method(
     place: &Placement,
     old_names: &[&str],
 ) -> TokenStream {
-    let op = &api.operations[plan.op_index];
+    let op = &api.operations[plan.op_index()];
     let module = plan.resource.as_str();
     let name = format_ident!("{}", plan.struct_name);
     let method = ident(&plan.method_name);

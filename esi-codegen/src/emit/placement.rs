@@ -1,13 +1,13 @@
-//! Stage 4: where each type lives. Every model is defined once, in `models`; each resource
-//! module re-exports the models its operations reach (and the deprecated names of merged
-//! shapes they reached before merging). A type's defining path never moves when a spec update
-//! makes a second resource use it, and the path through a resource keeps working as long as
-//! that resource uses the type. Decided over the whole API (every resource, selected or not),
-//! so paths do not depend on the resource features.
+//! Stage 4, placement: where each type lives. Every model is defined once, in `models`; each
+//! resource module re-exports the models its operations reach (and the deprecated names of
+//! merged shapes they reached before merging). A type's defining path never moves when a spec
+//! update makes a second resource use it, and the path through a resource keeps working as long
+//! as that resource uses the type. Decided over the whole API (every resource, selected or
+//! not), so paths do not depend on the resource features.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::ops::OpPlan;
+use super::plan::OpPlan;
 use super::shape::Shaped;
 use super::types::{DefBody, Placement, Registry, SHARED_MODULE, Ty};
 

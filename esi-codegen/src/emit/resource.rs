@@ -1,11 +1,12 @@
-//! Stage 5: one resource: its module (the resource struct with a method per operation, the
-//! operations' request types, the types only it uses) and its accessor on `Client`.
+//! Stage 6, modules: one resource: its module (the resource struct with a method per operation,
+//! the operations' request types, the types only it uses) and its accessor on `Client`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs;
 use super::ops;
+use super::plan::OpPlan;
 use super::selection::Selection;
 use super::types::{Placement, SHARED_MODULE};
 use crate::model::Api;
@@ -13,7 +14,7 @@ use crate::names;
 use crate::renames;
 use crate::reserved;
 
-/// What every resource is rendered from.
+/// What every resource, and then the file holding them (`file::render`), is rendered from.
 pub(super) struct Context<'a> {
     /// The API (after resource versions).
     pub api: &'a Api,
@@ -44,7 +45,7 @@ pub(super) struct Rendered {
 /// Renders resource `module` (spec tag `tag`).
 pub(super) fn render(cx: &Context<'_>, module: &str, tag: &str) -> Rendered {
     let api = cx.api;
-    let plans: Vec<&ops::OpPlan> = cx
+    let plans: Vec<&OpPlan> = cx
         .chosen
         .kept
         .iter()

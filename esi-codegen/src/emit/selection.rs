@@ -1,9 +1,9 @@
-//! Stage 4: what is emitted: the operations of the selected resources, the types they reach,
-//! and the resources in the spec's tag order.
+//! Stage 5, selection: what is emitted: the operations of the selected resources, the types
+//! they reach, and the resources in the spec's tag order.
 
 use std::collections::BTreeSet;
 
-use super::ops::OpPlan;
+use super::plan::OpPlan;
 use super::types::Registry;
 use crate::model::Api;
 use crate::names;

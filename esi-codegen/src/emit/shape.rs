@@ -1,7 +1,7 @@
-//! Stage 3: the types' shapes. Models of byte-identical shape (the same fields, in the same
-//! order, with the same JSON names, types and optionality; docs aside) become one type, named
-//! after what the copies share (see [`crate::shape_names`] for the rules and the table that
-//! overrides them). Each old name stays as a deprecated alias of the merged type, so code
+//! Stage 3, shape: the types' shapes. Models of byte-identical shape (the same fields, in the
+//! same order, with the same JSON names, types and optionality; docs aside) become one type,
+//! named after what the copies share (see [`crate::shape_names`] for the rules and the table
+//! that overrides them). Each old name stays as a deprecated alias of the merged type, so code
 //! written against an older build keeps compiling, with a warning.
 //!
 //! Runs over the whole API (every resource, selected or not) before placement, so a type's
@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::ops::OpPlan;
+use super::plan::OpPlan;
 use super::types::{DefBody, Field, Registry, TypeDef};
 use crate::names;
 use crate::shape_names;

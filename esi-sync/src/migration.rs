@@ -1,5 +1,6 @@
-//! The job table `esi_sync_job` and its migrations, tracked in their own table
-//! (`esi_sync_migrations`) beside the token store's, in the same database.
+//! The sync engine's migrations: [`Migrator`] creates the job table `esi_sync_job` (with its
+//! index), and tracks what it ran in its own table (`esi_sync_migrations`) beside the token
+//! store's, in the same database.
 //!
 //! Times are Unix milliseconds (`BIGINT`): one representation on SQLite and PostgreSQL, and
 //! exact comparisons in the lease statements.

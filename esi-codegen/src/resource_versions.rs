@@ -1,13 +1,14 @@
-//! Per-resource versions: one resource of the generated client pinned to another version of
-//! ESI than the rest, the way django-esi's `esi_client_factory(Universe='v1')` did.
+//! Stage 1 of [`Generator::generate`](crate::Generator::generate), versions: one resource of
+//! the generated client pinned to another version of ESI than the rest, the way django-esi's
+//! `esi_client_factory(Universe='v1')` did.
 //!
 //! Called by [`Generator::generate`](crate::Generator::generate) before anything is named, so
 //! the emitter only ever sees one coherent [`Api`]:
 //!
 //! - **OpenAPI specs** (versioned by compatibility date): `Universe=2025-11-06` replaces the
 //!   `Universe` operations of the base spec by those of the spec served for 2025-11-06, found
-//!   in a spec directory as `esi-openapi-2025-11-06.json` (or registered with
-//!   [`Generator::with_spec`](crate::Generator::with_spec)). Their requests send
+//!   in a spec directory as `esi-openapi-2025-11-06.json` (see [`crate::spec_files`]) or
+//!   registered with [`Generator::with_spec`](crate::Generator::with_spec). Their requests send
 //!   `X-Compatibility-Date: 2025-11-06`; every other operation keeps the client's date.
 //! - **Swagger specs** (versioned by route): `Universe=v1` moves each `Universe` operation from
 //!   `/latest/...` to `/v1/...`. Every operation of the resource must list that version in its
@@ -29,14 +30,12 @@
 //! Inline types are named after their operation, so they follow it without clashes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
+use crate::dates::{MIN_COMPATIBILITY_DATE, is_date};
 use crate::error::{Error, Result};
 use crate::model::{Api, Operation, Schema, SchemaKind, SpecKind};
 use crate::names;
-
-/// The oldest compatibility date ESI accepts.
-pub const MIN_COMPATIBILITY_DATE: &str = "2020-01-01";
+use crate::spec_files::{SpecSources, spec_file_name};
 
 /// One requested override: a resource (spec tag such as `Faction Warfare`, or module name such
 /// as `faction_warfare`, any case) and the version it should use (a compatibility date
@@ -75,7 +74,7 @@ impl std::fmt::Display for ResourceVersion {
 /// so `Faction Warfare = v2` works; empty entries are skipped).
 ///
 /// ```
-/// let list = esi_codegen::overrides::parse_resource_versions("Universe=v1, market = v2")?;
+/// let list = esi_codegen::resource_versions::parse_resource_versions("Universe=v1, market = v2")?;
 /// assert_eq!(list[1].module(), "market");
 /// assert_eq!(list[1].version, "v2");
 /// # Ok::<(), esi_codegen::Error>(())
@@ -116,103 +115,6 @@ pub(crate) fn push_unique(list: &mut Vec<ResourceVersion>, rv: ResourceVersion) 
     Ok(())
 }
 
-/// Where specs of other compatibility dates come from.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SpecSources {
-    /// Specs registered in memory, by compatibility date.
-    pub loaded: Vec<Api>,
-    /// Folders holding `esi-openapi-<date>.json`, searched in order.
-    pub dirs: Vec<PathBuf>,
-}
-
-/// File name of the OpenAPI spec of a compatibility date.
-pub fn spec_file_name(date: &str) -> String {
-    format!("esi-openapi-{date}.json")
-}
-
-/// Compatibility dates of the `esi-openapi-<date>.json` files in `dir`, sorted.
-pub fn dates_in_dir(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut dates: Vec<String> = std::fs::read_dir(dir)?
-        .filter_map(std::result::Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().into_string().ok()?;
-            let date = name.strip_prefix("esi-openapi-")?.strip_suffix(".json")?;
-            is_date(date).then(|| date.to_string())
-        })
-        .collect();
-    dates.sort();
-    dates.dedup();
-    Ok(dates)
-}
-
-impl SpecSources {
-    /// Every date available, sorted, and a note per folder that could not be read.
-    fn available(&self) -> (Vec<String>, Vec<String>) {
-        let mut dates: BTreeSet<String> = self
-            .loaded
-            .iter()
-            .filter_map(|a| a.compatibility_date.clone())
-            .collect();
-        let mut notes = Vec::new();
-        for dir in &self.dirs {
-            match dates_in_dir(dir) {
-                Ok(found) => dates.extend(found),
-                Err(e) => notes.push(format!("{} cannot be read: {e}", dir.display())),
-            }
-        }
-        (dates.into_iter().collect(), notes)
-    }
-
-    /// The spec of `date`, from memory or the first folder that has it.
-    fn find(&self, date: &str) -> Result<Option<Api>> {
-        if let Some(api) = self
-            .loaded
-            .iter()
-            .find(|a| a.compatibility_date.as_deref() == Some(date))
-        {
-            return Ok(Some(api.clone()));
-        }
-        for dir in &self.dirs {
-            let path = dir.join(spec_file_name(date));
-            if path.is_file() {
-                let api = crate::load(&path)?;
-                if !api.kind.uses_compatibility_date() {
-                    return Err(Error::Selection(format!(
-                        "{} is not an OpenAPI spec, so it has no compatibility date",
-                        path.display()
-                    )));
-                }
-                if let Some(served) = api.compatibility_date.as_deref()
-                    && served != date
-                {
-                    return Err(Error::Selection(format!(
-                        "{} was served for compatibility date {served}, not {date} \
-                         (its name says {date})",
-                        path.display()
-                    )));
-                }
-                return Ok(Some(api));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Paths searched, for messages.
-    fn describe(&self) -> String {
-        let mut places: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
-        if !self.loaded.is_empty() {
-            places.push("specs given with `Generator::with_spec`".into());
-        }
-        if places.is_empty() {
-            "nowhere: no spec directory was given (`Generator::spec_dir`, or ESI_SPEC_DIR for \
-             esi-client)"
-                .into()
-        } else {
-            places.join(", ")
-        }
-    }
-}
-
 /// The API after overrides, and what the emitter must know about them.
 #[derive(Debug, Clone)]
 pub(crate) struct Applied {
@@ -246,27 +148,6 @@ pub(crate) fn apply(
         apply_routes(&mut applied, overrides)?;
     }
     Ok(applied)
-}
-
-/// A real calendar date in `YYYY-MM-DD`.
-fn is_date(text: &str) -> bool {
-    crate::normalize::looks_like_date(text) && valid_month_day(text)
-}
-
-fn valid_month_day(date: &str) -> bool {
-    let part = |r: std::ops::Range<usize>| date.get(r).and_then(|s| s.parse::<u32>().ok());
-    let (Some(year), Some(month), Some(day)) = (part(0..4), part(5..7), part(8..10)) else {
-        return false;
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
 }
 
 /// Tags of `api` for messages, sorted: `Alliance, Assets, Faction Warfare, ...`.
@@ -723,14 +604,5 @@ mod tests {
             .to_string();
         assert!(twice.contains("two versions"), "{twice}");
         assert!(parse_resource_versions("").unwrap().is_empty());
-    }
-
-    #[test]
-    fn dates_are_checked() {
-        assert!(is_date("2025-11-06"));
-        assert!(is_date("2024-02-29"));
-        assert!(!is_date("2025-02-29"));
-        assert!(!is_date("2025-13-01"));
-        assert!(!is_date("v1"));
     }
 }
