@@ -82,12 +82,47 @@ mod openapi_models {
         let order: MarketsRegionIdOrdersGetItem = serde_json::from_str(json).unwrap();
         assert_eq!(order.range, Range::Unknown("constellation".into()));
         assert_eq!(order.issued.to_rfc3339(), "2026-11-20T05:12:25+00:00");
+        assert_eq!(order.min_volume, 1);
+        let known: Range = serde_json::from_str("\"region\"").unwrap();
+        assert_eq!(known, Range::Region);
+    }
+
+    /// With the `serialize` and `partial-eq` features (the workspace's test run has both), an
+    /// answer model encodes to what it decoded from.
+    #[cfg(all(feature = "serialize", feature = "partial-eq"))]
+    #[test]
+    fn market_order_round_trips_through_serialize() {
+        let json = r#"{
+            "duration": 90, "is_buy_order": false, "issued": "2026-11-20T05:12:25Z",
+            "location_id": 60003760, "min_volume": 1, "order_id": 6855123001,
+            "price": 5.25, "range": "constellation", "system_id": 30000142,
+            "type_id": 34, "volume_remain": 1296000, "volume_total": 2000000
+        }"#;
+        let order: MarketsRegionIdOrdersGetItem = serde_json::from_str(json).unwrap();
         let back = serde_json::to_value(&order).unwrap();
         assert_eq!(back["range"], "constellation");
         let again: MarketsRegionIdOrdersGetItem = serde_json::from_value(back).unwrap();
         assert_eq!(again, order);
-        let known: Range = serde_json::from_str("\"region\"").unwrap();
-        assert_eq!(known, Range::Region);
+    }
+
+    /// A key sent twice, a required key missing and a struct sent as an array are errors, as
+    /// with serde's derive.
+    #[test]
+    fn market_order_refuses_duplicate_missing_and_array_forms() {
+        let err = |json: &str| {
+            serde_json::from_str::<MarketsRegionIdOrdersGetItem>(json)
+                .unwrap_err()
+                .to_string()
+        };
+        let twice = err(r#"{"duration": 90, "duration": 91}"#);
+        assert!(twice.starts_with("duplicate field `duration`"), "{twice}");
+        let missing = err(r#"{"duration": 90}"#);
+        assert!(missing.starts_with("missing field"), "{missing}");
+        let array = err("[90]");
+        assert!(
+            array.contains("struct MarketsRegionIdOrdersGetItem"),
+            "{array}"
+        );
     }
 
     #[cfg(feature = "status")]

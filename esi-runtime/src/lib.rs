@@ -50,6 +50,8 @@ mod http;
 mod identity;
 mod limits;
 mod list_seed;
+#[doc(hidden)]
+pub mod model_de;
 mod operation;
 mod options;
 mod page_set;
@@ -106,6 +108,7 @@ pub use chrono;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::model_de;
     pub use serde;
     pub use serde_json;
 }

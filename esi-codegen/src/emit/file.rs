@@ -39,7 +39,8 @@ pub(super) fn render(
     let mut type_paths = BTreeMap::new();
     let mut shared: Vec<TokenStream> = Vec::new();
     for def in chosen.types.iter().filter_map(|t| reg.defs.get(t)) {
-        shared.push(types::emit_def(def, place, SHARED_MODULE));
+        let sent = chosen.sent.contains(&def.name);
+        shared.push(types::emit_def(def, place, SHARED_MODULE, sent));
         type_paths.insert(format!("{SHARED_MODULE}::{}", def.name), TypePath::Defined);
     }
     for (old, target) in &place.aliases {

@@ -13,6 +13,7 @@
 //! `crate::runtime::Client`...). It defines the API's own `Client`, a thin handle on the
 //! runtime's client that carries the resource accessors.
 
+mod deserialize;
 mod docs;
 mod file;
 mod info;

@@ -1,5 +1,5 @@
 //! Stage 5, selection: what is emitted: the operations of the selected resources, the types
-//! they reach, and the resources in the spec's tag order.
+//! they reach, the types requests send, and the resources in the spec's tag order.
 
 use std::collections::BTreeSet;
 
@@ -14,6 +14,9 @@ pub(super) struct Selection<'p> {
     pub kept: Vec<&'p OpPlan>,
     /// Types emitted: every type the kept operations reach.
     pub types: BTreeSet<String>,
+    /// Types some operation of the spec sends in a request body (whichever resources are
+    /// kept): they always implement `Serialize`.
+    pub sent: BTreeSet<String>,
     /// Resources emitted as (module, spec tag), in the spec's tag order.
     pub resources: Vec<(String, String)>,
 }
@@ -31,6 +34,14 @@ pub(super) fn select<'p>(
     for plan in &kept {
         types.extend(reg.closure(&plan.roots()));
     }
+    let mut sent = BTreeSet::new();
+    for plan in plans {
+        if let Some((body, ..)) = &plan.body {
+            let mut roots = BTreeSet::new();
+            body.named(&mut roots);
+            sent.extend(reg.closure(&roots));
+        }
+    }
     let mut resources: Vec<(String, String)> = Vec::new();
     for tag in api.used_tags() {
         let module = names::resource(tag);
@@ -41,6 +52,7 @@ pub(super) fn select<'p>(
     Selection {
         kept,
         types,
+        sent,
         resources,
     }
 }

@@ -512,8 +512,28 @@ pub(crate) fn emit_alias(old: &str, target: &str) -> TokenStream {
     }
 }
 
-/// Emits one type definition.
-pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenStream {
+/// `#[derive(Serialize)]` for a model requests send (`sent`), else the same behind the
+/// client's `serialize` feature (answers are decoded, never encoded, by the client itself).
+fn derive_serialize(sent: bool) -> TokenStream {
+    if sent {
+        quote!(#[derive(serde::Serialize)])
+    } else {
+        quote!(#[cfg_attr(feature = "serialize", derive(serde::Serialize))])
+    }
+}
+
+/// A `#[serde(..)]` field attribute for `Serialize`, under the same condition as its derive.
+fn serde_attr(sent: bool, args: TokenStream) -> TokenStream {
+    if sent {
+        quote!(#[serde(#args)])
+    } else {
+        quote!(#[cfg_attr(feature = "serialize", serde(#args))])
+    }
+}
+
+/// Emits one type definition. `sent`: some request sends it (it always implements
+/// `Serialize`).
+pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str, sent: bool) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let doc = super::docs::attrs(if def.doc.is_empty() {
         &def.name
@@ -540,42 +560,43 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
             }
         }
         DefBody::Struct(fields) => {
-            let fields = fields.iter().map(|f| {
+            let types: Vec<TokenStream> = fields
+                .iter()
+                .map(|f| {
+                    let ty = place.tokens(&f.ty, module);
+                    if f.optional { quote!(Option<#ty>) } else { ty }
+                })
+                .collect();
+            let de = super::deserialize::struct_impl(&def.name, fields, &types);
+            let fields = fields.iter().zip(&types).map(|(f, ty)| {
                 // ESI describes most fields, not all; rustdoc wants every public item documented.
                 let fallback = format!("`{}`", f.json);
                 let ident = names::ident(&f.ident);
-                let ty = place.tokens(&f.ty, module);
-                let ty = if f.optional { quote!(Option<#ty>) } else { ty };
                 let doc = super::docs::attrs(if f.doc.is_empty() { &fallback } else { &f.doc });
                 let bare = f.ident.trim_start_matches("r#");
                 let rename = (bare != f.json).then(|| {
                     let json = &f.json;
                     quote!(rename = #json,)
                 });
-                // Date-times are read by the runtime's fast parser (chrono's for other forms).
-                let with = match (&f.ty, f.optional) {
-                    (Ty::DateTime, false) => {
-                        Some(quote!(deserialize_with = "crate::timestamp::deserialize",))
-                    }
-                    (Ty::DateTime, true) => Some(quote!(
-                        deserialize_with = "crate::timestamp::option::deserialize",
-                    )),
-                    _ => None,
-                };
-                let serde = match (f.optional, f.required) {
-                    (true, false) => quote!(
-                        #[serde(#rename #with default, skip_serializing_if = "Option::is_none")]
+                // What `Serialize` needs: the JSON name, and no `null` for an absent optional.
+                let serde = match (f.optional && !f.required, rename) {
+                    (true, rename) => serde_attr(
+                        sent,
+                        quote!(#rename skip_serializing_if = "Option::is_none"),
                     ),
-                    (true, true) => quote!(#[serde(#rename #with default)]),
-                    _ if rename.is_some() || with.is_some() => quote!(#[serde(#rename #with)]),
-                    _ => TokenStream::new(),
+                    (false, Some(rename)) => serde_attr(sent, rename),
+                    (false, None) => TokenStream::new(),
                 };
                 quote! { #doc #serde pub #ident: #ty, }
             });
+            let serialize = derive_serialize(sent);
             quote! {
                 #doc
-                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone)]
+                #[cfg_attr(feature = "partial-eq", derive(PartialEq))]
+                #serialize
                 pub struct #name { #(#fields)* }
+                #de
             }
         }
         DefBody::OneOf(variants) => {
@@ -599,9 +620,12 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str) -> TokenS
                     }
                 }
             });
+            let serialize = derive_serialize(sent);
             quote! {
                 #doc
-                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, Clone, serde::Deserialize)]
+                #[cfg_attr(feature = "partial-eq", derive(PartialEq))]
+                #serialize
                 #[serde(untagged)]
                 pub enum #name {
                     #(#vs)*
