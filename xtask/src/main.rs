@@ -16,12 +16,15 @@
 //! - `spec-tables [--check]`: rewrites the tables esi-codegen reads that are computed from
 //!   the pinned specs (fields the specs disagree on being required, renamed operations);
 //!   `--check` fails when one is out of date.
+//! - `build-cost [--runs N] [--peer-version V]`: cold debug builds of a small tool on the typed
+//!   API (all resources, two resources) against one on rfesi; medians and ratios.
 //! - `circles`: fails naming the files when modules of one crate import each other in a
 //!   circle (`crate::`/`super::`/`self::` paths in non-test code; see `circles.rs`).
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 
 mod bench;
+mod build_cost;
 mod circles;
 mod package;
 mod specs;
@@ -123,6 +126,24 @@ enum Command {
     },
     /// Fails, naming the files, when modules of one crate import each other in a circle.
     Circles,
+    /// Cold debug builds of a small tool on the typed API (all resources; market and status
+    /// only) and of the same tool on rfesi, interleaved; prints medians and ratios.
+    BuildCost {
+        /// Builds of each crate; the median is printed.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The rfesi version the peer crate asks for.
+        #[arg(long, default_value = "0.50")]
+        peer_version: String,
+    },
+    /// One build of `build-cost` (in a child process of its own).
+    #[command(hide = true)]
+    BuildCostOnce {
+        /// The scratch crate.
+        dir: PathBuf,
+        /// Its target directory.
+        target: PathBuf,
+    },
     /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
     Bench {
         /// Runs per mode; the median is printed.
@@ -189,6 +210,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::SpecTables { check } => spec_tables(check),
+        Command::BuildCost { runs, peer_version } => {
+            build_cost::run(&workspace_root(), runs.max(1), &peer_version)
+        }
+        Command::BuildCostOnce { dir, target } => build_cost::once(&dir, &target),
         Command::Circles => {
             let root = workspace_root();
             let circles = circles::run(&root, &circles::workspace_packages(&root)?)?;
@@ -339,7 +364,7 @@ fn gen_stats(mut specs: Vec<PathBuf>, resources: &[String], runs: usize) -> anyh
     Ok(())
 }
 
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
