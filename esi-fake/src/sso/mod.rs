@@ -17,7 +17,7 @@
 //! A browser (or a headless-browser test) logs in through the HTML page; plain tests can skip it
 //! with [`FakeSso::authorize_code`]. The fake ESI verifies bearer tokens in-process through
 //! [`SsoKeys`] ([`FakeSso::keys`]). Signing keys are three RSA-2048 PEM files shipped in
-//! `tests/src/sso/keys/`; [`FakeSso::rotate_keys`] moves to the next one.
+//! `src/sso/keys/`; [`FakeSso::rotate_keys`] moves to the next one.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
