@@ -36,6 +36,7 @@ use std::path::Path;
 pub use emit::{Generated, Generator, TypePath};
 pub use error::{Error, Result};
 pub use normalize::parse_window;
+pub use overrides::MIN_COMPATIBILITY_DATE;
 
 /// Reads a spec file, normalises it and applies [`fixes::FIXES`].
 pub fn load(path: impl AsRef<Path>) -> Result<model::Api> {
