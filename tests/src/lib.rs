@@ -1,14 +1,7 @@
-//! Fake ESI and fake EVE SSO servers, bound to loopback only, for tests and the offline demo.
-//!
-//! - [`esi`]: a fake ESI driven by any spec `esi-codegen` reads.
-//! - [`sso`]: a fake EVE SSO v2 issuing real RS256 JWTs.
-//! - [`harness`]: start both in-process on free ports and inspect what arrived.
-
-#![warn(missing_docs)]
-
-pub mod esi;
-pub mod harness;
-pub mod sso;
+//! The workspace's cross-crate tests (`tests/`): the sync engine on a fleet and on several
+//! processes, limits, cache and refreshes shared through Redis and PostgreSQL, resource
+//! versions end to end. This library holds no code of its own: it only runs the README's
+//! examples as doctests.
 
 /// The README's examples, compiled (and run where they can) as doctests of this crate, so the
 /// README can never rot.

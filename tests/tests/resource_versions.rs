@@ -7,9 +7,9 @@
 //! override:
 //!
 //! ```text
-//! ESI_RESOURCE_VERSIONS=Universe=2025-11-06 cargo nextest run -p esi-fake --test resource_versions
+//! ESI_RESOURCE_VERSIONS=Universe=2025-11-06 cargo nextest run -p esi-tests --test resource_versions
 //! ESI_SPEC_PATH=$PWD/specs/esi-swagger-latest-v1.3.8.json ESI_RESOURCE_VERSIONS=Status=v1,Universe=dev \
-//!     cargo nextest run -p esi-fake --test resource_versions
+//!     cargo nextest run -p esi-tests --test resource_versions
 //! ```
 
 use std::path::PathBuf;

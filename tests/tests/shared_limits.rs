@@ -487,7 +487,7 @@ async fn wait_available(store: &RedisStore) {
     }
 }
 
-/// The report's figures: `cargo nextest run --release -p esi-fake --test shared_limits
+/// The report's figures: `cargo nextest run --release -p esi-tests --test shared_limits
 /// --run-ignored only --no-capture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measurement, not a test: run in release with --run-ignored only --no-capture"]

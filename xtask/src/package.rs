@@ -204,14 +204,12 @@ pub fn package(root: &Path, into: &Path, allow_dirty: bool) -> anyhow::Result<()
     report_rust_versions(&metadata)?;
     let package_dir = root.join("target").join("package");
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args([
-        "package",
-        "--workspace",
-        "--exclude",
-        "xtask",
-        "--no-verify",
-    ])
-    .current_dir(root);
+    cmd.args(["package", "--workspace", "--no-verify"])
+        .current_dir(root);
+    // xtask and the cross-crate tests (`publish = false`) are never uploaded.
+    for name in unpublished_members(&metadata) {
+        cmd.args(["--exclude", &name]);
+    }
     if allow_dirty {
         cmd.arg("--allow-dirty");
     }
@@ -245,8 +243,8 @@ pub fn package(root: &Path, into: &Path, allow_dirty: bool) -> anyhow::Result<()
     Ok(())
 }
 
-/// Names and versions of the workspace's publishable packages in `metadata`.
-fn publishable_packages(metadata: &Value) -> Vec<(String, String)> {
+/// The workspace's members in `metadata`.
+fn workspace_members(metadata: &Value) -> impl Iterator<Item = &Value> {
     let members: BTreeSet<&str> = metadata["workspace_members"]
         .as_array()
         .into_iter()
@@ -257,7 +255,21 @@ fn publishable_packages(metadata: &Value) -> Vec<(String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(id)) && is_published(p))
+        .filter(move |p| p["id"].as_str().is_some_and(|id| members.contains(id)))
+}
+
+/// Names of the workspace's members that are never published (`publish = false`).
+fn unpublished_members(metadata: &Value) -> Vec<String> {
+    workspace_members(metadata)
+        .filter(|p| !is_published(p))
+        .filter_map(|p| Some(p["name"].as_str()?.to_string()))
+        .collect()
+}
+
+/// Names and versions of the workspace's publishable packages in `metadata`.
+fn publishable_packages(metadata: &Value) -> Vec<(String, String)> {
+    workspace_members(metadata)
+        .filter(|p| is_published(p))
         .filter_map(|p| {
             Some((
                 p["name"].as_str()?.to_string(),

@@ -1,20 +1,9 @@
 //! Request log: every request to the SSO endpoints (not `/_fake/*`), with headers and form
 //! parameters kept verbatim so tests can assert on exactly what a client sent. `Debug` output
-//! redacts credentials.
+//! redacts credentials. The layer filling it is `layers::record`.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use super::state::Shared;
-
-/// Largest request body accepted.
-const MAX_BODY: usize = 1024 * 1024;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Form parameters whose values `Debug` hides.
 const SECRET_PARAMS: [&str; 6] = [
@@ -118,63 +107,17 @@ impl RequestLog {
         self.lock().clear();
     }
 
-    fn push(&self, r: RecordedRequest) -> usize {
+    /// Records a request; returns its index for [`RequestLog::set_status`].
+    pub(crate) fn push(&self, r: RecordedRequest) -> usize {
         let mut log = self.lock();
         log.push(r);
         log.len() - 1
     }
 
-    fn set_status(&self, index: usize, status: u16) {
+    /// Sets the status answered to the request at `index`.
+    pub(crate) fn set_status(&self, index: usize, status: u16) {
         if let Some(r) = self.lock().get_mut(index) {
             r.status = Some(status);
         }
     }
-}
-
-/// Middleware recording each request (outermost, so faulted requests are logged too).
-pub(crate) async fn record(
-    State(shared): State<Arc<Shared>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if req.uri().path().starts_with("/_fake/") {
-        return next.run(req).await;
-    }
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
-    };
-    let is_form = parts
-        .headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form {
-        url::form_urlencoded::parse(&bytes).into_owned().collect()
-    } else {
-        Vec::new()
-    };
-    let entry = RecordedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        form,
-        status: None,
-    };
-    let index = shared.log.push(entry);
-    let resp = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    shared.log.set_status(index, resp.status().as_u16());
-    resp
 }

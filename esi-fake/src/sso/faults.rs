@@ -12,17 +12,10 @@
 //!  "token_rate_limit": {"retry_after": 7, "requests": 1}}
 //! ```
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-
-use super::routes::TOKEN_PATH;
-use super::state::Shared;
 
 /// Every endpoint fails with `status` (502 or 503, any 5xx accepted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +76,7 @@ impl FaultPlan {
 }
 
 /// What to do with one request.
-enum Decision {
+pub(crate) enum Decision {
     Pass,
     Fail(u16),
     RateLimited(u64),
@@ -126,7 +119,7 @@ impl Faults {
     }
 
     /// Decides the fate of one request and counts it against the fault budgets.
-    fn decide(&self, is_token: bool) -> Decision {
+    pub(crate) fn decide(&self, is_token: bool) -> Decision {
         let mut cur = self.lock();
         if let Some(mut outage) = cur.outage {
             if let Some(n) = outage.requests.as_mut() {
@@ -146,40 +139,6 @@ impl Faults {
         match cur.token_delay_ms {
             Some(ms) => Decision::Delay(Duration::from_millis(ms)),
             None => Decision::Pass,
-        }
-    }
-}
-
-/// Middleware applying the faults in force before the real handler runs.
-pub(crate) async fn inject(
-    State(shared): State<Arc<Shared>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let is_token = req.uri().path() == TOKEN_PATH;
-    match shared.faults.decide(is_token) {
-        Decision::Pass => next.run(req).await,
-        Decision::Delay(d) => {
-            tokio::time::sleep(d).await;
-            next.run(req).await
-        }
-        Decision::Fail(status) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            let body = serde_json::json!({
-                "error": "temporarily_unavailable",
-                "error_description": "fake SSO outage",
-            });
-            (status, axum::Json(body)).into_response()
-        }
-        Decision::RateLimited(secs) => {
-            let body = serde_json::json!({
-                "error": "rate_limited",
-                "error_description": "too many token requests",
-            });
-            let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            resp
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Signing keys: three RSA-2048 keys shipped as PEM files in `tests/src/sso/keys/`, which key
+//! Signing keys: three RSA-2048 keys shipped as PEM files in `src/sso/keys/`, which key
 //! signs, which keys the JWKS publishes, and in-process verification through [`SsoKeys`].
 //!
 //! The keys are test fixtures, not secrets: they exist so runs are fast (no RSA generation at

@@ -5,10 +5,10 @@ use bytes::Bytes;
 use esi_codegen::model::{Operation, Pagination, ParamLocation};
 use serde_json::Value;
 
-use super::pages::Slice;
+use super::body::Slice;
 use super::params::{self, query_value};
 use super::reply::Reply;
-use super::server::State;
+use super::state::State;
 use super::validate::Validator;
 
 /// The parameters that identify a resource: path parameters and declared query parameters

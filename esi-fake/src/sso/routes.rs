@@ -1,5 +1,6 @@
-//! The router: endpoint paths, the metadata and JWKS documents, and the `/_fake/faults` control
-//! endpoint. The login page lives in [`super::authorize`], token and revoke in [`super::token`].
+//! The router: the endpoints at their paths (see `paths`), the metadata and JWKS documents, and
+//! the `/_fake/faults` control endpoint. The login page lives in [`super::authorize`], token
+//! and revoke in [`super::token`], the request log and fault layers in `layers`.
 
 use std::sync::Arc;
 
@@ -11,25 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use super::faults::{self, FaultPlan};
+use super::faults::FaultPlan;
 use super::images::{self, IMAGES_PATH};
+use super::paths::{
+    AUTHORIZE_PATH, FAULTS_PATH, GRANT_PATH, JWKS_PATH, METADATA_PATH, REVOKE_PATH, TOKEN_PATH,
+};
 use super::state::Shared;
-use super::{authorize, log, token};
-
-/// OAuth authorization server metadata (RFC 8414).
-pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
-/// Login page.
-pub const AUTHORIZE_PATH: &str = "/v2/oauth/authorize";
-/// Where the login page's form posts (this fake's own route).
-pub const GRANT_PATH: &str = "/v2/oauth/authorize/grant";
-/// Token endpoint.
-pub const TOKEN_PATH: &str = "/v2/oauth/token";
-/// Revocation endpoint (RFC 7009).
-pub const REVOKE_PATH: &str = "/v2/oauth/revoke";
-/// Signing keys.
-pub const JWKS_PATH: &str = "/oauth/jwks";
-/// Fault control endpoint (never faulted, never logged).
-pub const FAULTS_PATH: &str = "/_fake/faults";
+use super::{authorize, layers, token};
 
 /// Builds the whole application.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -40,7 +29,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(TOKEN_PATH, post(token::token))
         .route(REVOKE_PATH, post(token::revoke))
         .route(JWKS_PATH, get(jwks))
-        .layer(from_fn_with_state(shared.clone(), faults::inject));
+        .layer(from_fn_with_state(shared.clone(), layers::inject_faults));
     let control = Router::new()
         .route(
             FAULTS_PATH,
@@ -59,7 +48,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(images::alliance_logo),
         );
     sso.merge(control)
-        .layer(from_fn_with_state(shared.clone(), log::record))
+        .layer(from_fn_with_state(shared.clone(), layers::record))
         .with_state(shared)
 }
 

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::faults::Fault;
 use super::reply::Reply;
-use super::server::State;
+use super::state::State;
 
 #[derive(Deserialize)]
 #[serde(untagged)]

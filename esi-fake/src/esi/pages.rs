@@ -11,49 +11,18 @@
 //! - cursor and `from_id`: data sets of records sliced per request (see `records`).
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
 use esi_codegen::model::{Api, Operation, Pagination, SchemaKind};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
+use super::body::{Body, Slice, Sliced, etag_of};
 use super::config::{PageShape, PagingConfig};
 use super::records::{CursorSet, FromIdSet, RecordIds};
 use super::rng::{mix, seed_of};
 use super::synth::Synth;
-
-/// A body with its entity tag.
-#[derive(Debug, Clone)]
-pub(crate) struct Body {
-    /// The JSON bytes.
-    pub bytes: Bytes,
-    /// `ETag` value, quoted.
-    pub etag: String,
-}
-
-impl Body {
-    /// Wraps bytes, computing the entity tag.
-    pub(crate) fn new(bytes: impl Into<Bytes>) -> Self {
-        let bytes = bytes.into();
-        let etag = etag_of(&bytes);
-        Body { bytes, etag }
-    }
-}
-
-/// `"<32 hex digits>"`: the start of the body's SHA-256.
-pub(crate) fn etag_of(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(34);
-    out.push('"');
-    for b in &digest[..16] {
-        let _ = write!(out, "{b:02x}");
-    }
-    out.push('"');
-    out
-}
 
 /// Everything one resource can answer.
 #[derive(Debug)]
@@ -87,34 +56,6 @@ pub(crate) struct Rendered {
     pub resource: Resource,
     /// `Last-Modified` of every body (whole seconds).
     pub last_modified: SystemTime,
-}
-
-/// What a request asks of a resource.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Slice {
-    /// `page` (X-Pages).
-    pub page: u32,
-    /// `before` cursor.
-    pub before: Option<String>,
-    /// `after` cursor.
-    pub after: Option<String>,
-    /// `limit` (cursor).
-    pub limit: Option<usize>,
-    /// `from_id`.
-    pub from_id: Option<i64>,
-}
-
-/// The answer a slice of a resource gives.
-#[derive(Debug, Clone)]
-pub(crate) enum Sliced {
-    /// 204.
-    NoContent,
-    /// 200 with this body; `pages` is the `X-Pages` value for X-Pages routes.
-    Body { body: Body, pages: Option<u32> },
-    /// 404, page out of range.
-    NoSuchPage,
-    /// 400 with this message.
-    Bad(String),
 }
 
 impl Rendered {

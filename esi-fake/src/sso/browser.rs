@@ -36,7 +36,7 @@ pub async fn play_login_page(authorize_url: &Url, character_id: i64) -> Result<U
     let request_id = hidden_value(&page, "request_id")
         .ok_or_else(|| BrowseError::Unexpected("no login form on the page".into()))?;
     let grant = authorize_url
-        .join(super::routes::GRANT_PATH)
+        .join(super::paths::GRANT_PATH)
         .map_err(|e| BrowseError::Unexpected(e.to_string()))?;
     let answer = http
         .post(grant)

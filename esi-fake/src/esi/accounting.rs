@@ -10,7 +10,7 @@ use esi_codegen::model::Operation;
 
 use super::limits::{Bucket, ErrorBudget, cost};
 use super::reply::Reply;
-use super::server::State;
+use super::state::State;
 
 /// The limiter context of one request.
 pub(crate) struct Limiter<'s> {

@@ -16,7 +16,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::config::FakeCharacter;
-use super::routes::GRANT_PATH;
+use super::paths::GRANT_PATH;
 use super::state::{PendingLogin, Shared};
 
 /// Why a login could not be started or completed programmatically.

@@ -15,7 +15,8 @@ use super::faults::{FaultError, FaultPlan, Outage, RateLimit};
 use super::jwt::{self, AccessClaims, MintOptions, VerifyError};
 use super::keys::SsoKeys;
 use super::log::RecordedRequest;
-use super::routes::{self, TOKEN_PATH};
+use super::paths::{self, TOKEN_PATH};
+use super::routes;
 use super::state::{MintError, RefreshGrant, Shared};
 
 /// How long [`FakeSso::shutdown`] waits for open connections before aborting the server.
@@ -99,17 +100,17 @@ impl FakeSso {
 
     /// URL of the metadata document.
     pub fn metadata_url(&self) -> String {
-        format!("{}{}", self.shared.base_url, routes::METADATA_PATH)
+        format!("{}{}", self.shared.base_url, paths::METADATA_PATH)
     }
 
     /// URL of the login page (`/v2/oauth/authorize`).
     pub fn authorize_url(&self) -> String {
-        format!("{}{}", self.shared.base_url, routes::AUTHORIZE_PATH)
+        format!("{}{}", self.shared.base_url, paths::AUTHORIZE_PATH)
     }
 
     /// URL of the token endpoint.
     pub fn token_url(&self) -> String {
-        format!("{}{}", self.shared.base_url, routes::TOKEN_PATH)
+        format!("{}{}", self.shared.base_url, paths::TOKEN_PATH)
     }
 
     /// Base URL of the placeholder images (`<base>/_fake/images`), shaped like EVE's image
@@ -120,12 +121,12 @@ impl FakeSso {
 
     /// URL of the revocation endpoint.
     pub fn revoke_url(&self) -> String {
-        format!("{}{}", self.shared.base_url, routes::REVOKE_PATH)
+        format!("{}{}", self.shared.base_url, paths::REVOKE_PATH)
     }
 
     /// URL of the JWKS.
     pub fn jwks_url(&self) -> String {
-        format!("{}{}", self.shared.base_url, routes::JWKS_PATH)
+        format!("{}{}", self.shared.base_url, paths::JWKS_PATH)
     }
 
     /// The configuration the server runs with (characters as configured at start).

@@ -10,12 +10,14 @@
 //!
 //! - [`config`]: what to serve and how; [`pinned`]: the embedded pinned specs; [`error`]: why
 //!   it could not start;
-//! - [`server`]: listening and connections; `handler`: the request pipeline; `inputs`: what a
-//!   request asks for; `accounting`: limiter headers; `control`: the `/_fake/...` endpoints;
+//! - [`server`]: listening and connections; `state`: what every connection shares; `handler`:
+//!   the request pipeline; `inputs`: what a request asks for; `accounting`: limiter headers;
+//!   `control`: the `/_fake/...` endpoints;
 //! - `routes`: paths to operations; `params`: parameter checks; [`auth`]: tokens and scopes;
 //! - [`synth`]: sample data from schemas; `eve_values`: what EVE's values look like;
-//!   [`validate`]: values against schemas; `pages`: pre-rendered bodies and `X-Pages`; `records`:
-//!   cursor and `from_id` lists; `cache`: rendered resources;
+//!   [`validate`]: values against schemas; `body`: one body and its `ETag`, and the slice a
+//!   request asks for; `pages`: pre-rendered bodies and `X-Pages`; `records`: cursor and
+//!   `from_id` lists; `cache`: rendered resources;
 //! - `limits`: error limit and rate limit; [`clock`]: time tests can advance; [`meta`]: spec
 //!   documents and compatibility dates;
 //! - [`faults`]: scripted faults; [`log`]: the request log; [`fleet`]: short aligned cache
@@ -23,6 +25,7 @@
 
 mod accounting;
 pub mod auth;
+mod body;
 mod cache;
 pub mod clock;
 pub mod config;
@@ -44,6 +47,7 @@ mod reply;
 mod rng;
 mod routes;
 pub mod server;
+mod state;
 pub mod synth;
 pub mod validate;
 

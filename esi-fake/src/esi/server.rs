@@ -19,35 +19,16 @@ use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::auth::TokenVerifier;
+use super::body::etag_of;
 use super::cache::ResourceCache;
 use super::clock::Clock;
 use super::config::{FakeEsiConfig, SpecSource};
 use super::faults::{Fault, Faults};
 use super::limits::{ErrorLimiter, RateLimiter};
 use super::log::{RequestLog, RequestRecord};
-use super::pages::etag_of;
 use super::routes::RouteTable;
+use super::state::State;
 use super::{FakeEsiError, handler};
-
-/// Everything the request handler reads and updates.
-pub(crate) struct State {
-    pub api: Arc<Api>,
-    pub raw_spec: Bytes,
-    pub spec_etag: String,
-    pub started: SystemTime,
-    pub routes: RouteTable,
-    pub config: FakeEsiConfig,
-    pub verifier: Arc<dyn TokenVerifier>,
-    pub clock: Clock,
-    pub errors: ErrorLimiter,
-    pub rates: RateLimiter,
-    pub cache: ResourceCache,
-    pub faults: Faults,
-    pub log: RequestLog,
-    pub freshness: super::fleet::FreshnessLog,
-    pub seq: AtomicU64,
-}
 
 /// A running fake ESI on 127.0.0.1 (or ::1).
 pub struct FakeEsi {

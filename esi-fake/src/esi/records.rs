@@ -12,7 +12,7 @@
 use esi_codegen::model::{Api, IntFormat, Schema, SchemaKind};
 use serde_json::{Map, Value};
 
-use super::pages::{Body, Slice, Sliced};
+use super::body::{Body, Slice, Sliced};
 
 /// A cursor data set: the answer object without its records, and the records oldest first.
 #[derive(Debug)]

@@ -17,7 +17,7 @@
 //! A browser (or a headless-browser test) logs in through the HTML page; plain tests can skip it
 //! with [`FakeSso::authorize_code`]. The fake ESI verifies bearer tokens in-process through
 //! [`SsoKeys`] ([`FakeSso::keys`]). Signing keys are three RSA-2048 PEM files shipped in
-//! `tests/src/sso/keys/`; [`FakeSso::rotate_keys`] moves to the next one.
+//! `src/sso/keys/`; [`FakeSso::rotate_keys`] moves to the next one.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -37,7 +37,9 @@ pub mod faults;
 mod images;
 mod jwt;
 mod keys;
+mod layers;
 mod log;
+mod paths;
 mod routes;
 mod server;
 mod state;
@@ -58,7 +60,7 @@ pub use images::IMAGES_PATH;
 pub use jwt::{AccessClaims, EVE_AUDIENCE, EveClaims, MintOptions, Scp, VerifyError};
 pub use keys::{KeyError, SHIPPED_KEY_COUNT, SsoKeys};
 pub use log::RecordedRequest;
-pub use routes::{
+pub use paths::{
     AUTHORIZE_PATH, FAULTS_PATH, GRANT_PATH, JWKS_PATH, METADATA_PATH, REVOKE_PATH, TOKEN_PATH,
 };
 pub use server::FakeSso;

@@ -27,19 +27,20 @@ use serde_json::Value;
 
 use super::accounting::{Limiter, bucket_for, error_limited};
 use super::auth::{self, Denied, VerifiedToken};
+use super::body::Sliced;
 use super::control;
 use super::faults::{FaultKind, Stage, Target};
 use super::inputs::{check_request_body, identity, slice_of};
 use super::limits::ErrorBudget;
 use super::log::RequestRecord;
 use super::meta;
-use super::pages::{RenderJob, Sliced, lookup};
+use super::pages::{RenderJob, lookup};
 use super::params::{self, query_value};
 use super::reply::{
     Dropped, Ending, GATEWAY_TIMEOUT_HTML, Reply, WireBody, http_date, parse_http_date,
 };
 use super::routes::{Matched, NoRoute, method_of};
-use super::server::State;
+use super::state::State;
 
 /// Largest request body read.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;

@@ -4,16 +4,17 @@
 //!   `compatibility_date` is asked for); `GET /{version}/swagger.json` serves it when it is a
 //!   Swagger document. The other one is a 404, as on today's ESI.
 //! - A compatibility date (header `X-Compatibility-Date` or query `compatibility_date`) must be
-//!   `YYYY-MM-DD`, not before 2020-01-01 and not after ESI's "today", which rolls over at
-//!   11:00 UTC; otherwise the answer is 400.
+//!   `YYYY-MM-DD`, not before [`MIN_COMPATIBILITY_DATE`] (2020-01-01) and not after ESI's
+//!   "today", which rolls over at 11:00 UTC; otherwise the answer is 400.
 
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use esi_codegen::model::SpecKind;
 
-/// The oldest compatibility date ESI accepts.
-pub const MIN_COMPATIBILITY_DATE: &str = "2020-01-01";
+/// The oldest compatibility date ESI accepts (the generator's, which checks resource versions
+/// against it).
+pub use esi_codegen::MIN_COMPATIBILITY_DATE;
 
 /// ESI's current day: the date at `now - 11h` (UTC).
 pub fn esi_today(now: SystemTime) -> NaiveDate {
@@ -29,7 +30,7 @@ pub fn check_compatibility_date(raw: &str, now: SystemTime) -> Result<NaiveDate,
         .ok()
         .filter(|_| raw.len() == 10)
         .ok_or_else(|| format!("Invalid compatibility date '{raw}': expected YYYY-MM-DD"))?;
-    let min = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or(date);
+    let min = NaiveDate::parse_from_str(MIN_COMPATIBILITY_DATE, "%Y-%m-%d").unwrap_or(date);
     if date < min {
         return Err(format!(
             "Invalid compatibility date '{raw}': the oldest date is {MIN_COMPATIBILITY_DATE}"
