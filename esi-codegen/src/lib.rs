@@ -41,12 +41,6 @@ pub use dates::MIN_COMPATIBILITY_DATE;
 pub use emit::{Generated, Generator, TypePath};
 pub use error::{Error, Result};
 pub use normalize::parse_window;
-pub use overrides::MIN_COMPATIBILITY_DATE;
-
-/// The module's former name: `esi_codegen::overrides::parse_resource_versions` keeps working
-/// for the callers not moved yet (the fake ESI's tests).
-#[doc(hidden)]
-pub use resource_versions as overrides;
 
 /// Reads a spec file, normalises it and applies [`fixes::FIXES`].
 pub fn load(path: impl AsRef<Path>) -> Result<model::Api> {

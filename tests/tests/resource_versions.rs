@@ -22,7 +22,7 @@ use esi_fake::esi::{FakeEsi, FakeEsiConfig, RequestRecord};
 /// `(module, version)` of each override the client was built with.
 fn build_overrides() -> Vec<(String, String)> {
     let text = option_env!("ESI_RESOURCE_VERSIONS").unwrap_or("");
-    esi_codegen::overrides::parse_resource_versions(text)
+    esi_codegen::resource_versions::parse_resource_versions(text)
         .expect("ESI_RESOURCE_VERSIONS parses")
         .into_iter()
         .map(|rv| (rv.module(), rv.version))

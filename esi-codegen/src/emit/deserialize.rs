@@ -9,12 +9,25 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::types::{Field, Ty};
+use super::types::{DefBody, Field, Placement, Ty, TypeDef};
 use crate::names;
+
+/// `impl Deserialize` for `def` when it is a struct (emitted in `module`); other definitions
+/// derive theirs or are aliases.
+pub(super) fn impl_for(def: &TypeDef, place: &Placement, module: &str) -> Option<TokenStream> {
+    match &def.body {
+        DefBody::Struct(fields) => {
+            let types: Vec<TokenStream> =
+                fields.iter().map(|f| f.rust_type(place, module)).collect();
+            Some(struct_impl(&def.name, fields, &types))
+        }
+        _ => None,
+    }
+}
 
 /// `impl Deserialize for #name` reading `fields` (in the struct's order), whose Rust types
 /// (`Option` included) are `types`.
-pub(super) fn struct_impl(name: &str, fields: &[Field], types: &[TokenStream]) -> TokenStream {
+fn struct_impl(name: &str, fields: &[Field], types: &[TokenStream]) -> TokenStream {
     let ident = format_ident!("{}", name);
     let expecting = format!("struct {name}");
     let keys = fields.iter().map(|f| f.json.as_str());

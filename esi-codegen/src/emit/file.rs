@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 
 use std::collections::BTreeMap;
 
+use super::deserialize;
 use super::resource::{Context, Rendered, exported};
 use super::types::{self, Registry, SHARED_MODULE};
 use super::{Generated, TypePath};
@@ -41,6 +42,7 @@ pub(super) fn render(
     for def in chosen.types.iter().filter_map(|t| reg.defs.get(t)) {
         let sent = chosen.sent.contains(&def.name);
         shared.push(types::emit_def(def, place, SHARED_MODULE, sent));
+        shared.extend(deserialize::impl_for(def, place, SHARED_MODULE));
         type_paths.insert(format!("{SHARED_MODULE}::{}", def.name), TypePath::Defined);
     }
     for (old, target) in &place.aliases {

@@ -108,6 +108,18 @@ pub(crate) struct Variant {
     pub doc: String,
 }
 
+impl Field {
+    /// The field's Rust type in `module`: `Option` around it when it is optional.
+    pub(crate) fn rust_type(&self, place: &Placement, module: &str) -> TokenStream {
+        let ty = place.tokens(&self.ty, module);
+        if self.optional {
+            quote!(Option<#ty>)
+        } else {
+            ty
+        }
+    }
+}
+
 impl TypeDef {
     /// Renames the named types its fields, variants or target mention that `renames` lists.
     pub(crate) fn rename_types(&mut self, renames: &BTreeMap<String, String>) {
@@ -531,8 +543,8 @@ fn serde_attr(sent: bool, args: TokenStream) -> TokenStream {
     }
 }
 
-/// Emits one type definition. `sent`: some request sends it (it always implements
-/// `Serialize`).
+/// Emits one type definition (a struct's `Deserialize` impl is `deserialize`'s). `sent`: some
+/// request sends it (it always implements `Serialize`).
 pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str, sent: bool) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let doc = super::docs::attrs(if def.doc.is_empty() {
@@ -560,15 +572,8 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str, sent: boo
             }
         }
         DefBody::Struct(fields) => {
-            let types: Vec<TokenStream> = fields
-                .iter()
-                .map(|f| {
-                    let ty = place.tokens(&f.ty, module);
-                    if f.optional { quote!(Option<#ty>) } else { ty }
-                })
-                .collect();
-            let de = super::deserialize::struct_impl(&def.name, fields, &types);
-            let fields = fields.iter().zip(&types).map(|(f, ty)| {
+            let fields = fields.iter().map(|f| {
+                let ty = f.rust_type(place, module);
                 // ESI describes most fields, not all; rustdoc wants every public item documented.
                 let fallback = format!("`{}`", f.json);
                 let ident = names::ident(&f.ident);
@@ -596,7 +601,6 @@ pub(crate) fn emit_def(def: &TypeDef, place: &Placement, module: &str, sent: boo
                 #[cfg_attr(feature = "partial-eq", derive(PartialEq))]
                 #serialize
                 pub struct #name { #(#fields)* }
-                #de
             }
         }
         DefBody::OneOf(variants) => {
