@@ -3,7 +3,8 @@
 //!
 //! Three scratch crates, each a workspace of its own under `target/build-cost/`, each making
 //! about ten typed calls (status, a paged market walk, character, wallet, universe routes):
-//! - `ours-all`: `esi-api` (this checkout's, by path) with default features;
+//! - `ours-all`: `esi-api` (this checkout's by path, or the one `--client` names) with default
+//!   features;
 //! - `ours-two`: `esi-api` with only `market` and `status` (the other resources' share);
 //! - `peer`: `rfesi` at the version asked for, from the registry.
 //!
@@ -30,10 +31,16 @@ struct Cost {
     peak_mb: f64,
 }
 
-/// Measures `runs` interleaved cold builds of each scratch crate and prints the figures.
-pub(crate) fn run(root: &Path, runs: usize, peer_version: &str) -> anyhow::Result<()> {
+/// Measures `runs` interleaved cold builds of each scratch crate and prints the figures; the
+/// typed API is the `esi-client` folder `client` (this checkout's, or another's to compare).
+pub(crate) fn run(
+    root: &Path,
+    client: &Path,
+    runs: usize,
+    peer_version: &str,
+) -> anyhow::Result<()> {
     let dir = root.join("target").join("build-cost");
-    write_crates(root, &dir, peer_version)?;
+    write_crates(client, &dir, peer_version)?;
     for name in CRATES {
         // Resolve (and download) first, so no run times the registry.
         let status = Command::new(env!("CARGO"))
@@ -150,9 +157,8 @@ fn parse(line: &str) -> anyhow::Result<Cost> {
     }
 }
 
-/// Writes the three scratch crates under `dir`.
-fn write_crates(root: &Path, dir: &Path, peer_version: &str) -> anyhow::Result<()> {
-    let client = root.join("esi-client");
+/// Writes the three scratch crates under `dir`, ours on the `esi-client` folder `client`.
+fn write_crates(client: &Path, dir: &Path, peer_version: &str) -> anyhow::Result<()> {
     let client = client.to_string_lossy();
     let tokio = r#"tokio = { version = "1", features = ["macros", "rt-multi-thread"] }"#;
     write_crate(

@@ -135,6 +135,10 @@ enum Command {
         /// The rfesi version the peer crate asks for.
         #[arg(long, default_value = "0.50")]
         peer_version: String,
+        /// The `esi-client` folder to build (default: this checkout's; another checkout's to
+        /// measure an older commit the same way).
+        #[arg(long)]
+        client: Option<PathBuf>,
     },
     /// One build of `build-cost` (in a child process of its own).
     #[command(hide = true)]
@@ -210,8 +214,14 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::SpecTables { check } => spec_tables(check),
-        Command::BuildCost { runs, peer_version } => {
-            build_cost::run(&workspace_root(), runs.max(1), &peer_version)
+        Command::BuildCost {
+            runs,
+            peer_version,
+            client,
+        } => {
+            let root = workspace_root();
+            let client = client.unwrap_or_else(|| root.join("esi-client"));
+            build_cost::run(&root, &client, runs.max(1), &peer_version)
         }
         Command::BuildCostOnce { dir, target } => build_cost::once(&dir, &target),
         Command::Circles => {
