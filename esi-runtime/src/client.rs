@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::TokenVerifier;
+use crate::buckets::BucketState;
 use crate::cache::{CacheStore, MemoryCache};
 use crate::coalesce::InFlight;
 use crate::context::Inner;
@@ -14,7 +15,7 @@ use crate::enums::Language;
 use crate::error::{Error, Result};
 use crate::hooks::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
 use crate::http::http_client_builder;
-use crate::limits::{BucketState, ErrorWindow, LimitPolicy, LimitStore, Limits, MemoryLimits};
+use crate::limits::{ErrorWindow, LimitPolicy, LimitStore, Limits, MemoryLimits};
 use crate::retry::RetryPolicy;
 
 /// ESI's production server.

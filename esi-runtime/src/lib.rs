@@ -32,6 +32,7 @@
 
 mod attempt;
 mod auth;
+mod buckets;
 mod cache;
 mod client;
 mod coalesce;
@@ -74,6 +75,7 @@ pub mod timestamp;
 pub use auth::{
     AccessToken, TokenRequest, TokenSource, TokenSourceError, TokenVerifier, VerifiedToken,
 };
+pub use buckets::{BucketState, MAX_BUCKETS};
 pub use cache::{CacheStore, CachedResponse, MemoryCache};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, UserAgent,
@@ -88,8 +90,8 @@ pub use future::BoxFuture;
 pub use hooks::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
 pub use http::http_client_builder;
 pub use limits::{
-    BucketState, ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore,
-    MemoryLimits, Permit,
+    ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_BUCKET_WINDOW,
+    MAX_LIMIT_WAIT, MemoryLimits, Permit,
 };
 pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,

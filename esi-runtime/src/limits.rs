@@ -22,8 +22,19 @@ use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 
+use crate::buckets::{BucketState, BucketTable};
 use crate::future::BoxFuture;
 use crate::operation::{OperationInfo, RateLimitInfo};
+
+/// The longest an answer's headers can hold the error window, a rate-limit bucket or a route
+/// (`X-ESI-Error-Limit-Reset`, `Retry-After`): a larger value counts as this. ESI's own are
+/// seconds to minutes; a server (or whatever answers in its place) saying years must not stop
+/// the client for years, nor overflow a clock.
+pub const MAX_LIMIT_WAIT: Duration = Duration::from_secs(3600);
+
+/// The longest rate-limit window an `X-Ratelimit-Limit` header can set (`150/15m`); a larger
+/// one counts as this.
+pub const MAX_BUCKET_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// What to do when a limit says "not now".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,19 +93,6 @@ pub struct ErrorWindow {
     pub in_flight: u32,
 }
 
-/// A snapshot of one rate-limit bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BucketState {
-    /// Tokens in the bucket.
-    pub limit: u32,
-    /// Floating window.
-    pub window: Duration,
-    /// Tokens ESI said remain.
-    pub remaining: u32,
-    /// Blocked until then after a 429.
-    pub blocked_until: Option<Instant>,
-}
-
 /// What one request asks of a [`LimitStore`].
 #[derive(Debug, Clone, Copy)]
 pub struct LimitRequest<'a> {
@@ -149,26 +147,27 @@ impl LimitAnswer {
         LimitAnswer {
             status,
             error_remain: number(headers, "x-esi-error-limit-remain").map(saturate),
-            error_reset: number(headers, "x-esi-error-limit-reset").map(Duration::from_secs),
+            error_reset: number(headers, "x-esi-error-limit-reset").map(capped_secs),
             group,
             bucket_limit,
             bucket_remaining: number(headers, "x-ratelimit-remaining").map(saturate),
-            retry_after: number(headers, "retry-after").map(Duration::from_secs),
+            retry_after: number(headers, "retry-after").map(capped_secs),
         }
     }
 
-    /// How long the error window stays closed after this answer, if it is a 420.
+    /// How long the error window stays closed after this answer, if it is a 420 (at most
+    /// [`MAX_LIMIT_WAIT`]).
     pub(crate) fn closed_for(&self) -> Duration {
         self.error_reset
             .unwrap_or(Duration::from_secs(60))
-            .max(Duration::from_secs(1))
+            .clamp(Duration::from_secs(1), MAX_LIMIT_WAIT)
     }
 
-    /// How long a 429 blocks its bucket.
+    /// How long a 429 blocks its bucket (at most [`MAX_LIMIT_WAIT`]).
     pub(crate) fn blocked_for(&self) -> Duration {
         self.retry_after
             .unwrap_or(Duration::from_secs(60))
-            .max(Duration::from_secs(1))
+            .clamp(Duration::from_secs(1), MAX_LIMIT_WAIT)
     }
 }
 
@@ -230,7 +229,7 @@ pub(crate) const IN_FLIGHT_WAIT: Duration = Duration::from_millis(50);
 #[derive(Debug, Default)]
 pub struct MemoryLimits {
     error: Mutex<ErrorWindow>,
-    buckets: Mutex<HashMap<(String, String), BucketState>>,
+    buckets: Mutex<BucketTable>,
 }
 
 impl MemoryLimits {
@@ -253,8 +252,7 @@ impl MemoryLimits {
         }
         if let Some(rl) = request.rate_limit {
             let mut buckets = lock(&self.buckets);
-            if let Some(bucket) = buckets.get_mut(&(rl.group.to_string(), request.who.to_string()))
-            {
+            if let Some(bucket) = buckets.get_mut(rl.group, request.who, now) {
                 if let Some(until) = bucket.blocked_until {
                     if until > now {
                         return Err(Hold::RateLimit {
@@ -312,14 +310,17 @@ impl MemoryLimits {
         };
         let (limit, window) = answer.bucket_limit.unwrap_or((0, Duration::ZERO));
         let mut buckets = lock(&self.buckets);
-        let entry = buckets
-            .entry((group, request.who.to_string()))
-            .or_insert(BucketState {
+        let entry = buckets.entry(
+            group,
+            request.who,
+            now,
+            BucketState {
                 limit,
                 window,
                 remaining: limit,
                 blocked_until: None,
-            });
+            },
+        );
         entry.limit = limit;
         entry.window = window;
         if let Some(remaining) = answer.bucket_remaining {
@@ -348,7 +349,7 @@ impl MemoryLimits {
     /// Overwrites a bucket with what a shared store said.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn set_bucket(&self, group: &str, who: &str, state: BucketState) {
-        lock(&self.buckets).insert((group.to_string(), who.to_string()), state);
+        *lock(&self.buckets).entry(group.to_string(), who, Instant::now(), state) = state;
     }
 }
 
@@ -391,9 +392,7 @@ impl LimitStore for MemoryLimits {
     }
 
     fn bucket(&self, group: &str, who: &str) -> Option<BucketState> {
-        lock(&self.buckets)
-            .get(&(group.to_string(), who.to_string()))
-            .copied()
+        lock(&self.buckets).get(group, who)
     }
 }
 
@@ -428,7 +427,7 @@ impl RoutePauses {
     }
 
     fn pause(&self, operation: &'static str, who: &str, wait: Duration) {
-        let at = Instant::now() + wait;
+        let at = Instant::now() + wait.min(MAX_LIMIT_WAIT);
         let mut until = lock(&self.until);
         let entry = until.entry((operation, who.to_string())).or_insert(at);
         *entry = (*entry).max(at);
@@ -540,7 +539,12 @@ pub(crate) fn parse_limit(text: &str) -> Option<(u32, Duration)> {
         "h" => n.checked_mul(3600)?,
         _ => return None,
     };
-    Some((tokens, Duration::from_secs(secs)))
+    Some((tokens, Duration::from_secs(secs).min(MAX_BUCKET_WINDOW)))
+}
+
+/// A header's seconds, at most [`MAX_LIMIT_WAIT`].
+fn capped_secs(secs: u64) -> Duration {
+    Duration::from_secs(secs).min(MAX_LIMIT_WAIT)
 }
 
 fn number(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -636,6 +640,45 @@ mod tests {
             limits.try_acquire(&ask(10)),
             Err(Hold::ErrorLimit(IN_FLIGHT_WAIT))
         );
+    }
+
+    #[test]
+    fn hostile_limit_headers_saturate_at_the_documented_caps() {
+        let huge = u64::MAX.to_string();
+        // A 420 whose reset is 2^64-1 s, and a 429 whose Retry-After is: neither panics (the
+        // clock would overflow), and each holds for at most MAX_LIMIT_WAIT.
+        let limits = MemoryLimits::new();
+        limits.try_acquire(&ask(2)).expect("first");
+        limits.observe(&ask(2), &answer(420, &[("x-esi-error-limit-reset", &huge)]));
+        let hold = limits
+            .try_acquire(&ask(2))
+            .expect_err("error window closed");
+        assert!(
+            matches!(hold, Hold::ErrorLimit(wait) if wait <= MAX_LIMIT_WAIT && wait > Duration::from_secs(3500))
+        );
+
+        let limits = MemoryLimits::new();
+        limits.try_acquire(&ask(2)).expect("first");
+        limits.observe(
+            &ask(2),
+            &answer(
+                429,
+                &[
+                    ("retry-after", &huge),
+                    ("x-ratelimit-limit", "150/999999999999h"),
+                ],
+            ),
+        );
+        let hold = limits.try_acquire(&ask(2)).expect_err("bucket blocked");
+        assert!(hold.wait() <= MAX_LIMIT_WAIT, "{hold:?}");
+        let bucket = limits.bucket("char-wallet", "character:1").expect("bucket");
+        assert_eq!(bucket.window, MAX_BUCKET_WINDOW);
+
+        // The pipeline's own pause of an ungrouped route.
+        let pauses = RoutePauses::default();
+        pauses.pause("test", "public", Duration::MAX);
+        let hold = pauses.hold("test", "public").expect("paused");
+        assert!(hold.wait() <= MAX_LIMIT_WAIT);
     }
 
     #[test]

@@ -29,10 +29,11 @@ use std::time::{Duration, Instant};
 use ::redis::Script;
 
 use super::Link;
+use crate::buckets::BucketState;
 use crate::future::BoxFuture;
 use crate::limits::{
-    ASSUMED_ERROR_LIMIT, BUCKET_RESERVE, BucketState, ErrorWindow, Hold, IN_FLIGHT_WAIT,
-    LimitAnswer, LimitRequest, LimitStore, MemoryLimits, Permit,
+    ASSUMED_ERROR_LIMIT, BUCKET_RESERVE, ErrorWindow, Hold, IN_FLIGHT_WAIT, LimitAnswer,
+    LimitRequest, LimitStore, MemoryLimits, Permit,
 };
 
 /// Marks permits handed out by the local fallback.
