@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 
 /// A `reqwest::ClientBuilder` set up with the TLS stack the runtime uses itself (rustls with
 /// the ring provider and the platform's certificate verifier), for applications that build
-/// their own client ([`ClientBuilder::http_client`]) with a proxy or other settings of theirs.
+/// their own client ([`ClientBuilder::http_client`](crate::ClientBuilder::http_client)) with a
+/// proxy or other settings of theirs.
 ///
 /// ```
 /// let http = esi_runtime::http_client_builder()?
