@@ -164,7 +164,10 @@ fn write_crates(client: &Path, dir: &Path, peer_version: &str) -> anyhow::Result
     write_crate(
         &dir.join("ours-all"),
         &format!("esi-client = {{ package = \"esi-api\", path = {client:?} }}\n{tokio}\n"),
-        OURS_MAIN,
+        &ours_main(
+            &format!("{TWO_RESOURCE_CALLS}{OTHER_CALLS}"),
+            &[&TWO_RESOURCE_PRINTED[..], &OTHER_PRINTED[..]].concat(),
+        ),
     )?;
     write_crate(
         &dir.join("ours-two"),
@@ -172,7 +175,7 @@ fn write_crates(client: &Path, dir: &Path, peer_version: &str) -> anyhow::Result
             "esi-client = {{ package = \"esi-api\", path = {client:?}, default-features = false, \
              features = [\"spec-2026-08-18\", \"fast-json\", \"market\", \"status\"] }}\n{tokio}\n"
         ),
-        OURS_TWO_MAIN,
+        &ours_main(TWO_RESOURCE_CALLS, &TWO_RESOURCE_PRINTED),
     )?;
     write_crate(
         &dir.join("peer"),
@@ -198,64 +201,66 @@ fn write_crate(dir: &Path, dependencies: &str, main: &str) -> anyhow::Result<()>
     Ok(())
 }
 
-/// About ten typed calls on every resource-rich path a small tool takes.
-const OURS_MAIN: &str = r#"use esi_client::{Client, UserAgent};
+/// A small tool on the typed API making `calls` (statements binding names) and printing
+/// `printed` (expressions over them), so that nothing is optimised away.
+fn ours_main(calls: &str, printed: &[&str]) -> String {
+    let format = vec!["{}"; printed.len()].join(" ");
+    let printed = printed.join(", ");
+    format!(
+        r#"use esi_client::{{Client, UserAgent}};
 
 #[tokio::main]
-async fn main() -> Result<(), esi_client::Error> {
+async fn main() -> Result<(), esi_client::Error> {{
     let client = Client::builder()
         .user_agent(UserAgent::new("BuildCost", "1.0").email("me@example.com"))
         .base_url("http://127.0.0.1:9")
         .build()?;
     let forge = 10000002;
     let me = 2112625428;
-    if std::env::args().count() > 1 {
-        let status = client.status().get_status().await?;
+    if std::env::args().count() > 1 {{
+{calls}        println!("{format}", {printed});
+    }}
+    Ok(())
+}}
+"#
+    )
+}
+
+/// The calls both typed crates make: the market and status resources.
+const TWO_RESOURCE_CALLS: &str = r#"        let status = client.status().get_status().await?;
         let orders = client.market().get_markets_region_id_orders(forge).all_pages().await?;
         let history = client.market().get_markets_region_id_history(forge, 34).await?;
         let prices = client.market().get_markets_prices().await?;
         let mine = client.market().get_characters_character_id_orders(me).token("t").await?;
-        let character = client.character().get_characters_character_id(me).await?;
+"#;
+
+/// What the two-resource crate prints.
+const TWO_RESOURCE_PRINTED: [&str; 5] = [
+    "status.players",
+    "orders.len()",
+    "history.len()",
+    "prices.len()",
+    "mine.len()",
+];
+
+/// The calls only the all-resources crate makes.
+const OTHER_CALLS: &str = r#"        let character = client.character().get_characters_character_id(me).await?;
         let wallet = client.wallet().get_characters_character_id_wallet(me).token("t").await?;
         let skills = client.skills().get_characters_character_id_skills(me).token("t").await?;
         let system = client.universe().get_universe_systems_system_id(30000142).await?;
         let tritanium = client.universe().get_universe_types_type_id(34).await?;
         let alliances = client.alliance().get_alliances().await?;
-        println!(
-            "{} {} {} {} {} {} {} {} {} {} {}",
-            status.players, orders.len(), history.len(), prices.len(), mine.len(),
-            character.name, wallet, skills.total_sp, system.name, tritanium.name, alliances.len()
-        );
-    }
-    Ok(())
-}
 "#;
 
-/// The calls of `OURS_MAIN` that the two resources offer.
-const OURS_TWO_MAIN: &str = r#"use esi_client::{Client, UserAgent};
-
-#[tokio::main]
-async fn main() -> Result<(), esi_client::Error> {
-    let client = Client::builder()
-        .user_agent(UserAgent::new("BuildCost", "1.0").email("me@example.com"))
-        .base_url("http://127.0.0.1:9")
-        .build()?;
-    let forge = 10000002;
-    let me = 2112625428;
-    if std::env::args().count() > 1 {
-        let status = client.status().get_status().await?;
-        let orders = client.market().get_markets_region_id_orders(forge).all_pages().await?;
-        let history = client.market().get_markets_region_id_history(forge, 34).await?;
-        let prices = client.market().get_markets_prices().await?;
-        let mine = client.market().get_characters_character_id_orders(me).token("t").await?;
-        println!(
-            "{} {} {} {} {}",
-            status.players, orders.len(), history.len(), prices.len(), mine.len()
-        );
-    }
-    Ok(())
-}
-"#;
+/// What the all-resources crate prints besides.
+const OTHER_PRINTED: [&str; 6] = [
+    "character.name",
+    "wallet",
+    "skills.total_sp",
+    "system.name",
+    "tritanium.name",
+    "alliances.len()",
+];
 
 /// The same calls through rfesi, where it has them.
 const PEER_MAIN: &str = r#"use rfesi::prelude::*;
@@ -287,3 +292,24 @@ async fn main() -> Result<(), EsiError> {
     Ok(())
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_typed_tool_prints_every_answer_it_asks_for() {
+        let all = ours_main(
+            &format!("{TWO_RESOURCE_CALLS}{OTHER_CALLS}"),
+            &[&TWO_RESOURCE_PRINTED[..], &OTHER_PRINTED[..]].concat(),
+        );
+        let two = ours_main(TWO_RESOURCE_CALLS, &TWO_RESOURCE_PRINTED);
+        for (main, printed) in [(&all, 11), (&two, 5)] {
+            // Each call binds one answer (besides `client`, `forge` and `me`).
+            let lets = main.lines().filter(|l| l.trim_start().starts_with("let ")).count();
+            assert_eq!(lets - 3, printed, "{main}");
+            assert_eq!(main.matches("{}").count(), printed, "{main}");
+        }
+        assert!(all.contains(".all_pages()") && two.contains(".all_pages()"));
+    }
+}
