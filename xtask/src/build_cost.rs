@@ -306,7 +306,10 @@ mod tests {
         let two = ours_main(TWO_RESOURCE_CALLS, &TWO_RESOURCE_PRINTED);
         for (main, printed) in [(&all, 11), (&two, 5)] {
             // Each call binds one answer (besides `client`, `forge` and `me`).
-            let lets = main.lines().filter(|l| l.trim_start().starts_with("let ")).count();
+            let lets = main
+                .lines()
+                .filter(|l| l.trim_start().starts_with("let "))
+                .count();
             assert_eq!(lets - 3, printed, "{main}");
             assert_eq!(main.matches("{}").count(), printed, "{main}");
         }
