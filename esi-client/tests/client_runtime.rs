@@ -243,8 +243,17 @@ async fn with_response_gives_metadata_and_cache_serves_fresh_data_without_reques
     assert_eq!(h.requests().len(), 1, "no request before Expires");
 }
 
-/// A cache whose entries are always stale, so every call revalidates with its ETag.
-struct StaleCache(MemoryCache);
+/// A cache whose entries are always stale, so every call revalidates with its ETag; it keeps a
+/// copy of every entry put.
+#[derive(Default)]
+struct StaleCache(MemoryCache, std::sync::Mutex<Vec<CachedResponse>>);
+
+impl StaleCache {
+    /// The entries put so far, oldest first.
+    fn puts(&self) -> Vec<CachedResponse> {
+        self.1.lock().unwrap().clone()
+    }
+}
 
 impl CacheStore for StaleCache {
     fn get<'a>(&'a self, key: &'a str) -> esi_client::BoxFuture<'a, Option<CachedResponse>> {
@@ -261,6 +270,7 @@ impl CacheStore for StaleCache {
         entry: CachedResponse,
         keep: Duration,
     ) -> esi_client::BoxFuture<'a, ()> {
+        self.1.lock().unwrap().push(entry.clone());
         self.0.put(key, entry, keep)
     }
     fn remove<'a>(&'a self, key: &'a str) -> esi_client::BoxFuture<'a, ()> {
@@ -272,7 +282,7 @@ impl CacheStore for StaleCache {
 async fn stale_entries_revalidate_with_if_none_match_and_304_serves_the_cached_body() {
     let h = harness(FakeEsiConfig::default()).await;
     let client = builder(&h)
-        .cache(Arc::new(StaleCache(MemoryCache::default())))
+        .cache(Arc::new(StaleCache::default()))
         .build()
         .unwrap();
     let first = client.status().get_status().with_response().await.unwrap();
@@ -285,6 +295,32 @@ async fn stale_entries_revalidate_with_if_none_match_and_304_serves_the_cached_b
     assert_eq!(requests[0].header("if-none-match"), None);
     assert_eq!(requests[1].header("if-none-match"), first.etag.as_deref());
     assert_eq!(requests[1].status, Some(304));
+}
+
+/// A 304 refreshes what the cache keeps (RFC 9111 §4.3.4): the entry stored after it carries
+/// the 304's `Expires`, not the first 200's, so later cache hits report the new one.
+#[tokio::test]
+async fn a_304_refreshes_the_headers_the_cache_keeps() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let cache = Arc::new(StaleCache::default());
+    let client = builder(&h).cache(cache.clone()).build().unwrap();
+    let first = client.status().get_status().with_response().await.unwrap();
+    h.esi.advance(Duration::from_secs(600));
+    let second = client.status().get_status().with_response().await.unwrap();
+    assert!(second.not_modified);
+    assert!(second.expires > first.expires, "{second:?} / {first:?}");
+    let puts = cache.puts();
+    assert_eq!(puts.len(), 2);
+    let kept_expires = |entry: &CachedResponse| {
+        entry
+            .headers
+            .iter()
+            .find(|(name, _)| name == "expires")
+            .and_then(|(_, value)| chrono::DateTime::parse_from_rfc2822(value).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    assert_eq!(kept_expires(&puts[0]), first.expires);
+    assert_eq!(kept_expires(&puts[1]), second.expires);
 }
 
 #[tokio::test]

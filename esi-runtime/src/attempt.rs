@@ -272,22 +272,32 @@ async fn revalidated(
 ) -> Raw {
     let now = SystemTime::now();
     let mut entry = entry.clone();
-    entry.fresh_until = fresh_until(headers, now);
-    if let (Some(key), Some(cache)) = (&prepared.cache_key, &inner.cache) {
-        cache
-            .put(key, entry.clone(), keep_for(entry.fresh_until, now))
-            .await;
-    }
+    // RFC 9111 §4.3.4: the stored answer takes the 304's cache headers, so that what is kept
+    // (and every later cache hit) tells the new `Expires`, not the first 200's.
     let mut merged = headers_from(&entry.headers);
     for name in [
         http::header::EXPIRES,
         http::header::CACHE_CONTROL,
         http::header::ETAG,
         http::header::LAST_MODIFIED,
+        http::header::DATE,
     ] {
         if let Some(v) = headers.get(&name) {
             merged.insert(name, v.clone());
         }
+    }
+    entry.headers = headers_to(&merged);
+    if let Some(etag) = headers
+        .get(http::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+    {
+        entry.etag = Some(etag.to_string());
+    }
+    entry.fresh_until = fresh_until(headers, now);
+    if let (Some(key), Some(cache)) = (&prepared.cache_key, &inner.cache) {
+        cache
+            .put(key, entry.clone(), keep_for(entry.fresh_until, now))
+            .await;
     }
     Raw {
         status: entry.status,
