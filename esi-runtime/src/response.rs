@@ -3,6 +3,12 @@
 use chrono::{DateTime, Utc};
 
 /// The decoded data of a call with its status, headers and cache metadata.
+///
+/// **What changed is told by the `ETag`.** ESI's `Last-Modified` is when its own cache entry
+/// was made: it moves at every cache refresh while the data (and its `ETag`) stays the same.
+/// Compare [`etag`](Self::etag) with the one you hold to know whether the data changed (a page
+/// set's is a digest of every page's); use `last_modified` for that only where an answer has
+/// no `ETag`.
 #[derive(Debug, Clone)]
 pub struct Response<T> {
     /// The decoded data.
@@ -11,11 +17,12 @@ pub struct Response<T> {
     pub status: u16,
     /// All response headers.
     pub headers: http::HeaderMap,
-    /// `ETag`.
+    /// `ETag`: the data's version; a different one means different data.
     pub etag: Option<String>,
     /// `Expires`: do not ask ESI again before then.
     pub expires: Option<DateTime<Utc>>,
-    /// `Last-Modified`: when ESI last updated the data.
+    /// `Last-Modified`: when ESI made the cache entry this answer came from (it moves at
+    /// each cache refresh, changed data or not: see the `ETag`).
     pub last_modified: Option<DateTime<Utc>>,
     /// `X-Pages`: how many pages the route has.
     pub pages: Option<u32>,
