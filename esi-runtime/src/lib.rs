@@ -8,7 +8,8 @@
 //! operations) depend on this crate alone: [`TokenSource`], [`CacheStore`], [`LimitStore`],
 //! [`Client`] and [`Request`] are all here.
 //!
-//! A call goes through one pipeline (`send`), in named stages:
+//! A call goes through one pipeline (`send`), in named stages, each reading the client's shared
+//! state (`context.rs`: configuration, cache, limits, requests in flight), which names no stage:
 //! 1. **prepare** (`prepare.rs`): the token (given, or from a [`TokenSource`]) read once, the
 //!    scope check, URL, headers, whose data it is, the cache key;
 //! 2. **gate** (`gate.rs`): a fresh cache entry, or an identical request already in flight,
