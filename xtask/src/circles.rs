@@ -154,7 +154,6 @@ impl Crate {
             let module = &path[..module_len];
             if let Some(name) = path.get(module_len)
                 && let Some(target) = self.reexports.get(module).and_then(|r| r.get(name))
-                && (!target.starts_with(module) || target.len() > module.len())
             {
                 let mut next = target.clone();
                 next.extend(path[module_len + 1..].iter().cloned());
@@ -278,28 +277,34 @@ fn read_items(
     Ok(())
 }
 
-/// `#[cfg(test)]` (also inside `all(...)`), or `#[test]`.
+/// `#[test]`, or a `#[cfg(..)]` that holds only in test builds: `test`, `all(.., test, ..)`,
+/// `any(..)` of such predicates (`not(test)` and `feature = "test-util"` are not).
 fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        if a.path().is_ident("test") {
-            return true;
-        }
-        if !a.path().is_ident("cfg") {
-            return false;
-        }
-        let text = a.meta.to_token_stream_string();
-        // `cfg(test)`, `cfg(all(test, ...))`, but not `cfg(not(test))`.
-        text.contains("test") && !text.contains("not (test") && !text.contains("not(test")
+        a.path().is_ident("test")
+            || (a.path().is_ident("cfg")
+                && a.parse_args::<syn::Meta>().is_ok_and(|p| requires_test(&p)))
     })
 }
 
-trait MetaText {
-    fn to_token_stream_string(&self) -> String;
-}
-
-impl MetaText for syn::Meta {
-    fn to_token_stream_string(&self) -> String {
-        quote::ToTokens::to_token_stream(self).to_string()
+/// Whether the cfg predicate `predicate` is false outside test builds.
+fn requires_test(predicate: &syn::Meta) -> bool {
+    match predicate {
+        syn::Meta::Path(path) => path.is_ident("test"),
+        syn::Meta::List(list) => {
+            let parts = list.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            );
+            let Ok(parts) = parts else { return false };
+            if list.path.is_ident("all") {
+                parts.iter().any(requires_test)
+            } else if list.path.is_ident("any") {
+                !parts.is_empty() && parts.iter().all(requires_test)
+            } else {
+                false
+            }
+        }
+        syn::Meta::NameValue(_) => false,
     }
 }
 
@@ -441,17 +446,16 @@ impl PathCollector<'_> {
                     // ident (:: ident)*
                     let mut segments = vec![id.to_string()];
                     let mut j = i + 1;
-                    while j + 2 < trees.len() + 1 {
-                        let colons = matches!((trees.get(j), trees.get(j + 1)),
-                            (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
-                                if a.as_char() == ':' && b.as_char() == ':');
-                        match (colons, trees.get(j + 2)) {
-                            (true, Some(TokenTree::Ident(next))) => {
-                                segments.push(next.to_string());
-                                j += 3;
-                            }
-                            _ => break,
-                        }
+                    while let (
+                        Some(TokenTree::Punct(a)),
+                        Some(TokenTree::Punct(b)),
+                        Some(TokenTree::Ident(next)),
+                    ) = (trees.get(j), trees.get(j + 1), trees.get(j + 2))
+                        && a.as_char() == ':'
+                        && b.as_char() == ':'
+                    {
+                        segments.push(next.to_string());
+                        j += 3;
                     }
                     if segments.len() > 1 {
                         self.add(segments);
@@ -654,6 +658,21 @@ mod tests {
             &[("a.rs", "pub struct A;\nfn g() { vec![super::b::B]; }\n")],
         );
         assert_eq!(circles_of(&dir.join("lib.rs")).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn only_code_cfg_gated_on_test_is_test_code() {
+        let attrs = |text: &str| {
+            syn::parse_str::<syn::ItemFn>(&format!("{text} fn f() {{}}"))
+                .unwrap()
+                .attrs
+        };
+        assert!(is_test(&attrs("#[cfg(test)]")));
+        assert!(is_test(&attrs("#[cfg(all(test, feature = \"redis\"))]")));
+        assert!(is_test(&attrs("#[test]")));
+        assert!(!is_test(&attrs("#[cfg(not(test))]")));
+        assert!(!is_test(&attrs("#[cfg(feature = \"test-util\")]")));
+        assert!(!is_test(&attrs("#[cfg(any(test, feature = \"x\"))]")));
     }
 
     #[test]
