@@ -287,12 +287,7 @@ async fn revalidated(
         }
     }
     entry.headers = headers_to(&merged);
-    if let Some(etag) = headers
-        .get(http::header::ETAG)
-        .and_then(|v| v.to_str().ok())
-    {
-        entry.etag = Some(etag.to_string());
-    }
+    entry.etag = etag_of(&merged).or(entry.etag);
     entry.fresh_until = fresh_until(headers, now);
     if let (Some(key), Some(cache)) = (&prepared.cache_key, &inner.cache) {
         cache
@@ -308,6 +303,14 @@ async fn revalidated(
     }
 }
 
+/// The `ETag` of an answer's headers.
+fn etag_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(http::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 /// Keeps a 200 that says how long it is fresh, or can be revalidated.
 async fn store(inner: &Inner, prepared: &Prepared, headers: &HeaderMap, body: &Bytes) {
     let (Some(key), Some(cache)) = (&prepared.cache_key, &inner.cache) else {
@@ -318,10 +321,7 @@ async fn store(inner: &Inner, prepared: &Prepared, headers: &HeaderMap, body: &B
         status: 200,
         headers: headers_to(headers),
         body: body.clone(),
-        etag: headers
-            .get(http::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
+        etag: etag_of(headers),
         fresh_until: fresh_until(headers, now),
     };
     if entry.etag.is_some() || entry.fresh_until.is_some() {

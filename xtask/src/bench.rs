@@ -517,16 +517,7 @@ impl Clock {
 
 /// User plus system CPU time of this process so far (all threads).
 fn cpu_time() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
+    crate::usage::cpu_time(crate::usage::Whose::This)
 }
 
 /// Peak resident set size of this process in KiB (`VmHWM`), 0 where unknown.

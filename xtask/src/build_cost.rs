@@ -128,16 +128,10 @@ pub(crate) fn once(dir: &Path, target: &Path) -> anyhow::Result<()> {
 /// CPU seconds (user + system) of every waited-for descendant, and the largest one's peak
 /// resident memory in MB.
 fn children_usage() -> (f64, f64) {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    use crate::usage::{Whose, cpu_time, max_rss_kib};
     (
-        secs(usage.ru_utime) + secs(usage.ru_stime),
-        usage.ru_maxrss as f64 / 1024.0,
+        cpu_time(Whose::Children).as_secs_f64(),
+        max_rss_kib(Whose::Children) as f64 / 1024.0,
     )
 }
 

@@ -30,6 +30,7 @@ mod package;
 mod specs;
 mod tables;
 mod test;
+mod usage;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -34,14 +34,11 @@ pub(super) fn select<'p>(
     for plan in &kept {
         types.extend(reg.closure(&plan.roots()));
     }
-    let mut sent = BTreeSet::new();
-    for plan in plans {
-        if let Some((body, ..)) = &plan.body {
-            let mut roots = BTreeSet::new();
-            body.named(&mut roots);
-            sent.extend(reg.closure(&roots));
-        }
+    let mut bodies = BTreeSet::new();
+    for (body, ..) in plans.iter().filter_map(|plan| plan.body.as_ref()) {
+        body.named(&mut bodies);
     }
+    let sent = reg.closure(&bodies);
     let mut resources: Vec<(String, String)> = Vec::new();
     for tag in api.used_tags() {
         let module = names::resource(tag);
