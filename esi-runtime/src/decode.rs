@@ -7,6 +7,7 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
 use crate::error::{Error, EsiErrorBody, Result, excerpt};
+use crate::limits::LimitAnswer;
 use crate::operation::OperationInfo;
 use crate::response::{Response, http_date};
 
@@ -91,20 +92,18 @@ pub(crate) fn status_error(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Error {
-    let seconds = |name: &str, default: u64| {
-        header_text(headers, name)
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .unwrap_or(default)
-    };
+    // The limit headers are read as the limits read them (capped at MAX_LIMIT_WAIT).
+    let limits = LimitAnswer::from_headers(None, status, headers);
+    let or_a_minute = |d: Option<Duration>| d.unwrap_or(Duration::from_secs(60));
     match status {
         420 => Error::ErrorLimited {
             operation,
-            reset: Duration::from_secs(seconds("x-esi-error-limit-reset", 60)),
+            reset: or_a_minute(limits.error_reset),
         },
         429 => Error::RateLimited {
             operation,
-            group: header_text(headers, "x-ratelimit-group"),
-            retry_after: Duration::from_secs(seconds("retry-after", 60)),
+            group: limits.group,
+            retry_after: or_a_minute(limits.retry_after),
         },
         _ => Error::Status {
             operation,
@@ -194,6 +193,27 @@ mod tests {
     enum OneOf {
         Number(i64),
         Order(Order),
+    }
+
+    #[test]
+    fn limit_errors_carry_the_capped_waits_of_the_limits() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", u64::MAX.to_string().parse().expect("header"));
+        headers.insert("x-esi-error-limit-reset", "7".parse().expect("header"));
+        headers.insert("x-ratelimit-group", "char-wallet".parse().expect("header"));
+        match status_error("GetWallet", 429, &headers, b"") {
+            Error::RateLimited {
+                group, retry_after, ..
+            } => {
+                assert_eq!(group.as_deref(), Some("char-wallet"));
+                assert_eq!(retry_after, crate::MAX_LIMIT_WAIT);
+            }
+            other => panic!("{other:?}"),
+        }
+        match status_error("GetWallet", 420, &headers, b"") {
+            Error::ErrorLimited { reset, .. } => assert_eq!(reset, Duration::from_secs(7)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
