@@ -141,3 +141,33 @@ async fn by_name_paging_starts_over_when_the_pages_change_and_never_mixes_them()
         );
     }
 }
+
+/// A walk that meets a page of a newer cache window (ESI refreshed between pages) starts over
+/// by revalidating: page 1 is asked with its `ETag` (`If-None-Match`, a 304), never downloaded
+/// again, and no page is asked twice without its validator.
+#[tokio::test]
+async fn a_walk_across_two_cache_windows_revalidates_instead_of_downloading_again() {
+    let (h, client) = setup().await;
+    h.esi
+        .inject(Fault::last_modified_change(60).times(1).on("/markets/"));
+    let all = all_orders(&client).await.unwrap();
+    assert_eq!(all.data.as_array().unwrap().len(), 100);
+    let requests = h.esi.log().requests_for("/markets/");
+    for page in ["1", "2", "3", "4"] {
+        let asked: Vec<_> = requests
+            .iter()
+            .filter(|r| r.query_param("page").as_deref() == Some(page))
+            .collect();
+        let downloads = asked
+            .iter()
+            .filter(|r| r.header("if-none-match").is_none())
+            .count();
+        assert_eq!(downloads, 1, "page {page} downloaded once: {asked:#?}");
+    }
+    let page_one: Vec<_> = requests
+        .iter()
+        .filter(|r| r.query_param("page").as_deref() == Some("1"))
+        .collect();
+    assert_eq!(page_one.len(), 2, "page 1 asked again once: {page_one:#?}");
+    assert_eq!(page_one[1].status, Some(304));
+}

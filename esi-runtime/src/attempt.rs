@@ -272,23 +272,25 @@ async fn revalidated(
 ) -> Raw {
     let now = SystemTime::now();
     let mut entry = entry.clone();
-    // RFC 9111 §4.3.4: the stored answer takes the 304's cache headers, so that what is kept
-    // (and every later cache hit) tells the new `Expires`, not the first 200's.
+    // RFC 9111 §4.3.4: the stored answer takes the 304's headers (`Expires`, `Last-Modified`,
+    // `Cache-Control`, `Date`, `ETag`, `X-Pages`…), so that what is kept (and every later cache
+    // hit) tells the new ones, not the first 200's. Those describing the stored body stay.
     let mut merged = headers_from(&entry.headers);
-    for name in [
-        http::header::EXPIRES,
-        http::header::CACHE_CONTROL,
-        http::header::ETAG,
-        http::header::LAST_MODIFIED,
-        http::header::DATE,
-    ] {
-        if let Some(v) = headers.get(&name) {
-            merged.insert(name, v.clone());
+    for name in headers.keys() {
+        if !describes_the_body(name) {
+            merged.remove(name);
+            for value in headers.get_all(name) {
+                merged.append(name.clone(), value.clone());
+            }
         }
+    }
+    if !headers.contains_key(http::header::DATE) {
+        // The first 200's `Date` would stretch the new `Expires`' lifetime: count from now.
+        merged.remove(http::header::DATE);
     }
     entry.headers = headers_to(&merged);
     entry.etag = etag_of(&merged).or(entry.etag);
-    entry.fresh_until = fresh_until(headers, now);
+    entry.fresh_until = fresh_until(&merged, now);
     if let (Some(key), Some(cache)) = (&prepared.cache_key, &inner.cache) {
         cache
             .put(key, entry.clone(), keep_for(entry.fresh_until, now))
@@ -301,6 +303,22 @@ async fn revalidated(
         from_cache: false,
         not_modified: true,
     }
+}
+
+/// Headers of a 304 that say nothing of the stored body (RFC 9111 §3.2: a cache keeps the
+/// stored `Content-Length`; the framing and encoding are those of the stored answer).
+fn describes_the_body(name: &http::HeaderName) -> bool {
+    use http::header::{
+        CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, TRANSFER_ENCODING,
+    };
+    [
+        CONTENT_LENGTH,
+        CONTENT_ENCODING,
+        CONTENT_RANGE,
+        CONTENT_TYPE,
+        TRANSFER_ENCODING,
+    ]
+    .contains(name)
 }
 
 /// The `ETag` of an answer's headers.

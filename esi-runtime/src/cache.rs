@@ -177,29 +177,59 @@ impl CacheStore for MemoryCache {
     }
 }
 
-/// How long an answer stays fresh: `Cache-Control: max-age` (relative to now), else
-/// `Expires`; `no-store`/`no-cache` mean not at all.
+/// Until when an answer may be served from the cache, on our clock: ESI's rule, the earlier of
+/// `Expires` and `max-age`, both counted from the answer's `Date` by the server's clock (less
+/// its `Age`, RFC 9111 §4.2.3), then laid onto our clock from `now`, the moment it arrived.
+/// `no-store`/`no-cache` mean not at all; at most a day.
+///
+/// Counting the lifetime on the server's clock is what keeps the client from asking before
+/// `Expires` when the two clocks disagree: `Expires − Date` is how long the server says the
+/// answer lives, whatever our clock reads. ESI rounds `max-age` up to a whole second, so taken
+/// alone from arrival it outlives `Expires`; `Expires` wins. HTTP dates are whole seconds, so a
+/// cache hit may come up to one second (plus the answer's transit) after the server's
+/// `Expires`, and never a request before it. Without `Date` the lifetime counts from `now`.
 pub(crate) fn fresh_until(headers: &http::HeaderMap, now: SystemTime) -> Option<SystemTime> {
-    if let Some(cc) = headers
+    let cache_control = headers
         .get(http::header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
-    {
-        let cc = cc.to_ascii_lowercase();
-        if cc.contains("no-store") || cc.contains("no-cache") {
-            return None;
-        }
-        if let Some(age) = cc
-            .split(',')
-            .filter_map(|d| d.trim().strip_prefix("max-age="))
-            .find_map(|v| v.trim().parse::<u64>().ok())
-        {
-            let age = age.saturating_sub(header_age(headers));
-            return Some(now + Duration::from_secs(age.min(86_400)));
-        }
+        .map(str::to_ascii_lowercase);
+    let directives = || {
+        cache_control
+            .iter()
+            .flat_map(|cc| cc.split(','))
+            .map(str::trim)
+    };
+    if directives().any(|d| d == "no-store" || d == "no-cache") {
+        return None;
     }
-    let expires = crate::response::http_date(headers.get(http::header::EXPIRES))?;
-    let expires = SystemTime::from(expires);
-    (expires > now).then_some(expires)
+    let max_age = directives()
+        .filter_map(|d| d.strip_prefix("max-age="))
+        .find_map(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let date = date_of(headers, http::header::DATE).unwrap_or(now);
+    // A date we cannot read, or one before `Date`, is already expired (RFC 9111 §5.3).
+    let until_expires = headers.get(http::header::EXPIRES).map(|_| {
+        date_of(headers, http::header::EXPIRES)
+            .and_then(|expires| expires.duration_since(date).ok())
+            .unwrap_or_default()
+    });
+    let lifetime = match (until_expires, max_age) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return None,
+    };
+    let left = lifetime
+        .saturating_sub(Duration::from_secs(header_age(headers)))
+        .min(MAX_FRESH);
+    (!left.is_zero()).then(|| now + left)
+}
+
+/// The longest an answer is served from the cache: a day.
+const MAX_FRESH: Duration = Duration::from_secs(86_400);
+
+/// An HTTP date header, as a time.
+fn date_of(headers: &http::HeaderMap, name: http::HeaderName) -> Option<SystemTime> {
+    crate::response::http_date(headers.get(name)).map(SystemTime::from)
 }
 
 fn header_age(headers: &http::HeaderMap) -> u64 {
@@ -282,21 +312,90 @@ mod tests {
         assert!(cache.is_empty());
     }
 
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn http(secs: u64) -> String {
+        chrono::DateTime::<chrono::Utc>::from(at(secs))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string()
+    }
+
+    fn headers(pairs: &[(&str, String)]) -> http::HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    const T: u64 = 1_800_000_000;
+
     #[test]
-    fn freshness_prefers_max_age_then_expires() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let mut headers = http::HeaderMap::new();
-        headers.insert("cache-control", "public, max-age=300".parse().unwrap());
-        assert_eq!(
-            fresh_until(&headers, now),
-            Some(now + Duration::from_secs(300))
-        );
-        headers.insert("cache-control", "no-store".parse().unwrap());
-        assert_eq!(fresh_until(&headers, now), None);
-        headers.remove("cache-control");
-        headers.insert("expires", "Mon, 15 Feb 2027 08:00:00 GMT".parse().unwrap());
-        assert!(fresh_until(&headers, now).is_some());
-        headers.insert("expires", "Thu, 01 Jan 2015 00:00:00 GMT".parse().unwrap());
-        assert_eq!(fresh_until(&headers, now), None);
+    fn expires_wins_over_a_max_age_rounded_up() {
+        // ESI at T + 0.4 s: `Expires` at T + 20, `max-age` 19.6 s rounded up to 20.
+        let answer = headers(&[
+            ("date", http(T)),
+            ("expires", http(T + 20)),
+            ("cache-control", "public, max-age=20".into()),
+        ]);
+        assert_eq!(fresh_until(&answer, at(T)), Some(at(T + 20)));
+        // The same answer read a second late by a slow transit: still 20 s from its `Date`.
+        assert_eq!(fresh_until(&answer, at(T + 1)), Some(at(T + 21)));
+        // `max-age` shorter than `Expires`: max-age wins.
+        let short = headers(&[
+            ("date", http(T)),
+            ("expires", http(T + 60)),
+            ("cache-control", "max-age=30".into()),
+        ]);
+        assert_eq!(fresh_until(&short, at(T)), Some(at(T + 30)));
+    }
+
+    #[test]
+    fn lifetimes_count_on_the_servers_clock() {
+        let answer = |date: u64| {
+            headers(&[
+                ("date", http(date)),
+                ("expires", http(date + 20)),
+                ("cache-control", "max-age=20".into()),
+            ])
+        };
+        // Server 5 s ahead of us, or 5 s behind: 20 s from arrival either way, so no request
+        // before the server's `Expires`.
+        assert_eq!(fresh_until(&answer(T + 5), at(T)), Some(at(T + 20)));
+        assert_eq!(fresh_until(&answer(T - 5), at(T)), Some(at(T + 20)));
+    }
+
+    #[test]
+    fn age_expired_and_uncacheable_answers() {
+        let aged = headers(&[
+            ("date", http(T)),
+            ("expires", http(T + 20)),
+            ("age", "15".into()),
+        ]);
+        assert_eq!(fresh_until(&aged, at(T)), Some(at(T + 5)));
+        let past = headers(&[("date", http(T)), ("expires", http(T - 1))]);
+        assert_eq!(fresh_until(&past, at(T)), None);
+        let unreadable = headers(&[
+            ("expires", "0".into()),
+            ("cache-control", "max-age=60".into()),
+        ]);
+        assert_eq!(fresh_until(&unreadable, at(T)), None, "RFC 9111 §5.3");
+        let no_store = headers(&[
+            ("expires", http(T + 60)),
+            ("cache-control", "private, no-store".into()),
+        ]);
+        assert_eq!(fresh_until(&no_store, at(T)), None);
+        assert_eq!(fresh_until(&http::HeaderMap::new(), at(T)), None);
+        // Without `Date`, counted from arrival; at most a day.
+        let bare = headers(&[("cache-control", "max-age=300".into())]);
+        assert_eq!(fresh_until(&bare, at(T)), Some(at(T + 300)));
+        let long = headers(&[("cache-control", "max-age=99999999".into())]);
+        assert_eq!(fresh_until(&long, at(T)), Some(at(T + 86_400)));
     }
 }

@@ -36,6 +36,7 @@ pub(crate) async fn enter<'a>(
         _ => None,
     };
     if let Some(entry) = &cached
+        && !prepared.revalidate
         && entry.is_fresh(SystemTime::now())
     {
         let span = tracing::Span::current();

@@ -32,8 +32,9 @@ pub struct CallOptions {
     /// Query parameters set by the runtime's walkers (cursor, `from_id`), replacing the
     /// operation's own.
     pub(crate) query: Vec<(&'static str, String)>,
-    /// Skip the cache (refetches after a page set changed).
-    pub(crate) no_cache: bool,
+    /// Ask ESI even when the cache holds a fresh answer, revalidating it with its `ETag` (a
+    /// page walk that met two of ESI's cache windows).
+    pub(crate) revalidate: bool,
     /// Read the cache but store nothing (streamed pages, too big to keep).
     pub(crate) no_store: bool,
 }
@@ -54,7 +55,7 @@ impl std::fmt::Debug for CallOptions {
             .field("deadline", &self.deadline)
             .field("max_body_size", &self.max_body_size)
             .field("query", &self.query)
-            .field("no_cache", &self.no_cache)
+            .field("revalidate", &self.revalidate)
             .field("no_store", &self.no_store)
             .finish()
     }

@@ -24,7 +24,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
-use crate::decode::{decode_response, decode_response_seed, pages_header};
+use crate::decode::{Raw, decode_response, decode_response_seed, pages_header};
 use crate::error::{Error, Result, excerpt};
 use crate::future::BoxFuture;
 use crate::list_seed::ListSeed;
@@ -133,21 +133,26 @@ where
                         Err(error) => return stream::iter([Err(error)]).boxed(),
                     };
                     let expected = (first.pages, first.last_modified);
+                    let first_page = FirstPage {
+                        version: expected,
+                        current: !first.from_cache,
+                    };
                     // A stream holds at most twice its concurrency in pages.
                     let window = u32::try_from(client.inner.page_concurrency.saturating_mul(2))
                         .unwrap_or(u32::MAX);
                     let page_len = Arc::new(AtomicUsize::new(first.data.len()));
                     // The later pages are fetched while the caller works on page 1.
-                    let rest =
-                        later_pages(&client, &parts, &options, total, page_len, expected, window)
-                            .scan(false, move |failed, page| {
-                                if *failed {
-                                    return futures::future::ready(None);
-                                }
-                                let page = page.and_then(|p| check_page(operation, p, expected));
-                                *failed = page.is_err();
-                                futures::future::ready(Some(page))
-                            });
+                    let rest = later_pages(
+                        &client, &parts, &options, total, page_len, first_page, window,
+                    )
+                    .scan(false, move |failed, page| {
+                        if *failed {
+                            return futures::future::ready(None);
+                        }
+                        let page = page.and_then(|p| check_page(operation, p, expected));
+                        *failed = page.is_err();
+                        futures::future::ready(Some(page))
+                    });
                     stream::iter([Ok(first)]).chain(rest).boxed()
                 }
             })
@@ -156,10 +161,10 @@ where
 }
 
 /// Options for one page.
-fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions {
+fn page_options(options: &CallOptions, page: u32, revalidate: bool) -> CallOptions {
     let mut options = options.clone();
     options.page = Some(page);
-    options.no_cache |= no_cache;
+    options.revalidate |= revalidate;
     options
 }
 
@@ -168,16 +173,18 @@ fn page_options(options: &CallOptions, page: u32, no_cache: bool) -> CallOptions
 /// page 1 (`page_len` items, once known); `window` bounds how many pages past the next one
 /// yielded are fetched or held. The first fetches start at once, before the stream is polled.
 ///
-/// A page the cache holds is used when it belongs to page 1's set (`expected`); a cached page
-/// of another version is asked of ESI again, that page alone. So a walk that starts over after
-/// ESI refreshed its data reuses the pages it already fetched at the new version.
+/// A page of page 1's set (`expected`) is used as it comes, from the cache or from ESI; a page
+/// of an older cache window, or a cached page of another when page 1 is ESI's current answer
+/// (`first_is_current`), is revalidated (`If-None-Match`), that page alone. So a walk that
+/// starts over after ESI refreshed its data reuses the pages it already fetched at the new
+/// version, and revalidates the older ones instead of downloading them again.
 fn later_pages<T>(
     client: &Client,
     parts: &CallParts,
     options: &CallOptions,
     total: u32,
     page_len: Arc<AtomicUsize>,
-    expected: PageVersion,
+    first: FirstPage,
     window: u32,
 ) -> PageWindow<Response<Vec<T>>>
 where
@@ -192,9 +199,9 @@ where
         let page_len = page_len.clone();
         Box::pin(async move {
             let mut raw = send_parts(&client, &parts, &options).await?;
-            if raw.from_cache && version_of(&raw.headers) != expected {
-                let fresh = page_options(&options, page, true);
-                raw = send_parts(&client, &parts, &fresh).await?;
+            if first.wants_again(&raw) {
+                let again = page_options(&options, page, true);
+                raw = send_parts(&client, &parts, &again).await?;
             }
             let seed = ListSeed::<T>::new(page_len.load(Ordering::Relaxed));
             decode_response_seed(parts.info, raw, seed)
@@ -216,6 +223,32 @@ fn version_of(headers: &reqwest::header::HeaderMap) -> PageVersion {
     )
 }
 
+/// What the later pages of a walk are held against: page 1's version, and whether page 1 is
+/// ESI's current answer (it came from ESI, not from the cache).
+#[derive(Debug, Clone, Copy)]
+struct FirstPage {
+    version: PageVersion,
+    current: bool,
+}
+
+impl FirstPage {
+    fn of(raw: &Raw) -> Self {
+        FirstPage {
+            version: version_of(&raw.headers),
+            current: !raw.from_cache,
+        }
+    }
+
+    /// Whether a later page must be asked again (revalidated): it is not of page 1's version,
+    /// and it is of an older cache window than page 1 (its own window has ended), or it came
+    /// from the cache while page 1 is ESI's current answer. A page of a newer window is kept:
+    /// page 1 is the stale one, and the walk starts over from it.
+    fn wants_again(&self, raw: &Raw) -> bool {
+        let version = version_of(&raw.headers);
+        version != self.version && (version.1 < self.version.1 || (raw.from_cache && self.current))
+    }
+}
+
 /// A later page must belong to the same page set as page 1.
 fn check_page<T>(
     operation: &'static str,
@@ -232,8 +265,8 @@ fn check_page<T>(
 /// set's `Expires` and `ETag` (see `page_set`): the one walker of typed ([`AllPages`]) and
 /// by-name ([`DynamicCall`](crate::DynamicCall)) calls.
 /// Refuses more than [`MAX_PAGES`] pages; starts over (at most [`MAX_RESTARTS`] times, page 1
-/// asked of ESI past the cache, later pages reused from it only when of page 1's version)
-/// when the page set changes under it; reports each page to `progress` as (pages done, pages
+/// revalidated with its `ETag` even when the cache holds it fresh, later pages reused from the
+/// cache only when of page 1's version) when the page set changes under it; reports each page to `progress` as (pages done, pages
 /// in all).
 pub(crate) async fn fetch_all<T>(
     client: &Client,
@@ -246,10 +279,11 @@ where
 {
     let info = parts.info;
     for restart in 0..=MAX_RESTARTS {
-        let no_cache = restart > 0;
-        let raw = send_parts(client, parts, &page_options(options, 1, no_cache)).await?;
+        let revalidate = restart > 0;
+        let raw = send_parts(client, parts, &page_options(options, 1, revalidate)).await?;
         let total = page_count(info.id, pages_header(&raw.headers))?;
-        let expected = version_of(&raw.headers);
+        let first_page = FirstPage::of(&raw);
+        let expected = first_page.version;
         // Every page is kept anyway: any page may finish ahead of the others. The later pages
         // start at once; page 1 decodes while they are out.
         let page_len = Arc::new(AtomicUsize::new(0));
@@ -259,7 +293,7 @@ where
             options,
             total,
             page_len.clone(),
-            expected,
+            first_page,
             u32::MAX,
         );
         let mut first = decode_response::<Vec<T>>(info, raw)?;
@@ -290,6 +324,10 @@ where
                 }
                 Err(_) => {
                     changed = true;
+                    // The pages out and to come are still fetched (into the cache), not
+                    // dropped half-way: the walk that starts over revalidates them, a 304
+                    // each, instead of downloading them again.
+                    while rest.next().await.is_some() {}
                     break;
                 }
             }

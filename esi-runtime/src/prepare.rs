@@ -165,6 +165,8 @@ pub(crate) struct Prepared {
     pub cache_key: Option<String>,
     /// Whether a fresh answer may be stored in the cache.
     pub store: bool,
+    /// Whether a fresh cache entry is revalidated instead of served.
+    pub revalidate: bool,
     /// Whose limits and cache entries these are: a character, a token hash, or `public`.
     pub who: String,
     /// The call's deadline: a wait for ESI's limits that would end later fails at once.
@@ -275,7 +277,7 @@ pub(crate) fn prepare(inner: &Inner, call: &Call<'_>, body: Option<Bytes>) -> Re
     // Everything that can change the answer: who asks, the URL (query included), and the
     // headers that select data (date, tenant, language, the operation's own header
     // parameters).
-    let cache_key = (info.method == http::Method::GET && !options.no_cache).then(|| {
+    let cache_key = (info.method == http::Method::GET).then(|| {
         let mut key = format!(
             "{who}|{}|{}|{}|{}",
             url.as_str(),
@@ -299,6 +301,7 @@ pub(crate) fn prepare(inner: &Inner, call: &Call<'_>, body: Option<Bytes>) -> Re
         body,
         cache_key,
         store: !options.no_store,
+        revalidate: options.revalidate,
         who,
         deadline: call.deadline,
         max_body_size: options.max_body_size.unwrap_or(inner.max_body_size),
