@@ -123,13 +123,13 @@ pub use esi_runtime::{
     CallOptions, ClientParam, CompatibilityDateError, CursorWalk, DEFAULT_BASE_URL,
     DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, DynamicCall, Error, ErrorWindow, EsiErrorBody, Hold,
     Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_PAGES,
-    MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, Operation, OperationInfo, OutgoingRequest,
-    PageProgress, PageStream, PagedByCursor, PagedByFromId, PagedByXPages, Pagination, ParamInfo,
-    ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo, RequestEvent, RequestHook,
-    Response, Result, RetryPolicy, Scope, SendHook, SpecInfo, SpecKind, TokenRequest, TokenSource,
-    TokenSourceError, TokenVerifier, UserAgent, VerifiedToken, WithResponse,
-    check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder, path_segment,
-    timestamp,
+    MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, NegativeCaching, Operation, OperationInfo,
+    OutgoingRequest, PageProgress, PageStream, PagedByCursor, PagedByFromId, PagedByXPages,
+    Pagination, ParamInfo, ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo,
+    RequestEvent, RequestHook, Response, Result, RetryPolicy, Scope, SendHook, SpecInfo, SpecKind,
+    TokenRequest, TokenSource, TokenSourceError, TokenVerifier, UserAgent, VerifiedToken,
+    WithResponse, check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder,
+    path_segment, timestamp,
 };
 
 #[cfg(feature = "redis")]

@@ -103,6 +103,12 @@ impl<O: Operation> Request<O> {
         Request(self.0.max_body_size(bytes))
     }
 
+    /// Asks ESI even when it refused this call (403, 404) a moment ago, and does not
+    /// remember this call's refusal (see [`NegativeCaching`](crate::NegativeCaching)).
+    pub fn no_negative_cache(self) -> Self {
+        Request(self.0.no_negative_cache())
+    }
+
     /// Returns the data with its status, headers and cache metadata.
     pub fn with_response(self) -> WithResponse<O> {
         self.0.with_response()

@@ -1030,3 +1030,82 @@ async fn building_a_client_needs_contact_information() {
     assert!(matches!(err, Error::Config(_)));
     assert!(Client::builder().build().is_err());
 }
+
+/// Negative caching: ESI's 403s (a structure the character may not see) are remembered per
+/// character and URL, answered again with the same typed error without a request, so a
+/// re-polled list of 20 structures spends its 16 errors once, not on every poll; a token of the
+/// character with other scopes asks again; a call can opt out.
+#[tokio::test]
+async fn refusals_are_remembered_per_character_and_scopes() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let client = builder(&h).token_verifier(verifier(&h)).build().unwrap();
+    let scope = "esi-markets.structure_markets.v1";
+    let structures: Vec<i64> = (0..20).map(|i| 1_000_000_000_100 + i).collect();
+    for id in &structures[..16] {
+        h.esi.inject(
+            Fault::status(403)
+                .always()
+                .on(format!("/markets/structures/{id}")),
+        );
+    }
+    let token = h.token(PILOT, &[scope]).unwrap();
+    let poll = |token: String, opt_out: bool| {
+        let client = client.clone();
+        let structures = structures.clone();
+        async move {
+            let mut refused = 0;
+            for id in structures {
+                let mut call = client
+                    .market()
+                    .get_markets_structures_structure_id(id)
+                    .token(token.as_str());
+                if opt_out {
+                    call = call.no_negative_cache();
+                }
+                match call.await {
+                    Ok(_) => {}
+                    Err(Error::Status { status: 403, .. }) => refused += 1,
+                    Err(other) => panic!("{other}"),
+                }
+            }
+            refused
+        }
+    };
+    let refusals_sent = || {
+        h.requests()
+            .iter()
+            .filter(|r| r.status == Some(403))
+            .count()
+    };
+    for _ in 0..10 {
+        assert_eq!(poll(token.clone(), false).await, 16);
+    }
+    assert_eq!(refusals_sent(), 16, "each 403 spent once in 10 polls");
+
+    // Another character: its own refusals.
+    let other = h.token(OTHER_PILOT, &[scope]).unwrap();
+    assert_eq!(poll(other, false).await, 16);
+    assert_eq!(refusals_sent(), 32);
+    // The first character with more scopes (a new login): ESI is asked again.
+    let more = h.token(PILOT, &[scope, WALLET]).unwrap();
+    assert_eq!(poll(more, false).await, 16);
+    assert_eq!(refusals_sent(), 48);
+    // A call that opts out asks every time.
+    assert_eq!(poll(token.clone(), true).await, 16);
+    assert_eq!(refusals_sent(), 64);
+
+    // Off for the whole client.
+    let off = builder(&h)
+        .token_verifier(verifier(&h))
+        .negative_caching(esi_client::NegativeCaching::off())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        off.market()
+            .get_markets_structures_structure_id(structures[0])
+            .token(token.as_str())
+            .await
+            .unwrap_err();
+    }
+    assert_eq!(refusals_sent(), 66);
+}

@@ -21,6 +21,7 @@ pub const REQUEST_METHODS: &[&str] = &[
     "page",
     "deadline",
     "max_body_size",
+    "no_negative_cache",
     // Sending and walking.
     "with_response",
     "send",

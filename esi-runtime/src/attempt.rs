@@ -14,6 +14,7 @@ use crate::decode::Raw;
 use crate::error::{Error, Result};
 use crate::hooks::{OutgoingRequest, Seen, Served};
 use crate::limits::{Hold, LimitPolicy, Slot};
+use crate::negative;
 use crate::operation::OperationInfo;
 use crate::prepare::Prepared;
 use crate::retry::{RetryPolicy, retryable_status};
@@ -166,6 +167,9 @@ pub(crate) async fn fetch(
                 tokio::time::sleep(pause).await;
             }
             Decision::Stop => {
+                if prepared.info.method == http::Method::GET {
+                    negative::remember(inner, prepared, status, &headers, &body).await;
+                }
                 return Err(Failure::Refused {
                     status,
                     headers,

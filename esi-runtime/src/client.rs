@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::hooks::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
 use crate::http::http_client_builder;
 use crate::limits::{ErrorWindow, LimitPolicy, LimitStore, Limits, MemoryLimits};
+use crate::negative::NegativeCaching;
 use crate::retry::RetryPolicy;
 
 /// ESI's production server.
@@ -148,6 +149,7 @@ pub struct ClientBuilder<C = Client> {
     pool_max_idle_per_host: usize,
     gzip: bool,
     cache: Option<Arc<dyn CacheStore>>,
+    negative: NegativeCaching,
     limit_policy: LimitPolicy,
     error_reserve: u32,
     limit_store: Option<Arc<dyn LimitStore>>,
@@ -181,6 +183,7 @@ impl<C> Clone for ClientBuilder<C> {
             pool_max_idle_per_host: self.pool_max_idle_per_host,
             gzip: self.gzip,
             cache: self.cache.clone(),
+            negative: self.negative,
             limit_policy: self.limit_policy,
             error_reserve: self.error_reserve,
             limit_store: self.limit_store.clone(),
@@ -205,6 +208,7 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
             .field("compatibility_date", &self.compatibility_date)
             .field("tenant", &self.tenant)
             .field("cache", &self.cache.is_some())
+            .field("negative", &self.negative)
             .field("limit_policy", &self.limit_policy)
             .field("shared_limits", &self.limit_store.is_some())
             .field("retry", &self.retry)
@@ -230,6 +234,7 @@ impl<C> Default for ClientBuilder<C> {
             pool_max_idle_per_host: 32,
             gzip: true,
             cache: Some(Arc::new(MemoryCache::default())),
+            negative: NegativeCaching::default(),
             limit_policy: LimitPolicy::default(),
             error_reserve: 10,
             limit_store: None,
@@ -325,6 +330,16 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// Turns caching off: every call asks ESI (still within ESI's rules: use it for tests).
     pub fn no_cache(mut self) -> Self {
         self.cache = None;
+        self
+    }
+
+    /// Whether and how long ESI's 403s and 404s to GETs are remembered in the cache and
+    /// answered again without a request, so that re-polling a structure the character may
+    /// not see, or a gone object, does not spend the error window (default: until the
+    /// answer's `Expires`, else an hour; [`NegativeCaching::off`] to ask ESI every time; a
+    /// call opts out with `.no_negative_cache()`).
+    pub fn negative_caching(mut self, negative: NegativeCaching) -> Self {
+        self.negative = negative;
         self
     }
 
@@ -467,6 +482,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 tenant: self.tenant,
                 language: self.language,
                 cache: self.cache,
+                negative: self.negative,
                 limits: Limits::new(
                     self.limit_policy,
                     self.error_reserve,

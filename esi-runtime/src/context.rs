@@ -13,6 +13,7 @@ use crate::coalesce::InFlight;
 use crate::enums::Language;
 use crate::hooks::{RequestEvent, RequestHook, Seen, SendHook, Served};
 use crate::limits::Limits;
+use crate::negative::NegativeCaching;
 use crate::operation::OperationInfo;
 use crate::retry::RetryPolicy;
 
@@ -27,6 +28,8 @@ pub(crate) struct Inner {
     pub(crate) tenant: String,
     pub(crate) language: Option<Language>,
     pub(crate) cache: Option<Arc<dyn CacheStore>>,
+    /// Whether and how long 403s and 404s are remembered.
+    pub(crate) negative: NegativeCaching,
     pub(crate) limits: Limits,
     pub(crate) retry: RetryPolicy,
     pub(crate) page_concurrency: usize,

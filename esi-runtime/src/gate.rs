@@ -11,6 +11,7 @@ use crate::context::Inner;
 use crate::decode::{Raw, status_error};
 use crate::error::Result;
 use crate::hooks::{Seen, Served};
+use crate::negative;
 use crate::prepare::Prepared;
 
 /// What the gate decided for one request.
@@ -31,13 +32,21 @@ pub(crate) async fn enter<'a>(
     prepared: &Prepared,
     started: Instant,
 ) -> Passage<'a> {
-    let cached = match (&prepared.cache_key, &inner.cache) {
+    let mut cached = match (&prepared.cache_key, &inner.cache) {
         (Some(key), Some(cache)) => cache.get(key).await,
         _ => None,
     };
+    let now = SystemTime::now();
+    if let Some(entry) = cached.as_ref().filter(|e| e.status != 200) {
+        if negative::answers(entry, prepared, now) {
+            return Passage::Answered(remembered_refusal(inner, prepared, entry, started));
+        }
+        // A refusal has nothing to revalidate.
+        cached = None;
+    }
     if let Some(entry) = &cached
         && !prepared.revalidate
-        && entry.is_fresh(SystemTime::now())
+        && entry.is_fresh(now)
     {
         let span = tracing::Span::current();
         span.record("cache", "hit");
@@ -70,6 +79,31 @@ pub(crate) async fn enter<'a>(
         _ => None,
     };
     Passage::Send { cached, lead }
+}
+
+/// ESI's remembered 403 or 404, as the same typed error, without a request.
+fn remembered_refusal(
+    inner: &Inner,
+    prepared: &Prepared,
+    entry: &CachedResponse,
+    started: Instant,
+) -> Result<Raw> {
+    let span = tracing::Span::current();
+    span.record("cache", "refusal");
+    span.record("status", entry.status);
+    inner.report(
+        prepared.info,
+        &prepared.url,
+        started,
+        Seen::served(entry.status, Served::Cache),
+    );
+    let headers = headers_from(&entry.headers);
+    Err(status_error(
+        prepared.info.id,
+        entry.status,
+        &headers,
+        &entry.body,
+    ))
 }
 
 /// A follower's outcome: the leader's answer (served as from the cache: this call sent

@@ -54,6 +54,7 @@ mod limits;
 mod list_seed;
 #[doc(hidden)]
 pub mod model_de;
+mod negative;
 mod operation;
 mod options;
 mod page_set;
@@ -94,6 +95,7 @@ pub use limits::{
     ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_BUCKET_WINDOW,
     MAX_LIMIT_WAIT, MemoryLimits, Permit,
 };
+pub use negative::NegativeCaching;
 pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
     ParamLocation, ParamValue, Params, RateLimitInfo, SpecInfo, SpecKind, path_segment,

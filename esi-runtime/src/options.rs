@@ -29,6 +29,9 @@ pub struct CallOptions {
     pub deadline: Option<std::time::Duration>,
     /// The largest answer body the call reads, after decompression (default: the client's).
     pub max_body_size: Option<u64>,
+    /// Don't answer from, or keep, a remembered 403 or 404 (see
+    /// [`NegativeCaching`](crate::NegativeCaching)).
+    pub no_negative_cache: bool,
     /// Query parameters set by the runtime's walkers (cursor, `from_id`), replacing the
     /// operation's own.
     pub(crate) query: Vec<(&'static str, String)>,
@@ -54,6 +57,7 @@ impl std::fmt::Debug for CallOptions {
             .field("page", &self.page)
             .field("deadline", &self.deadline)
             .field("max_body_size", &self.max_body_size)
+            .field("no_negative_cache", &self.no_negative_cache)
             .field("query", &self.query)
             .field("revalidate", &self.revalidate)
             .field("no_store", &self.no_store)
@@ -120,6 +124,13 @@ macro_rules! call_option_setters {
         /// gets its own.
         pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
             self.options.deadline = Some(deadline);
+            self
+        }
+
+        /// Asks ESI even when it refused this call (403, 404) a moment ago, and does not
+        /// remember this call's refusal (see [`NegativeCaching`]($crate::NegativeCaching)).
+        pub fn no_negative_cache(mut self) -> Self {
+            self.options.no_negative_cache = true;
             self
         }
 

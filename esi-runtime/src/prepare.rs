@@ -13,6 +13,7 @@ use crate::auth::TokenRequest;
 use crate::context::Inner;
 use crate::error::{Error, Result};
 use crate::identity::{self, TokenClaims};
+use crate::negative::scopes_fingerprint;
 use crate::operation::{BodyKind, ClientParam, Operation, OperationInfo, Params};
 use crate::options::CallOptions;
 
@@ -55,6 +56,8 @@ pub(crate) struct Credentials {
     token: AccessToken,
     /// `character:<id>` for a vouched-for or verified token, else `token:<hash>`.
     identity: String,
+    /// The fingerprint of the token's scopes (by its claims), for remembered 403s.
+    scopes: Option<String>,
 }
 
 impl Credentials {
@@ -109,7 +112,12 @@ impl Credentials {
             },
             (None, None) => identity::token_hash(token.secret()),
         };
-        Ok(Some(Credentials { token, identity }))
+        let scopes = claims.scopes.as_deref().map(scopes_fingerprint);
+        Ok(Some(Credentials {
+            token,
+            identity,
+            scopes,
+        }))
     }
 }
 
@@ -167,6 +175,10 @@ pub(crate) struct Prepared {
     pub store: bool,
     /// Whether a fresh cache entry is revalidated instead of served.
     pub revalidate: bool,
+    /// Whether a 403 or 404 is remembered and answers again (negative caching).
+    pub remember_refusals: bool,
+    /// The fingerprint of the token's scopes, if it names them.
+    pub scopes: Option<String>,
     /// Whose limits and cache entries these are: a character, a token hash, or `public`.
     pub who: String,
     /// The call's deadline: a wait for ESI's limits that would end later fails at once.
@@ -302,6 +314,8 @@ pub(crate) fn prepare(inner: &Inner, call: &Call<'_>, body: Option<Bytes>) -> Re
         cache_key,
         store: !options.no_store,
         revalidate: options.revalidate,
+        remember_refusals: !options.no_negative_cache && inner.negative.ttl.is_some(),
+        scopes: call.credentials.and_then(|c| c.scopes.clone()),
         who,
         deadline: call.deadline,
         max_body_size: options.max_body_size.unwrap_or(inner.max_body_size),
