@@ -48,15 +48,7 @@ pub(crate) async fn enter<'a>(
         && !prepared.revalidate
         && entry.is_fresh(now)
     {
-        let span = tracing::Span::current();
-        span.record("cache", "hit");
-        span.record("status", entry.status);
-        inner.report(
-            prepared.info,
-            &prepared.url,
-            started,
-            Seen::served(entry.status, Served::Cache),
-        );
+        served_here(inner, prepared, started, "hit", entry.status);
         return Passage::Answered(Ok(Raw {
             status: entry.status,
             headers: headers_from(&entry.headers),
@@ -88,15 +80,7 @@ fn remembered_refusal(
     entry: &CachedResponse,
     started: Instant,
 ) -> Result<Raw> {
-    let span = tracing::Span::current();
-    span.record("cache", "refusal");
-    span.record("status", entry.status);
-    inner.report(
-        prepared.info,
-        &prepared.url,
-        started,
-        Seen::served(entry.status, Served::Cache),
-    );
+    served_here(inner, prepared, started, "refusal", entry.status);
     let headers = headers_from(&entry.headers);
     Err(status_error(
         prepared.info.id,
@@ -114,17 +98,9 @@ fn shared_outcome(
     shared: Shared,
     started: Instant,
 ) -> Result<Raw> {
-    let span = tracing::Span::current();
-    span.record("cache", "shared");
     match shared {
         Shared::Answer(mut raw) => {
-            span.record("status", raw.status);
-            inner.report(
-                prepared.info,
-                &prepared.url,
-                started,
-                Seen::served(raw.status, Served::Cache),
-            );
+            served_here(inner, prepared, started, "shared", raw.status);
             raw.from_cache = true;
             raw.not_modified = false;
             Ok(raw)
@@ -134,14 +110,22 @@ fn shared_outcome(
             headers,
             body,
         } => {
-            span.record("status", status);
-            inner.report(
-                prepared.info,
-                &prepared.url,
-                started,
-                Seen::served(status, Served::Cache),
-            );
+            served_here(inner, prepared, started, "shared", status);
             Err(status_error(prepared.info.id, status, &headers, &body))
         }
     }
+}
+
+/// Records an answer given without a request: the span's cache outcome and status, and the
+/// statistics hook.
+fn served_here(inner: &Inner, prepared: &Prepared, started: Instant, cache: &str, status: u16) {
+    let span = tracing::Span::current();
+    span.record("cache", cache);
+    span.record("status", status);
+    inner.report(
+        prepared.info,
+        &prepared.url,
+        started,
+        Seen::served(status, Served::Cache),
+    );
 }
