@@ -120,7 +120,7 @@ pub use esi_runtime as runtime;
 
 pub use esi_runtime::{
     AccessToken, AllPages, BodyKind, BoxFuture, BucketState, CacheStore, CachedResponse,
-    CallOptions, ClientParam, CompatibilityDateError, CursorWalk, DEFAULT_BASE_URL,
+    CallOptions, ClientParam, CompatibilityDateError, Conditional, CursorWalk, DEFAULT_BASE_URL,
     DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, DynamicCall, Error, ErrorWindow, EsiErrorBody, Hold,
     Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_PAGES,
     MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, NegativeCaching, Operation, OperationInfo,

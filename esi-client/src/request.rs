@@ -103,6 +103,33 @@ impl<O: Operation> Request<O> {
         Request(self.0.max_body_size(bytes))
     }
 
+    /// Revalidates the caller's own copy: sends `etag` (the [`Response::etag`](crate::Response::etag)
+    /// of the data the caller holds, e.g. kept in a database across restarts) as
+    /// `If-None-Match`. When ESI answers 304, a plain `.await` returns the data if the
+    /// client's cache holds that version, else [`Error::NotModified`](crate::Error::NotModified);
+    /// [`conditional`](Self::conditional) tells "not modified" without a body.
+    pub fn if_none_match(self, etag: impl Into<String>) -> Self {
+        Request(self.0.if_none_match(etag))
+    }
+
+    /// Sends the request with the caller's `ETag` and answers
+    /// [`Conditional::NotModified`](crate::Conditional::NotModified) (metadata only) when the
+    /// caller's version is current, else [`Conditional::Modified`](crate::Conditional::Modified)
+    /// with the data.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: esi_client::Client, etag: String) -> Result<(), esi_client::Error> {
+    /// use esi_client::Conditional;
+    /// match client.status().get_status().if_none_match(etag).conditional().await? {
+    ///     Conditional::Modified(status) => println!("{} players", status.data.players),
+    ///     Conditional::NotModified(meta) => println!("unchanged until {:?}", meta.expires),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn conditional(self) -> crate::BoxFuture<'static, Result<crate::Conditional<O::Output>>> {
+        self.0.conditional()
+    }
+
     /// Asks ESI even when it refused this call (403, 404) a moment ago, and does not
     /// remember this call's refusal (see [`NegativeCaching`](crate::NegativeCaching)).
     pub fn no_negative_cache(self) -> Self {

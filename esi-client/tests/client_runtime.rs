@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use esi_client::market::OrderType;
 use esi_client::{
-    AccessToken, CacheStore, CachedResponse, Client, ClientBuilder, Error, Language, LimitPolicy,
-    MemoryCache, RetryPolicy, TokenRequest, TokenSource, TokenSourceError, UserAgent,
+    AccessToken, CacheStore, CachedResponse, Client, ClientBuilder, Conditional, Error, Language,
+    LimitPolicy, MemoryCache, RetryPolicy, TokenRequest, TokenSource, TokenSourceError, UserAgent,
 };
 use esi_fake::esi::{FakeEsiConfig, Fault, PageShape};
 use esi_fake::harness::Harness;
@@ -851,9 +851,11 @@ async fn error_limit_holds_requests_before_the_window_is_spent() {
     // After the window resets, requests flow again.
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     h.esi.faults().clear();
+    // (Asked past the remembered 404 of that id: the point is that requests flow.)
     client
         .alliance()
         .get_alliances_alliance_id(99_000_001)
+        .no_negative_cache()
         .await
         .unwrap();
 }
@@ -1108,4 +1110,75 @@ async fn refusals_are_remembered_per_character_and_scopes() {
             .unwrap_err();
     }
     assert_eq!(refusals_sent(), 66);
+}
+
+/// Validators the caller keeps: after a restart (a new client, an empty cache) the `ETag`
+/// kept from an earlier answer revalidates with `If-None-Match` (a 304, no body) instead of
+/// downloading again; `.conditional()` tells "not modified", a plain `.await` keeps returning
+/// data (or says `NotModified` when no cache holds the body).
+#[tokio::test]
+async fn an_etag_kept_by_the_caller_revalidates_after_a_restart() {
+    let h = harness(FakeEsiConfig::default()).await;
+    let first = builder(&h).build().unwrap();
+    let answer = first.status().get_status().with_response().await.unwrap();
+    let etag = answer.etag.clone().expect("ESI sends an ETag");
+
+    // A new process: nothing cached.
+    let restarted = builder(&h).build().unwrap();
+    let outcome = restarted
+        .status()
+        .get_status()
+        .if_none_match(etag.clone())
+        .conditional()
+        .await
+        .unwrap();
+    let Conditional::NotModified(meta) = outcome else {
+        panic!("expected not modified: {outcome:?}");
+    };
+    assert_eq!(meta.etag.as_deref(), Some(etag.as_str()));
+    assert!(meta.expires.is_some());
+    let last = h.requests().last().cloned().unwrap();
+    assert_eq!(last.header("if-none-match"), Some(etag.as_str()));
+    assert_eq!(last.status, Some(304));
+
+    // A plain await with the caller's tag and no cached body: a typed "not modified".
+    let error = builder(&h)
+        .build()
+        .unwrap()
+        .status()
+        .get_status()
+        .if_none_match(etag.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotModified { .. }), "{error}");
+
+    // Another version than the caller's: the data.
+    let stale = restarted
+        .status()
+        .get_status()
+        .if_none_match("\"some-older-version\"")
+        .conditional()
+        .await
+        .unwrap();
+    let fresh = stale.modified().expect("modified");
+    assert_eq!(fresh.etag.as_deref(), Some(etag.as_str()));
+
+    // Now cached and fresh: the caller's tag is answered without a request.
+    let sent = h.requests().len();
+    let cached = restarted
+        .status()
+        .get_status()
+        .if_none_match(etag.clone())
+        .conditional()
+        .await
+        .unwrap();
+    assert!(!cached.is_modified());
+    assert_eq!(h.requests().len(), sent, "no request before Expires");
+    // And the plain await still returns the data.
+    restarted
+        .status()
+        .get_status()
+        .if_none_match(etag)
+        .await
+        .unwrap();
 }

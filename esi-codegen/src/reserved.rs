@@ -22,6 +22,8 @@ pub const REQUEST_METHODS: &[&str] = &[
     "deadline",
     "max_body_size",
     "no_negative_cache",
+    "if_none_match",
+    "conditional",
     // Sending and walking.
     "with_response",
     "send",

@@ -91,7 +91,10 @@ pub(crate) async fn fetch(
         attempt += 1;
         tracing::Span::current().record("attempt", attempt);
         let slot = acquire(inner, prepared).await?;
-        let etag = cached.as_ref().and_then(|c| c.etag.as_deref());
+        let etag = prepared
+            .if_none_match
+            .as_deref()
+            .or(cached.as_ref().and_then(|c| c.etag.as_deref()));
         let answer = send_once(inner, prepared, etag, attempt, slot).await;
         let (status, headers, body) = match answer {
             Ok(answer) => answer,
@@ -124,9 +127,14 @@ pub(crate) async fn fetch(
         span.record("status", status);
         span.record("latency_ms", started.elapsed().as_millis() as u64);
 
-        if status == 304
-            && let Some(entry) = &cached
-        {
+        let confirmed = (status == 304)
+            .then(|| {
+                cached
+                    .as_ref()
+                    .filter(|c| holds_version(c, prepared, &headers))
+            })
+            .flatten();
+        if confirmed.is_some() || (status == 304 && prepared.if_none_match.is_some()) {
             span.record("cache", "not-modified");
             inner.report(
                 prepared.info,
@@ -134,7 +142,17 @@ pub(crate) async fn fetch(
                 started,
                 seen(Some(304), attempt, Served::NotModified),
             );
-            return Ok(revalidated(inner, prepared, entry, &headers).await);
+            return Ok(match confirmed {
+                Some(entry) => revalidated(inner, prepared, entry, &headers).await,
+                // The caller's own `ETag` matched and the cache holds no body of it.
+                None => Raw {
+                    status,
+                    headers,
+                    body: Bytes::new(),
+                    from_cache: false,
+                    not_modified: true,
+                },
+            });
         }
         inner.report(
             prepared.info,
@@ -306,6 +324,18 @@ async fn revalidated(
         body: entry.body,
         from_cache: false,
         not_modified: true,
+    }
+}
+
+/// Whether the stored entry is the version a 304 confirmed: the one whose `ETag` was sent, or
+/// the one the 304 names.
+fn holds_version(entry: &CachedResponse, prepared: &Prepared, answer: &HeaderMap) -> bool {
+    let Some(held) = entry.etag.as_deref() else {
+        return false;
+    };
+    match &prepared.if_none_match {
+        None => true,
+        Some(sent) => sent == held || etag_of(answer).as_deref() == Some(held),
     }
 }
 

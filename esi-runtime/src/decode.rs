@@ -39,7 +39,12 @@ where
     S: for<'de> serde::de::DeserializeSeed<'de, Value = V> + Clone,
 {
     let data = decode(info.id, info.empty_response, &raw.body, seed)?;
-    Ok(Response {
+    Ok(with_metadata(raw, data))
+}
+
+/// `data` with the metadata of the answer that carried it.
+pub(crate) fn with_metadata<V>(raw: Raw, data: V) -> Response<V> {
+    Response {
         data,
         status: raw.status,
         etag: header_text(&raw.headers, "etag"),
@@ -49,7 +54,7 @@ where
         headers: raw.headers,
         from_cache: raw.from_cache,
         not_modified: raw.not_modified,
-    })
+    }
 }
 
 /// Decodes a success body; an empty body is the unit value of body-less routes.

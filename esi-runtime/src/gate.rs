@@ -58,16 +58,19 @@ pub(crate) async fn enter<'a>(
         }));
     }
     let lead = match &prepared.cache_key {
-        Some(key) if prepared.body.is_none() => match inner.in_flight.turn(key) {
-            Turn::Lead(lead) => Some(lead),
-            Turn::Follow(slot) => match coalesce::follow(slot).await {
-                Some(shared) => {
-                    return Passage::Answered(shared_outcome(inner, prepared, shared, started));
-                }
-                // The leader ended without an outcome to share: send our own.
-                None => None,
-            },
-        },
+        // A call with its own `If-None-Match` may get a 304 without a body: it shares nothing.
+        Some(key) if prepared.body.is_none() && prepared.if_none_match.is_none() => {
+            match inner.in_flight.turn(key) {
+                Turn::Lead(lead) => Some(lead),
+                Turn::Follow(slot) => match coalesce::follow(slot).await {
+                    Some(shared) => {
+                        return Passage::Answered(shared_outcome(inner, prepared, shared, started));
+                    }
+                    // The leader ended without an outcome to share: send our own.
+                    None => None,
+                },
+            }
+        }
         _ => None,
     };
     Passage::Send { cached, lead }

@@ -104,7 +104,7 @@ pub use options::CallOptions;
 pub use pages::{AllPages, CursorWalk, MAX_PAGES, PageProgress, PageStream};
 pub use paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
 pub use request::{Request, WithResponse};
-pub use response::Response;
+pub use response::{Conditional, Response};
 pub use retry::{Backoff, RetryPolicy};
 pub use scope::Scope;
 

@@ -29,6 +29,9 @@ pub struct CallOptions {
     pub deadline: Option<std::time::Duration>,
     /// The largest answer body the call reads, after decompression (default: the client's).
     pub max_body_size: Option<u64>,
+    /// The caller's `ETag` of the data it holds, sent as `If-None-Match` (see
+    /// [`Request::if_none_match`](crate::Request::if_none_match)).
+    pub if_none_match: Option<String>,
     /// Don't answer from, or keep, a remembered 403 or 404 (see
     /// [`NegativeCaching`](crate::NegativeCaching)).
     pub no_negative_cache: bool,
@@ -57,6 +60,7 @@ impl std::fmt::Debug for CallOptions {
             .field("page", &self.page)
             .field("deadline", &self.deadline)
             .field("max_body_size", &self.max_body_size)
+            .field("if_none_match", &self.if_none_match)
             .field("no_negative_cache", &self.no_negative_cache)
             .field("query", &self.query)
             .field("revalidate", &self.revalidate)
@@ -124,6 +128,17 @@ macro_rules! call_option_setters {
         /// gets its own.
         pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
             self.options.deadline = Some(deadline);
+            self
+        }
+
+        /// Revalidates the caller's own copy: sends `etag` (the [`Response::etag`]($crate::Response::etag)
+        /// of the data the caller holds, e.g. kept in its database across restarts) as
+        /// `If-None-Match`. When ESI answers 304, a plain `.await` returns the data if the
+        /// client's cache holds that version, else
+        /// [`Error::NotModified`]($crate::Error::NotModified); `.conditional()` tells "not
+        /// modified" without a body. A fresh cached answer is still served without a request.
+        pub fn if_none_match(mut self, etag: impl Into<String>) -> Self {
+            self.options.if_none_match = Some(etag.into());
             self
         }
 

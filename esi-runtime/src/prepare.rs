@@ -175,6 +175,8 @@ pub(crate) struct Prepared {
     pub store: bool,
     /// Whether a fresh cache entry is revalidated instead of served.
     pub revalidate: bool,
+    /// The caller's `ETag`, sent as `If-None-Match` in place of the cache's.
+    pub if_none_match: Option<String>,
     /// Whether a 403 or 404 is remembered and answers again (negative caching).
     pub remember_refusals: bool,
     /// The fingerprint of the token's scopes, if it names them.
@@ -314,6 +316,7 @@ pub(crate) fn prepare(inner: &Inner, call: &Call<'_>, body: Option<Bytes>) -> Re
         cache_key,
         store: !options.no_store,
         revalidate: options.revalidate,
+        if_none_match: options.if_none_match.clone(),
         remember_refusals: !options.no_negative_cache && inner.negative.ttl.is_some(),
         scopes: call.credentials.and_then(|c| c.scopes.clone()),
         who,

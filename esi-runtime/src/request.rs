@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::future::BoxFuture;
 use crate::operation::Operation;
 use crate::options::{CallOptions, call_option_setters};
-use crate::response::Response;
+use crate::response::{Conditional, Response};
 
 /// One call of operation `O`, ready to be configured and awaited.
 ///
@@ -48,6 +48,24 @@ impl<O: Operation> Request<O> {
     /// Returns the data with its status, headers and cache metadata.
     pub fn with_response(self) -> WithResponse<O> {
         WithResponse(self)
+    }
+
+    /// Sends the request with the caller's `ETag` ([`if_none_match`](Self::if_none_match))
+    /// and answers [`Conditional::NotModified`] without a body when the caller's version is
+    /// current, else [`Conditional::Modified`] with the data. Without an `ETag` it is always
+    /// `Modified`.
+    ///
+    /// ```ignore
+    /// // `etag` kept from an earlier answer (`Response::etag`), e.g. in a database.
+    /// match client.status().get_status().if_none_match(etag).conditional().await? {
+    ///     Conditional::Modified(status) => save(status.data, status.etag),
+    ///     Conditional::NotModified(meta) => next_poll_at(meta.expires),
+    /// }
+    /// ```
+    pub fn conditional(self) -> BoxFuture<'static, Result<Conditional<O::Output>>> {
+        Box::pin(async move {
+            crate::send::send_conditional(&self.client, &self.op, &self.options).await
+        })
     }
 
     /// Sends the request and decodes the answer.

@@ -60,6 +60,50 @@ impl<T> Response<T> {
     }
 }
 
+/// The answer to a call carrying the caller's `ETag` ([`Request::conditional`]): the data,
+/// when it is not the version the caller holds, or only the metadata when it is.
+///
+/// [`Request::conditional`]: crate::Request::conditional
+#[derive(Debug, Clone)]
+pub enum Conditional<T> {
+    /// Another version than the caller's: the data with its metadata (its new `ETag`).
+    Modified(Response<T>),
+    /// The caller's version is current (ESI answered 304, or the cache holds that version
+    /// fresh): no body, and the answer's metadata (the new `Expires`, `Last-Modified`).
+    NotModified(Response<()>),
+}
+
+impl<T> Conditional<T> {
+    /// Whether the data changed from the caller's version.
+    pub fn is_modified(&self) -> bool {
+        matches!(self, Conditional::Modified(_))
+    }
+
+    /// The new data, if it changed.
+    pub fn modified(self) -> Option<Response<T>> {
+        match self {
+            Conditional::Modified(response) => Some(response),
+            Conditional::NotModified(_) => None,
+        }
+    }
+
+    /// The answer's `Expires`: do not ask again before then.
+    pub fn expires(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Conditional::Modified(response) => response.expires,
+            Conditional::NotModified(response) => response.expires,
+        }
+    }
+
+    /// The `ETag` of the version now current (keep it for the next call).
+    pub fn etag(&self) -> Option<&str> {
+        match self {
+            Conditional::Modified(response) => response.etag.as_deref(),
+            Conditional::NotModified(response) => response.etag.as_deref(),
+        }
+    }
+}
+
 /// Parses an HTTP date (`Expires`, `Last-Modified`).
 pub(crate) fn http_date(value: Option<&http::HeaderValue>) -> Option<DateTime<Utc>> {
     let text = value?.to_str().ok()?;

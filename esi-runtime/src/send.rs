@@ -17,13 +17,13 @@ use crate::attempt::{self, Failure};
 use crate::client::Client;
 use crate::coalesce::{Lead, Shared};
 use crate::context::Inner;
-use crate::decode::{Raw, decode_response, status_error};
+use crate::decode::{Raw, decode_response, header_text, status_error, with_metadata};
 use crate::error::{Error, Result, excerpt};
 use crate::gate::{self, Passage};
 use crate::operation::Operation;
 use crate::options::CallOptions;
 use crate::prepare::{Call, CallParts, Credentials, chunked_bodies, prepare};
-use crate::response::Response;
+use crate::response::{Conditional, Response};
 
 /// Sends one call of `op` and decodes the answer.
 pub(crate) async fn send<O: Operation>(
@@ -32,7 +32,38 @@ pub(crate) async fn send<O: Operation>(
     options: &CallOptions,
 ) -> Result<Response<O::Output>> {
     let raw = send_raw(client, op, options).await?;
+    if raw.status == 304 {
+        return Err(not_modified(O::INFO.id, options));
+    }
     decode_response::<O::Output>(O::INFO, raw)
+}
+
+/// Sends one call of `op` with the caller's `If-None-Match`, and tells "not modified" apart:
+/// when the answer is the version the caller holds (ESI's 304, or a cached answer with the
+/// caller's `ETag`), no body is decoded.
+pub(crate) async fn send_conditional<O: Operation>(
+    client: &Client,
+    op: &O,
+    options: &CallOptions,
+) -> Result<Conditional<O::Output>> {
+    let raw = send_raw(client, op, options).await?;
+    let held = options.if_none_match.as_deref();
+    let same = held.is_some() && header_text(&raw.headers, "etag").as_deref() == held;
+    if raw.status == 304 || same {
+        let mut meta = with_metadata(raw, ());
+        if meta.etag.is_none() {
+            meta.etag = held.map(str::to_string);
+        }
+        return Ok(Conditional::NotModified(meta));
+    }
+    decode_response::<O::Output>(O::INFO, raw).map(Conditional::Modified)
+}
+
+fn not_modified(operation: &'static str, options: &CallOptions) -> Error {
+    Error::NotModified {
+        operation,
+        etag: options.if_none_match.clone().unwrap_or_default(),
+    }
 }
 
 /// Sends one call of `op` and returns the undecoded answer (bodies of chunked calls merged).
