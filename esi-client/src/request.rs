@@ -105,9 +105,10 @@ impl<O: Operation> Request<O> {
 
     /// Revalidates the caller's own copy: sends `etag` (the [`Response::etag`](crate::Response::etag)
     /// of the data the caller holds, e.g. kept in a database across restarts) as
-    /// `If-None-Match`. When ESI answers 304, a plain `.await` returns the data if the
-    /// client's cache holds that version, else [`Error::NotModified`](crate::Error::NotModified);
-    /// [`conditional`](Self::conditional) tells "not modified" without a body.
+    /// `If-None-Match`; [`conditional`](Self::conditional) then tells "not modified" without
+    /// a body. A plain `.await` keeps returning the data: from the cache when it holds that
+    /// version, else asked again without the tag. For `X-Pages` walks the tag is the set's
+    /// `Response::etag` of an earlier walk: each page is sent its own.
     pub fn if_none_match(self, etag: impl Into<String>) -> Self {
         Request(self.0.if_none_match(etag))
     }

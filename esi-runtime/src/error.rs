@@ -129,17 +129,6 @@ pub enum Error {
         /// Operation id.
         operation: &'static str,
     },
-    /// ESI answered 304 to the caller's own `If-None-Match` (see
-    /// [`Request::if_none_match`](crate::Request::if_none_match)) and the client holds no body
-    /// of that version: the caller's copy is current. [`Request::conditional`](crate::Request::conditional)
-    /// answers this as [`Conditional::NotModified`](crate::Conditional::NotModified) instead.
-    #[error("{operation}: not modified since the caller's ETag {etag}")]
-    NotModified {
-        /// Operation id.
-        operation: &'static str,
-        /// The caller's `ETag`.
-        etag: String,
-    },
     /// The call did not finish within its deadline (retries and waits included).
     #[error("{operation}: no answer within the call's deadline of {deadline:?}")]
     DeadlineExceeded {

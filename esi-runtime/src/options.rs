@@ -133,10 +133,11 @@ macro_rules! call_option_setters {
 
         /// Revalidates the caller's own copy: sends `etag` (the [`Response::etag`]($crate::Response::etag)
         /// of the data the caller holds, e.g. kept in its database across restarts) as
-        /// `If-None-Match`. When ESI answers 304, a plain `.await` returns the data if the
-        /// client's cache holds that version, else
-        /// [`Error::NotModified`]($crate::Error::NotModified); `.conditional()` tells "not
-        /// modified" without a body. A fresh cached answer is still served without a request.
+        /// `If-None-Match`; `.conditional()` then tells "not modified" without a body. A plain
+        /// `.await` keeps returning the data: from the cache when it holds that version, else
+        /// asked again without the tag. A fresh cached answer is served without a request.
+        /// For `X-Pages` walks the tag is the set's [`Response::etag`]($crate::Response::etag)
+        /// of an earlier walk: each page is sent its own.
         pub fn if_none_match(mut self, etag: impl Into<String>) -> Self {
             self.options.if_none_match = Some(etag.into());
             self

@@ -4,21 +4,20 @@
 //!
 //! - `Expires` of the set: the latest of its pages'. Asking again before then would fetch at
 //!   least one page before its own `Expires`.
-//! - `ETag` of the set (more than one page): a weak tag digesting every page's tag in order,
-//!   so it changes whenever any page changes. It names the set, not a page: it is not sent
-//!   back in `If-None-Match` (the client revalidates each page from its cache on its own).
+//! - `ETag` of the set (more than one page): every page's tag in page order, as a list in the
+//!   form of an `If-None-Match` header (`"a", "b", "c"`), so it changes whenever any page
+//!   changes, and given back to [`Request::if_none_match`] of the same walk it revalidates
+//!   each page with its own tag ([`split_tags`]).
 //!
 //! [`Request::all_pages`]: crate::Request::all_pages
+//! [`Request::if_none_match`]: crate::Request::if_none_match
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
-
-use crate::identity::short_hex;
 
 /// Gathers the pages' `ETag`s and `Expires` as they arrive.
 #[derive(Debug, Default)]
 pub(crate) struct PageSet {
-    digest: Sha256,
+    tags: String,
     pages: u32,
     missing_tag: bool,
     latest_expires: Option<DateTime<Utc>>,
@@ -29,33 +28,47 @@ impl PageSet {
     pub(crate) fn add(&mut self, etag: Option<&str>, expires: Option<DateTime<Utc>>) {
         self.pages += 1;
         match etag {
-            Some(tag) => {
-                // Length-prefixed, so that no two different lists digest alike.
-                self.digest.update((tag.len() as u64).to_le_bytes());
-                self.digest.update(tag.as_bytes());
+            Some(tag) if !self.missing_tag => {
+                if !self.tags.is_empty() {
+                    self.tags.push_str(", ");
+                }
+                self.tags.push_str(tag);
             }
-            None => self.missing_tag = true,
+            _ => self.missing_tag = true,
         }
         self.latest_expires = self.latest_expires.max(expires);
     }
 
-    /// The set's `ETag`: page 1's for a set of one page; otherwise the digest of every page's
-    /// tag, or none when a page had none.
-    pub(crate) fn etag(self, first: Option<String>) -> Option<String> {
-        if self.pages <= 1 {
-            return first;
-        }
-        if self.missing_tag {
-            return None;
-        }
-        let hex = short_hex(&self.digest.finalize());
-        Some(format!("W/\"pages-{}-{hex}\"", self.pages))
+    /// The set's `ETag`: every page's tag in order (page 1's alone for a set of one page), or
+    /// none when a page had none.
+    pub(crate) fn etag(self) -> Option<String> {
+        (!self.missing_tag && self.pages > 0).then_some(self.tags)
     }
 
     /// The latest `Expires` of the pages.
     pub(crate) fn expires(&self) -> Option<DateTime<Utc>> {
         self.latest_expires
     }
+}
+
+/// The page tags of a set's `ETag`, in page order: each `"…"` or `W/"…"` of the list (a tag
+/// holds no `"`, so commas inside one are kept). Text that is not such a list is one tag.
+pub(crate) fn split_tags(set: &str) -> Vec<String> {
+    let mut tags = Vec::new();
+    let mut rest = set.trim_start_matches([' ', ',']);
+    while !rest.is_empty() {
+        let body = rest.strip_prefix("W/").unwrap_or(rest);
+        let Some(quoted) = body.strip_prefix('"') else {
+            return vec![set.to_string()];
+        };
+        let Some(end) = quoted.find('"') else {
+            return vec![set.to_string()];
+        };
+        let taken = rest.len() - quoted.len() + end + 1;
+        tags.push(rest[..taken].to_string());
+        rest = rest[taken..].trim_start_matches([' ', ',']);
+    }
+    tags
 }
 
 #[cfg(test)]
@@ -78,34 +91,55 @@ mod tests {
     fn one_page_keeps_its_own_tag() {
         let one = set(&[(Some("\"a\""), 10)]);
         assert_eq!(one.expires(), at(10));
-        assert_eq!(one.etag(Some("\"a\"".into())).as_deref(), Some("\"a\""));
+        assert_eq!(one.etag().as_deref(), Some("\"a\""));
     }
 
     #[test]
     fn the_set_expires_with_its_latest_page() {
         assert_eq!(
-            set(&[(Some("a"), 10), (Some("b"), 13), (Some("c"), 10)]).expires(),
+            set(&[
+                (Some("\"a\""), 10),
+                (Some("\"b\""), 13),
+                (Some("\"c\""), 10)
+            ])
+            .expires(),
             at(13)
         );
     }
 
     #[test]
     fn a_change_on_any_page_changes_the_tag_of_the_set() {
-        let tag = |pages: &[(Option<&str>, i64)]| set(pages).etag(Some("first".into()));
-        let base = tag(&[(Some("a"), 1), (Some("b"), 1), (Some("c"), 1)]);
-        assert!(
-            base.as_deref()
-                .is_some_and(|t| t.starts_with("W/\"pages-3-"))
+        let tag = |pages: &[(Option<&str>, i64)]| set(pages).etag();
+        let base = tag(&[(Some("\"a\""), 1), (Some("\"b\""), 1), (Some("\"c\""), 1)]);
+        assert_eq!(base.as_deref(), Some("\"a\", \"b\", \"c\""));
+        assert_eq!(
+            base,
+            tag(&[(Some("\"a\""), 2), (Some("\"b\""), 2), (Some("\"c\""), 2)])
         );
-        assert_eq!(base, tag(&[(Some("a"), 2), (Some("b"), 2), (Some("c"), 2)]));
-        assert_ne!(base, tag(&[(Some("a"), 1), (Some("b"), 1), (Some("x"), 1)]));
-        assert_ne!(base, tag(&[(Some("a"), 1), (Some("c"), 1), (Some("b"), 1)]));
-        assert_ne!(base, tag(&[(Some("a"), 1), (Some("b"), 1)]));
-        // Boundaries count: ("ab", "c") is not ("a", "bc").
         assert_ne!(
-            tag(&[(Some("ab"), 1), (Some("c"), 1)]),
-            tag(&[(Some("a"), 1), (Some("bc"), 1)])
+            base,
+            tag(&[(Some("\"a\""), 1), (Some("\"b\""), 1), (Some("\"x\""), 1)])
         );
-        assert_eq!(tag(&[(Some("a"), 1), (None, 1)]), None);
+        assert_ne!(
+            base,
+            tag(&[(Some("\"a\""), 1), (Some("\"c\""), 1), (Some("\"b\""), 1)])
+        );
+        assert_ne!(base, tag(&[(Some("\"a\""), 1), (Some("\"b\""), 1)]));
+        assert_eq!(tag(&[(Some("\"a\""), 1), (None, 1)]), None);
+        assert_eq!(tag(&[(None, 1), (Some("\"a\""), 1)]), None);
+    }
+
+    #[test]
+    fn a_set_tag_splits_back_into_its_pages() {
+        let tags = ["\"a1\"", "W/\"b,2\"", "\"\""];
+        let mut pages = PageSet::default();
+        for tag in tags {
+            pages.add(Some(tag), None);
+        }
+        let joined = pages.etag().unwrap();
+        assert_eq!(split_tags(&joined), tags);
+        assert_eq!(split_tags("\"solo\""), ["\"solo\""]);
+        assert_eq!(split_tags("not a list"), ["not a list"]);
+        assert_eq!(split_tags("\"open"), ["\"open"]);
     }
 }

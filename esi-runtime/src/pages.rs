@@ -24,18 +24,20 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
-use crate::decode::{Raw, decode_response, decode_response_seed, pages_header};
+use crate::decode::{
+    Raw, decode_response, decode_response_seed, header_text, pages_header, with_metadata,
+};
 use crate::error::{Error, Result, excerpt};
 use crate::future::BoxFuture;
 use crate::list_seed::ListSeed;
 use crate::operation::{Operation, Pagination};
 use crate::options::CallOptions;
-use crate::page_set::PageSet;
+use crate::page_set::{PageSet, split_tags};
 use crate::page_window::{PageWindow, StartPage};
 use crate::paginated::{PagedByCursor, PagedByFromId, PagedByXPages};
 use crate::prepare::CallParts;
 use crate::request::Request;
-use crate::response::{Response, http_date};
+use crate::response::{Conditional, Response, http_date};
 use crate::send::{send_parts, send_raw};
 
 /// The most `all_pages` reserves ahead for the pages still to come; past it the list grows as
@@ -278,6 +280,17 @@ where
     T: DeserializeOwned + Send + 'static,
 {
     let info = parts.info;
+    // The caller's set tag is for `fetch_all_conditional`; each page revalidates its own.
+    let plain;
+    let options = if options.if_none_match.is_some() {
+        plain = CallOptions {
+            if_none_match: None,
+            ..options.clone()
+        };
+        &plain
+    } else {
+        options
+    };
     for restart in 0..=MAX_RESTARTS {
         let revalidate = restart > 0;
         let raw = send_parts(client, parts, &page_options(options, 1, revalidate)).await?;
@@ -334,7 +347,7 @@ where
         }
         if !changed {
             first.expires = set.expires();
-            first.etag = set.etag(first.etag);
+            first.etag = set.etag();
             return Ok(first);
         }
         tracing::warn!(
@@ -344,6 +357,75 @@ where
         );
     }
     Err(Error::PagesChanged { operation: info.id })
+}
+
+/// Every page of an `X-Pages` call revalidated against the set tag the caller holds (its
+/// `if_none_match`, a set's [`Response::etag`] from an earlier walk): each page is sent its own
+/// tag. When every page is the caller's version, in as many pages, the answer is
+/// [`Conditional::NotModified`] with the set's metadata and nothing decoded; otherwise the
+/// walk of [`fetch_all`], which takes the pages just fetched from the cache.
+pub(crate) async fn fetch_all_conditional<T>(
+    client: &Client,
+    parts: &CallParts,
+    options: &CallOptions,
+) -> Result<Conditional<Vec<T>>>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    let Some(held) = options.if_none_match.as_deref() else {
+        return fetch_all(client, parts, options, None)
+            .await
+            .map(Conditional::Modified);
+    };
+    let tags = split_tags(held);
+    let probe = |page: u32| {
+        let mut options = page_options(options, page, false);
+        options.if_none_match = tags.get(page as usize - 1).cloned();
+        options
+    };
+    let held_by_caller = |raw: &Raw, page: u32| {
+        raw.status == 304
+            || header_text(&raw.headers, "etag").as_deref()
+                == tags.get(page as usize - 1).map(String::as_str)
+    };
+    let first = send_parts(client, parts, &probe(1)).await?;
+    let total = page_count(parts.info.id, pages_header(&first.headers))?;
+    let version = version_of(&first.headers);
+    let mut set = PageSet::default();
+    let mut unchanged = total as usize == tags.len() && held_by_caller(&first, 1);
+    if unchanged {
+        set.add(tags.first().map(String::as_str), expires_of(&first));
+        let mut rest = stream::iter(2..=total)
+            .map(|page| {
+                let options = probe(page);
+                async move { (page, send_parts(client, parts, &options).await) }
+            })
+            .buffered(client.inner.page_concurrency.max(1));
+        while let Some((page, raw)) = rest.next().await {
+            let raw = raw?;
+            if version_of(&raw.headers) != version || !held_by_caller(&raw, page) {
+                unchanged = false;
+                break;
+            }
+            set.add(
+                tags.get(page as usize - 1).map(String::as_str),
+                expires_of(&raw),
+            );
+        }
+    }
+    if unchanged {
+        let mut meta = with_metadata(first, ());
+        meta.expires = set.expires();
+        meta.etag = set.etag();
+        return Ok(Conditional::NotModified(meta));
+    }
+    fetch_all(client, parts, options, None)
+        .await
+        .map(Conditional::Modified)
+}
+
+fn expires_of(raw: &Raw) -> Option<chrono::DateTime<chrono::Utc>> {
+    http_date(raw.headers.get("expires"))
 }
 
 /// [`fetch_all`] of a typed request.
@@ -370,11 +452,29 @@ where
     /// Returns the items with the page set's metadata: page 1's status, headers and
     /// `Last-Modified` (every page shares it); `pages`, how many were fetched; `expires`, the
     /// latest of the pages' (asking sooner would fetch a page before its own `Expires`);
-    /// `etag`, page 1's for one page, else a weak tag of the whole set that changes when any
-    /// page changes (it is not for `If-None-Match`); `from_cache` and `not_modified` only when
-    /// true of every page.
+    /// `etag`, every page's tag in order (`"a", "b"`: it changes when any page changes; give
+    /// it back to [`if_none_match`](Self::if_none_match)); `from_cache` and `not_modified`
+    /// only when true of every page.
     pub fn with_response(self) -> BoxFuture<'static, Result<Response<Vec<T>>>> {
         Box::pin(fetch_all_typed(self.0))
+    }
+
+    /// Revalidates the page set the caller holds: `etag` is the set's
+    /// [`Response::etag`] of an earlier walk, and each page is sent its own tag by
+    /// [`conditional`](Self::conditional). A plain `.await` keeps returning the items.
+    pub fn if_none_match(self, etag: impl Into<String>) -> Self {
+        AllPages(self.0.if_none_match(etag))
+    }
+
+    /// Walks the pages with the caller's set tag ([`if_none_match`](Self::if_none_match)):
+    /// [`Conditional::NotModified`] (no body decoded) when every page is still the caller's
+    /// version, else [`Conditional::Modified`] with every item.
+    pub fn conditional(self) -> BoxFuture<'static, Result<Conditional<Vec<T>>>> {
+        let request = self.0;
+        Box::pin(async move {
+            let parts = CallParts::of(&request.op)?;
+            fetch_all_conditional(&request.client, &parts, &request.options).await
+        })
     }
 }
 

@@ -31,9 +31,12 @@ pub(crate) async fn send<O: Operation>(
     op: &O,
     options: &CallOptions,
 ) -> Result<Response<O::Output>> {
-    let raw = send_raw(client, op, options).await?;
+    let mut raw = send_raw(client, op, options).await?;
     if raw.status == 304 {
-        return Err(not_modified(O::INFO.id, options));
+        // The caller's version is current, but it asked for the data and no cache holds it.
+        let mut plain = options.clone();
+        plain.if_none_match = None;
+        raw = send_raw(client, op, &plain).await?;
     }
     decode_response::<O::Output>(O::INFO, raw)
 }
@@ -57,13 +60,6 @@ pub(crate) async fn send_conditional<O: Operation>(
         return Ok(Conditional::NotModified(meta));
     }
     decode_response::<O::Output>(O::INFO, raw).map(Conditional::Modified)
-}
-
-fn not_modified(operation: &'static str, options: &CallOptions) -> Error {
-    Error::NotModified {
-        operation,
-        etag: options.if_none_match.clone().unwrap_or_default(),
-    }
 }
 
 /// Sends one call of `op` and returns the undecoded answer (bodies of chunked calls merged).
