@@ -1237,3 +1237,51 @@ async fn a_page_set_tag_kept_by_the_caller_revalidates_every_page() {
     assert_eq!(changed.data.len(), first.data.len());
     assert_eq!(changed.etag, first.etag);
 }
+
+/// The figure (run with `--ignored --nocapture`): 50 structures of which 40 answer
+/// 403, re-polled 10 times; errors spent without and with negative caching.
+#[tokio::test]
+#[ignore = "a measurement: prints figures"]
+async fn measure_refusals_spent_over_ten_polls() {
+    for negative in [
+        esi_client::NegativeCaching::off(),
+        esi_client::NegativeCaching::default(),
+    ] {
+        let config = FakeEsiConfig::default().error_limit(100_000, Duration::from_secs(60));
+        let h = harness(config).await;
+        let client = builder(&h)
+            .token_verifier(verifier(&h))
+            .negative_caching(negative)
+            .build()
+            .unwrap();
+        let scope = "esi-markets.structure_markets.v1";
+        let token = h.token(PILOT, &[scope]).unwrap();
+        let structures: Vec<i64> = (0..50).map(|i| 1_000_000_000_100 + i).collect();
+        for id in &structures[..40] {
+            h.esi.inject(
+                Fault::status(403)
+                    .always()
+                    .on(format!("/markets/structures/{id}")),
+            );
+        }
+        for _ in 0..10 {
+            for id in &structures {
+                let _ = client
+                    .market()
+                    .get_markets_structures_structure_id(*id)
+                    .token(token.as_str())
+                    .await;
+            }
+        }
+        let errors = h
+            .requests()
+            .iter()
+            .filter(|r| r.status.is_some_and(|s| s >= 400))
+            .count();
+        println!(
+            "negative caching {:?}: {} requests, {errors} errors spent",
+            negative.ttl,
+            h.requests().len()
+        );
+    }
+}
