@@ -2,8 +2,8 @@
 //! `Cache-Control` served without asking ESI again (ESI asks clients not to).
 //!
 //! The key includes the identity of the token's character, so two characters never see each
-//! other's data. [`MemoryCache`] (bounded by entries and bytes) is the default;
-//! [`CacheStore`] lets a shared store (Redis) plug in.
+//! other's data. [`MemoryCache`] (bounded by entries and bytes, least recently used out
+//! first) is the default; [`CacheStore`] lets a shared store (Redis) plug in.
 
 mod memory;
 
