@@ -52,9 +52,13 @@ impl Kept {
 
 impl MemoryCache {
     /// Entries [`MemoryCache::default`] holds at most.
-    pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
+    pub const DEFAULT_MAX_ENTRIES: usize = 30_000;
 
-    /// Bytes [`MemoryCache::default`] holds at most: 256 MiB.
+    /// Bytes [`MemoryCache::default`] holds at most: 256 MiB. A typical ESI answer (a
+    /// character, a corporation, a type, an order list of one character) weighs 1–4 KiB with
+    /// its headers, so 30,000 of them take 30–120 MiB and the entry bound is the one reached;
+    /// the rest leaves room for large paged answers (a page of a region's market orders or of
+    /// a corporation's assets weighs 100–400 KiB), which the byte bound then limits.
     pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
 
     /// A cache of at most `max_entries` entries (at least one) and `max_bytes` bytes of
@@ -179,7 +183,7 @@ fn weight(entry: &CachedResponse) -> usize {
 }
 
 impl Default for MemoryCache {
-    /// [`DEFAULT_MAX_ENTRIES`](MemoryCache::DEFAULT_MAX_ENTRIES) (10,000) entries,
+    /// [`DEFAULT_MAX_ENTRIES`](MemoryCache::DEFAULT_MAX_ENTRIES) (30,000) entries,
     /// [`DEFAULT_MAX_BYTES`](MemoryCache::DEFAULT_MAX_BYTES) (256 MiB).
     fn default() -> Self {
         MemoryCache::new(Self::DEFAULT_MAX_ENTRIES, Self::DEFAULT_MAX_BYTES)
@@ -358,6 +362,19 @@ mod tests {
         assert_eq!((cache.len(), cache.bytes()), (0, 0));
         cache.put("z", entry(10), Duration::ZERO).await;
         assert!(cache.get("z").await.is_none());
+    }
+
+    #[test]
+    fn the_default_holds_thirty_thousand_typical_answers() {
+        let cache = MemoryCache::default();
+        for i in 0..MemoryCache::DEFAULT_MAX_ENTRIES + 10 {
+            cache.insert(&format!("/v1/characters/{i}/"), entry(2_000), MINUTE, at(0));
+        }
+        // 2 KiB answers: the entry bound is reached long before the byte bound.
+        assert_eq!(cache.len(), 30_000);
+        assert_eq!(cache.bytes(), 30_000 * (2_000 + ENTRY_OVERHEAD));
+        assert!(!has(&cache, "/v1/characters/9/", at(1)));
+        assert!(has(&cache, "/v1/characters/10/", at(1)));
     }
 
     /// One step of a random workload over a few keys.
