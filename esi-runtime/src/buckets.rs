@@ -163,6 +163,56 @@ mod tests {
         assert!(table.get("char-wallet", "token:0").is_none());
     }
 
+    /// Bytes a map keyed by (group, identity) holds: its table (slots and control bytes, as
+    /// std's hashbrown lays them out; capacity, not length, since a table never shrinks by
+    /// itself) and the keys' text.
+    fn counted_bytes<V>(map: &HashMap<(String, String), V>) -> usize {
+        let slots = match map.capacity() {
+            0 => 0,
+            capacity => (capacity * 8 / 7).next_power_of_two(),
+        };
+        let control = if slots == 0 { 0 } else { slots + 16 };
+        let text: usize = map
+            .keys()
+            .map(|(group, who)| group.capacity() + who.capacity())
+            .sum();
+        slots * std::mem::size_of::<((String, String), V)>() + control + text
+    }
+
+    #[test]
+    #[ignore = "prints figures: cargo test -p esi-runtime --lib bucket_memory -- --ignored --nocapture"]
+    fn bucket_memory_after_a_million_identities() {
+        const IDENTITIES: u32 = 1_000_000;
+        let mut table = BucketTable::default();
+        // Before the table was bounded: every bucket kept for ever.
+        let mut forever: HashMap<(String, String), BucketState> = HashMap::new();
+        let start = Instant::now();
+        let mut largest = 0;
+        for i in 0..IDENTITIES {
+            // As in the test above: a new identity every millisecond, 15-minute windows.
+            let now = start + Duration::from_millis(u64::from(i));
+            let who = format!("token:{i}");
+            table.entry("char-wallet".into(), &who, now, bucket(900));
+            forever.insert(("char-wallet".into(), who), bucket(900));
+            largest = largest.max(table.len());
+        }
+        let (bounded, unbounded) = (counted_bytes(&table.buckets), counted_bytes(&forever));
+        let mib = |bytes: usize| bytes as f64 / (1024.0 * 1024.0);
+        println!("(c) rate-limit buckets after {IDENTITIES} identities (counted bytes)");
+        println!(
+            "    BucketTable (MAX_BUCKETS {MAX_BUCKETS}): {} held (at most {largest}), {:.1} MiB",
+            table.len(),
+            mib(bounded)
+        );
+        println!(
+            "    unbounded HashMap:                   {} held, {:.1} MiB ({:.1}x)",
+            forever.len(),
+            mib(unbounded),
+            unbounded as f64 / bounded as f64
+        );
+        assert!(bounded < unbounded);
+    }
+
     #[test]
     fn refilled_buckets_are_dropped_and_blocked_or_recent_ones_kept() {
         let mut table = BucketTable::default();

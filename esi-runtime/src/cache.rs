@@ -2,16 +2,18 @@
 //! `Cache-Control` served without asking ESI again (ESI asks clients not to).
 //!
 //! The key includes the identity of the token's character, so two characters never see each
-//! other's data. [`MemoryCache`] (bounded by entries and bytes) is the default;
-//! [`CacheStore`] lets a shared store (Redis) plug in.
+//! other's data. [`MemoryCache`] (bounded by entries and bytes, least recently used out
+//! first) is the default; [`CacheStore`] lets a shared store (Redis) plug in.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+mod memory;
+
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
 use crate::future::BoxFuture;
+
+pub use memory::MemoryCache;
 
 /// A cached answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,16 +35,6 @@ impl CachedResponse {
     pub fn is_fresh(&self, now: SystemTime) -> bool {
         self.fresh_until.is_some_and(|t| now < t)
     }
-
-    fn weight(&self) -> usize {
-        self.body.len()
-            + self
-                .headers
-                .iter()
-                .map(|(k, v)| k.len() + v.len())
-                .sum::<usize>()
-            + 64
-    }
 }
 
 /// Where cached answers live. Implement it to share a cache between processes.
@@ -59,122 +51,6 @@ pub trait CacheStore: Send + Sync {
     ) -> BoxFuture<'a, ()>;
     /// Forgets an entry.
     fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()>;
-}
-
-/// An in-process cache bounded by entry count and total bytes, evicting the oldest entries
-/// first.
-#[derive(Debug)]
-pub struct MemoryCache {
-    max_entries: usize,
-    max_bytes: usize,
-    state: Mutex<MemoryState>,
-}
-
-#[derive(Debug, Default)]
-struct MemoryState {
-    entries: HashMap<String, (CachedResponse, SystemTime)>,
-    order: VecDeque<String>,
-    bytes: usize,
-}
-
-impl MemoryCache {
-    /// A cache of at most `max_entries` entries and `max_bytes` bytes of bodies and headers.
-    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
-        MemoryCache {
-            max_entries: max_entries.max(1),
-            max_bytes,
-            state: Mutex::new(MemoryState::default()),
-        }
-    }
-
-    /// Number of entries held.
-    pub fn len(&self) -> usize {
-        self.lock().entries.len()
-    }
-
-    /// Whether the cache is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Bytes held.
-    pub fn bytes(&self) -> usize {
-        self.lock().bytes
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn insert(&self, key: &str, entry: CachedResponse, keep_for: Duration) {
-        let weight = entry.weight();
-        if weight > self.max_bytes {
-            return;
-        }
-        let mut state = self.lock();
-        if let Some((old, _)) = state.entries.remove(key) {
-            state.bytes -= old.weight();
-            state.order.retain(|k| k != key);
-        }
-        let now = SystemTime::now();
-        while state.entries.len() >= self.max_entries || state.bytes + weight > self.max_bytes {
-            let Some(oldest) = state.order.pop_front() else {
-                break;
-            };
-            if let Some((old, _)) = state.entries.remove(&oldest) {
-                state.bytes -= old.weight();
-            }
-        }
-        state.bytes += weight;
-        state.order.push_back(key.to_string());
-        state
-            .entries
-            .insert(key.to_string(), (entry, now + keep_for));
-    }
-}
-
-impl Default for MemoryCache {
-    /// 10,000 entries, 256 MiB.
-    fn default() -> Self {
-        MemoryCache::new(10_000, 256 * 1024 * 1024)
-    }
-}
-
-impl CacheStore for MemoryCache {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<CachedResponse>> {
-        let mut state = self.lock();
-        let found = match state.entries.get(key) {
-            Some((entry, keep_until)) if SystemTime::now() < *keep_until => Some(entry.clone()),
-            Some(_) => {
-                if let Some((old, _)) = state.entries.remove(key) {
-                    state.bytes -= old.weight();
-                }
-                state.order.retain(|k| k != key);
-                None
-            }
-            None => None,
-        };
-        Box::pin(std::future::ready(found))
-    }
-
-    fn put<'a>(
-        &'a self,
-        key: &'a str,
-        entry: CachedResponse,
-        keep_for: Duration,
-    ) -> BoxFuture<'a, ()> {
-        self.insert(key, entry, keep_for);
-        Box::pin(std::future::ready(()))
-    }
-
-    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()> {
-        let mut state = self.lock();
-        if let Some((old, _)) = state.entries.remove(key) {
-            state.bytes -= old.weight();
-            state.order.retain(|k| k != key);
-        }
-        Box::pin(std::future::ready(()))
-    }
 }
 
 /// Until when an answer may be served from the cache, on our clock: ESI's rule, the earlier of
@@ -273,44 +149,6 @@ pub(crate) fn headers_from(pairs: &[(String, String)]) -> http::HeaderMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(body: &str) -> CachedResponse {
-        CachedResponse {
-            status: 200,
-            headers: vec![],
-            body: Bytes::from(body.to_string()),
-            etag: Some("\"x\"".into()),
-            fresh_until: None,
-        }
-    }
-
-    #[tokio::test]
-    async fn memory_cache_is_bounded_by_entries_and_bytes() {
-        let cache = MemoryCache::new(2, 1_000);
-        for key in ["a", "b", "c"] {
-            cache.put(key, entry("body"), Duration::from_secs(60)).await;
-        }
-        assert_eq!(cache.len(), 2);
-        assert!(cache.get("a").await.is_none(), "oldest entry evicted");
-        assert!(cache.get("c").await.is_some());
-
-        let small = MemoryCache::new(100, 300);
-        for key in ["a", "b", "c", "d"] {
-            small
-                .put(key, entry(&"x".repeat(100)), Duration::from_secs(60))
-                .await;
-        }
-        assert!(small.bytes() <= 300);
-        assert!(small.get("d").await.is_some());
-    }
-
-    #[tokio::test]
-    async fn expired_entries_are_dropped() {
-        let cache = MemoryCache::default();
-        cache.put("k", entry("b"), Duration::from_millis(0)).await;
-        assert!(cache.get("k").await.is_none());
-        assert!(cache.is_empty());
-    }
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs)

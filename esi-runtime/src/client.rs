@@ -320,8 +320,9 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// Where answers are cached (default: an in-memory [`MemoryCache`] of 10,000 entries and
-    /// 256 MiB). Share one store between clients, or plug in a shared one.
+    /// Where answers are cached (default: an in-memory [`MemoryCache`] of 30,000 entries and
+    /// 256 MiB, least recently used out first). Share one store between clients, or plug in a
+    /// shared one.
     pub fn cache(mut self, store: Arc<dyn CacheStore>) -> Self {
         self.cache = Some(store);
         self
