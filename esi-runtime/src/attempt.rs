@@ -185,9 +185,7 @@ pub(crate) async fn fetch(
                 tokio::time::sleep(pause).await;
             }
             Decision::Stop => {
-                if prepared.info.method == http::Method::GET {
-                    negative::remember(inner, prepared, status, &headers, &body).await;
-                }
+                remember_refusal(inner, prepared, status, &headers, &body).await;
                 return Err(Failure::Refused {
                     status,
                     headers,
@@ -380,6 +378,31 @@ async fn store(inner: &Inner, prepared: &Prepared, headers: &HeaderMap, body: &B
         let keep = keep_for(entry.fresh_until, now);
         cache.put(key, entry, keep).await;
     }
+}
+
+/// Keeps ESI's 403 or 404 to a GET when the client and the call remember refusals.
+async fn remember_refusal(
+    inner: &Inner,
+    prepared: &Prepared,
+    status: u16,
+    headers: &HeaderMap,
+    body: &Bytes,
+) {
+    let (Some(key), Some(cache), Some(ttl)) =
+        (&prepared.cache_key, &inner.cache, inner.negative.ttl)
+    else {
+        return;
+    };
+    if prepared.info.method != http::Method::GET || !prepared.remember_refusals || !prepared.store {
+        return;
+    }
+    let refusal = negative::Refusal {
+        status,
+        headers,
+        body,
+        scopes: prepared.scopes.as_deref(),
+    };
+    negative::remember(cache.as_ref(), key, ttl, refusal).await;
 }
 
 /// Waits for the limits to let a request go (or fails, by policy).

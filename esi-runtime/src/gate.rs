@@ -38,7 +38,7 @@ pub(crate) async fn enter<'a>(
     };
     let now = SystemTime::now();
     if let Some(entry) = cached.as_ref().filter(|e| e.status != 200) {
-        if negative::answers(entry, prepared, now) {
+        if prepared.remember_refusals && negative::answers(entry, prepared.scopes.as_deref(), now) {
             return Passage::Answered(remembered_refusal(inner, prepared, entry, started));
         }
         // A refusal has nothing to revalidate.

@@ -14,10 +14,8 @@ use bytes::Bytes;
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
-use crate::cache::{CachedResponse, fresh_until, headers_to};
-use crate::context::Inner;
+use crate::cache::{CacheStore, CachedResponse, fresh_until, headers_to};
 use crate::identity::short_hex;
-use crate::prepare::Prepared;
 
 /// Whether and how long refusals are remembered.
 ///
@@ -72,12 +70,12 @@ pub(crate) fn scopes_fingerprint(scopes: &[String]) -> String {
     short_hex(&digest.finalize())
 }
 
-/// Whether a stored entry is a remembered refusal that answers this call now.
-pub(crate) fn answers(entry: &CachedResponse, prepared: &Prepared, now: SystemTime) -> bool {
+/// Whether a stored entry is a remembered refusal that answers, now, a call whose token has
+/// the scopes of fingerprint `scopes`.
+pub(crate) fn answers(entry: &CachedResponse, scopes: Option<&str>, now: SystemTime) -> bool {
     remembered(entry.status)
-        && prepared.remember_refusals
         && entry.is_fresh(now)
-        && (entry.status != 403 || refused_scopes(entry) == prepared.scopes.as_deref())
+        && (entry.status != 403 || refused_scopes(entry) == scopes)
 }
 
 fn refused_scopes(entry: &CachedResponse) -> Option<&str> {
@@ -88,27 +86,35 @@ fn refused_scopes(entry: &CachedResponse) -> Option<&str> {
         .map(|(_, value)| value.as_str())
 }
 
-/// Keeps ESI's 403 or 404 to a GET, when the client and the call remember refusals.
+/// A refusal to keep: ESI's answer, and the fingerprint of the scopes of the call's token.
+pub(crate) struct Refusal<'a> {
+    pub status: u16,
+    pub headers: &'a HeaderMap,
+    pub body: &'a Bytes,
+    pub scopes: Option<&'a str>,
+}
+
+/// Keeps ESI's 403 or 404 under `key` until its `Expires`, else for `ttl`.
 pub(crate) async fn remember(
-    inner: &Inner,
-    prepared: &Prepared,
-    status: u16,
-    headers: &HeaderMap,
-    body: &Bytes,
+    cache: &dyn CacheStore,
+    key: &str,
+    ttl: Duration,
+    refusal: Refusal<'_>,
 ) {
-    let (Some(key), Some(cache), Some(ttl)) =
-        (&prepared.cache_key, &inner.cache, inner.negative.ttl)
-    else {
-        return;
-    };
-    if !remembered(status) || !prepared.remember_refusals || !prepared.store {
+    let Refusal {
+        status,
+        headers,
+        body,
+        scopes,
+    } = refusal;
+    if !remembered(status) {
         return;
     }
     let now = SystemTime::now();
     let until = fresh_until(headers, now).unwrap_or(now + ttl);
     let mut stored = headers_to(headers);
-    if let Some(scopes) = &prepared.scopes {
-        stored.push((SCOPES.to_string(), scopes.clone()));
+    if let Some(scopes) = scopes {
+        stored.push((SCOPES.to_string(), scopes.to_string()));
     }
     let entry = CachedResponse {
         status,
