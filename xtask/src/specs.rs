@@ -177,16 +177,20 @@ fn http_client(options: &RefreshOptions) -> Result<reqwest::Client, RefreshError
         .connect_timeout(options.timeout)
         .read_timeout(options.timeout)
         .gzip(true);
-    let loopback = reqwest::Url::parse(&options.base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
-    if loopback {
+    if is_loopback(&options.base_url) {
         builder = builder.no_proxy();
     }
     builder
         .build()
         .map_err(|e| RefreshError::Usage(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Whether `base_url` names this machine (the fake ESI): such requests skip any proxy.
+pub(crate) fn is_loopback(base_url: &str) -> bool {
+    reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
 }
 
 /// Fetches, validates and stores a spec; `progress` is told the bytes downloaded so far and
