@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use esi_codegen::diff::SpecDiff;
 use esi_codegen::model::{Api, SpecKind};
 
-/// ESI's production server.
-pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
+/// ESI's production server: the runtime's, the one place its host is written.
+pub const DEFAULT_BASE_URL: &str = esi_client::DEFAULT_BASE_URL;
 
 /// Largest spec accepted (today's are under 3 MB).
 const MAX_SPEC_BYTES: u64 = 64 * 1024 * 1024;
