@@ -20,12 +20,17 @@
 //!   API (all resources, two resources) against one on rfesi; medians and ratios.
 //! - `circles`: fails naming the files when modules of one crate import each other in a
 //!   circle (`crate::`/`super::`/`self::` paths in non-test code; see `circles.rs`).
+//! - `live-check [--base-url URL] [--routes R,...] [--max-wait SECS] [--json]`: asks a live ESI
+//!   (needs the network and `--contact`; never run by CI) for a few public routes twice, across
+//!   one cache refresh, and reports its `Date`, `Expires`, `max-age`, `Last-Modified`, `ETag`
+//!   and 304s against each other and the local clock: what the fake ESI must be as strict as.
 //! - `bench [--runs N]`: all pages of a region's market orders from `esi-fake`, through the
 //!   typed client against curl and plain reqwest floors; prints medians, ratios, peak RSS.
 
 mod bench;
 mod build_cost;
 mod circles;
+mod live_check;
 mod package;
 mod specs;
 mod tables;
@@ -149,6 +154,31 @@ enum Command {
         /// Its target directory.
         target: PathBuf,
     },
+    /// Asks a live ESI for a few public routes twice, across one cache refresh (If-None-Match
+    /// just past Expires), and reports how it sets Date, Expires, max-age, Last-Modified and
+    /// ETag. Opt-in: it needs the network.
+    LiveCheck {
+        /// The server to ask.
+        #[arg(long, default_value = esi_client::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// Routes to ask, comma-separated (default: /status, /sovereignty/campaigns,
+        /// /universe/types/34, /markets/prices).
+        #[arg(long, value_delimiter = ',')]
+        routes: Vec<String>,
+        /// The longest wait for a route's refresh, in seconds; a route whose window is longer
+        /// is read once and not asked again.
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=3600))]
+        max_wait: u64,
+        /// Contact email for the User-Agent (CCP asks every ESI application to be reachable).
+        #[arg(long, env = "ESI_USER_CONTACT_EMAIL")]
+        contact: String,
+        /// Timeout of each request, in seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// Print the report as JSON (its fields and the summary lines).
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks fetching 50 pages of market orders from esi-fake (release build).
     Bench {
         /// Runs per mode; the median is printed.
@@ -234,6 +264,24 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::LiveCheck {
+            base_url,
+            routes,
+            max_wait,
+            contact,
+            timeout,
+            json,
+        } => live_check::run(
+            &live_check::Options {
+                base_url,
+                routes,
+                max_wait: std::time::Duration::from_secs(max_wait),
+                contact,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+                json,
+            },
+            &workspace_root().join("specs"),
+        ),
         Command::Bench { runs, against } => {
             if cfg!(debug_assertions) {
                 // Benchmarks need an optimised build: run again as one.

@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use esi_codegen::diff::SpecDiff;
 use esi_codegen::model::{Api, SpecKind};
 
-/// ESI's production server.
-pub const DEFAULT_BASE_URL: &str = "https://esi.evetech.net";
+/// ESI's production server: the runtime's, the one place its host is written.
+pub const DEFAULT_BASE_URL: &str = esi_client::DEFAULT_BASE_URL;
 
 /// Largest spec accepted (today's are under 3 MB).
 const MAX_SPEC_BYTES: u64 = 64 * 1024 * 1024;
@@ -177,16 +177,20 @@ fn http_client(options: &RefreshOptions) -> Result<reqwest::Client, RefreshError
         .connect_timeout(options.timeout)
         .read_timeout(options.timeout)
         .gzip(true);
-    let loopback = reqwest::Url::parse(&options.base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
-    if loopback {
+    if is_loopback(&options.base_url) {
         builder = builder.no_proxy();
     }
     builder
         .build()
         .map_err(|e| RefreshError::Usage(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Whether `base_url` names this machine (the fake ESI): such requests skip any proxy.
+pub(crate) fn is_loopback(base_url: &str) -> bool {
+    reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
 }
 
 /// Fetches, validates and stores a spec; `progress` is told the bytes downloaded so far and
