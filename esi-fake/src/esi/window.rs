@@ -34,6 +34,15 @@ impl CachePhase {
     /// Windows on multiples of the cache time since the Unix epoch.
     pub const EPOCH: CachePhase = CachePhase::Aligned { offset_seconds: 0 };
 
+    /// Windows with a boundary at `at` (whole seconds of server time) for every cache time: a
+    /// test starting at `at` has a whole cache time of each route before the first boundary,
+    /// so what it counts (requests per page, cache hits) does not hang on where one falls.
+    pub fn starting_at(at: SystemTime) -> CachePhase {
+        CachePhase::Aligned {
+            offset_seconds: seconds_of(at),
+        }
+    }
+
     /// The phase, in `0..length` seconds, of the resource named by `key` (with `seed`).
     pub(crate) fn of(self, key: &[&[u8]], seed: u64, length: u64) -> u64 {
         let length = length.max(1);
@@ -143,5 +152,11 @@ mod tests {
         assert_eq!(CachePhase::EPOCH.of(&[b"/a"], 0, 300), 0);
         let offset = CachePhase::Aligned { offset_seconds: 7 };
         assert_eq!(offset.of(&[b"/a"], 0, 5), 2);
+        let start = UNIX_EPOCH + Duration::from_millis(1_000_123_400);
+        let phase = CachePhase::starting_at(start);
+        for length in [5, 30, 300, 3600] {
+            let window = CacheWindow::at(start, length, phase.of(&[b"/a"], 0, length));
+            assert_eq!(window.start, whole_seconds(start), "{length}");
+        }
     }
 }
