@@ -2,7 +2,9 @@
 //! checked against the spec before sending, answers as JSON, all pages.
 
 use esi_client::{Client, Error, UserAgent, find_operation};
-use esi_fake::esi::{FakeEsiConfig, Fault, PageShape};
+use std::time::SystemTime;
+
+use esi_fake::esi::{CachePhase, FakeEsiConfig, Fault, PageShape};
 use esi_fake::harness::Harness;
 use esi_fake::sso::SsoConfig;
 
@@ -10,9 +12,14 @@ async fn setup() -> (Harness, Client) {
     setup_with_orders(PageShape::new(4, 25)).await
 }
 
+// Every resource's first cache window opens as the fake starts (`CachePhase::starting_at`):
+// what these tests count (requests, cache hits) must not hang on where a window boundary falls
+// by chance. Boundaries are tested on purpose elsewhere (esi-fake's fake_esi_cache.rs).
 /// The fakes, with the market orders route in `shape`, and a client of the fake ESI.
 async fn setup_with_orders(shape: PageShape) -> (Harness, Client) {
-    let config = FakeEsiConfig::default().pages("/markets/{region_id}/orders", shape);
+    let config = FakeEsiConfig::default()
+        .pages("/markets/{region_id}/orders", shape)
+        .cache_phase(CachePhase::starting_at(SystemTime::now()));
     let h = Harness::start_with(config, SsoConfig::default())
         .await
         .unwrap();

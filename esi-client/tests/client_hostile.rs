@@ -4,7 +4,7 @@
 //! its deadline.
 
 use std::io::Write as _;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +12,7 @@ use esi_client::{
     AccessToken, BoxFuture, Client, ClientBuilder, Error, LimitPolicy, RetryPolicy, TokenRequest,
     TokenSource, TokenSourceError, UserAgent,
 };
-use esi_fake::esi::{FakeEsiConfig, Fault};
+use esi_fake::esi::{CachePhase, FakeEsiConfig, Fault};
 use esi_fake::harness::Harness;
 use esi_fake::sso::{
     DEFAULT_CALLBACK_URL, DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_CLIENT_SECRET, MintOptions,
@@ -36,7 +36,11 @@ fn builder(base_url: &str) -> ClientBuilder {
         })
 }
 
+// Every resource's first cache window opens as the fake starts (`CachePhase::starting_at`):
+// what these tests count (requests, cache hits) must not hang on where a window boundary falls
+// by chance. Boundaries are tested on purpose elsewhere (esi-fake's fake_esi_cache.rs).
 async fn harness(config: FakeEsiConfig) -> Harness {
+    let config = config.cache_phase(CachePhase::starting_at(SystemTime::now()));
     Harness::start_with(config, FakeSsoConfig::default())
         .await
         .expect("fake servers start")

@@ -2,10 +2,10 @@
 //! change a request before it is sent. Against the fake ESI on 127.0.0.1.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use esi_client::{Client, ClientBuilder, Error, LimitPolicy, RetryPolicy, UserAgent};
-use esi_fake::esi::{FakeEsiConfig, Fault};
+use esi_fake::esi::{CachePhase, FakeEsiConfig, Fault};
 use esi_fake::harness::Harness;
 use esi_fake::sso::SsoConfig;
 
@@ -20,8 +20,12 @@ fn builder(h: &Harness) -> ClientBuilder {
         })
 }
 
+// Every resource's first cache window opens as the fake starts (`CachePhase::starting_at`):
+// what these tests count (requests, cache hits) must not hang on where a window boundary falls
+// by chance. Boundaries are tested on purpose elsewhere (esi-fake's fake_esi_cache.rs).
 async fn harness() -> Harness {
-    Harness::start_with(FakeEsiConfig::default(), SsoConfig::default())
+    let config = FakeEsiConfig::default().cache_phase(CachePhase::starting_at(SystemTime::now()));
+    Harness::start_with(config, SsoConfig::default())
         .await
         .expect("fake servers start")
 }

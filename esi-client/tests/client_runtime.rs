@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use esi_client::market::OrderType;
 use esi_client::{
     AccessToken, CacheStore, CachedResponse, Client, ClientBuilder, Conditional, Error, Language,
     LimitPolicy, MemoryCache, RetryPolicy, TokenRequest, TokenSource, TokenSourceError, UserAgent,
 };
-use esi_fake::esi::{FakeEsiConfig, Fault, PageShape};
+use esi_fake::esi::{CachePhase, FakeEsiConfig, Fault, PageShape};
 use esi_fake::harness::Harness;
 use esi_fake::sso::SsoConfig;
 use futures::StreamExt;
@@ -48,7 +48,11 @@ fn verifier(h: &Harness) -> esi_sso::Sso {
     esi_sso::Sso::new(config).expect("sso")
 }
 
+// Every resource's first cache window opens as the fake starts (`CachePhase::starting_at`):
+// what these tests count (requests, cache hits) must not hang on where a window boundary falls
+// by chance. Boundaries are tested on purpose elsewhere (esi-fake's fake_esi_cache.rs).
 async fn harness(config: FakeEsiConfig) -> Harness {
+    let config = config.cache_phase(CachePhase::starting_at(SystemTime::now()));
     Harness::start_with(config, SsoConfig::default())
         .await
         .expect("fake servers start")

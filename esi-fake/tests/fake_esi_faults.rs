@@ -4,9 +4,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use esi_fake::esi::Fault;
+use esi_fake::esi::{CachePhase, Fault};
 use serde_json::{Value, json};
-use support::{client, header, number, start};
+use support::{client, header, number, start, to_window_start};
 
 const SPEC: &str = "esi-openapi-2026-08-18.json";
 
@@ -120,7 +120,9 @@ async fn truncated_answers() {
 
 #[tokio::test]
 async fn pages_can_change_between_page_one_and_later_pages() {
-    let (esi, _) = start(SPEC, |c| c).await;
+    let (esi, _) = start(SPEC, |c| c.cache_phase(CachePhase::EPOCH)).await;
+    // The pages inside one cache window of /universe/types.
+    to_window_start(&esi, 3600, Duration::ZERO);
     let client = client();
     let page = |n: u32| {
         client

@@ -17,14 +17,14 @@
 mod multiprocess;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use esi_client::redis::{RedisConfig, RedisStore};
 use esi_client::{
     Client, ClientBuilder, Error, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore,
     RateLimitInfo, RetryPolicy, UserAgent,
 };
-use esi_fake::esi::{FakeEsi, FakeEsiConfig, Fault};
+use esi_fake::esi::{CachePhase, FakeEsi, FakeEsiConfig, Fault};
 use multiprocess::*;
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -358,9 +358,9 @@ async fn two_clients_share_the_redis_cache() {
     let Some(url) = redis_url("two_clients_share_the_redis_cache") else {
         return;
     };
-    let esi = FakeEsi::start(FakeEsiConfig::default())
-        .await
-        .expect("fake ESI");
+    // The whole test in the first window of /status (30 s): no boundary between the clients.
+    let config = FakeEsiConfig::default().cache_phase(CachePhase::starting_at(SystemTime::now()));
+    let esi = FakeEsi::start(config).await.expect("fake ESI");
     let prefix = prefix("cache");
     let first = builder(&esi.base_url())
         .redis(&redis_store(&url, &prefix).await)
@@ -496,7 +496,10 @@ async fn measure_cache_throughput_and_shared_limit_latency() {
         return;
     };
     // Buckets big enough for the run (`/status` is in the `status` group).
-    let config = FakeEsiConfig::default().bucket("*", 10_000_000, Duration::from_secs(900));
+    // The rounds in the first window of /status (30 s), which opens as the fake starts.
+    let config = FakeEsiConfig::default()
+        .bucket("*", 10_000_000, Duration::from_secs(900))
+        .cache_phase(CachePhase::starting_at(SystemTime::now()));
     let esi = FakeEsi::start(config).await.expect("fake ESI");
     let redis = redis_store(&url, &prefix("measure")).await;
 

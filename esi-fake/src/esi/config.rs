@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::auth::{RejectAll, TokenVerifier};
+use super::clock::ClockSkew;
 use super::pinned::{PINNED_SPECS, PinnedSpec, pinned_spec};
+use super::window::CachePhase;
 
 /// File name of the spec the fake serves by default.
 pub const DEFAULT_SPEC_FILE: &str = "esi-openapi-2026-08-18.json";
@@ -153,8 +155,18 @@ pub struct FakeEsiConfig {
     pub paging: PagingConfig,
     /// Limiter settings.
     pub limits: LimitsConfig,
-    /// `max-age` for routes whose spec gives no cache time: 60 s.
+    /// Cache time of routes whose spec gives none: 3600 s (they are ESI's static data, which
+    /// ESI caches for an hour or more; a test taking a second then meets a window boundary
+    /// once in 3600 runs, not once in 60).
     pub default_cache_seconds: u64,
+    /// Where each GET resource's cache windows begin (default: a phase per resource, as ESI's
+    /// caches refresh on their own schedules). Every answer inside a window says the window's
+    /// end as `Expires` and its start as `Last-Modified`; fleet mode ignores this (its windows
+    /// are aligned on the Unix epoch).
+    pub cache_phase: CachePhase,
+    /// How far the fake's server time (`Date`, `Expires`, `Last-Modified`, cache windows and
+    /// fleet generations) is ahead of or behind its [`Clock`](super::Clock) (default: none).
+    pub date_skew: ClockSkew,
     /// Fixed JSON bodies replacing synthesised ones, keyed like [`PagingConfig::shapes`].
     pub bodies: BTreeMap<String, Value>,
     /// Checks bearer tokens of authenticated routes (default: rejects every token).
@@ -174,6 +186,8 @@ impl std::fmt::Debug for FakeEsiConfig {
             .field("paging", &self.paging)
             .field("limits", &self.limits)
             .field("default_cache_seconds", &self.default_cache_seconds)
+            .field("cache_phase", &self.cache_phase)
+            .field("date_skew", &self.date_skew)
             .field("bodies", &self.bodies.keys().collect::<Vec<_>>())
             .field("fleet", &self.fleet)
             .finish_non_exhaustive()
@@ -190,7 +204,9 @@ impl Default for FakeEsiConfig {
             compatibility_dates: pinned_compatibility_dates(),
             paging: PagingConfig::default(),
             limits: LimitsConfig::default(),
-            default_cache_seconds: 60,
+            default_cache_seconds: 3600,
+            cache_phase: CachePhase::default(),
+            date_skew: ClockSkew::NONE,
             bodies: BTreeMap::new(),
             verifier: Arc::new(RejectAll),
             fleet: None,
@@ -248,9 +264,21 @@ impl FakeEsiConfig {
         self
     }
 
+    /// Places every resource's cache windows (see [`CachePhase`]).
+    pub fn cache_phase(mut self, phase: CachePhase) -> Self {
+        self.cache_phase = phase;
+        self
+    }
+
+    /// Shows a server time ahead of or behind the fake's clock (see [`ClockSkew`]).
+    pub fn date_skew(mut self, skew: ClockSkew) -> Self {
+        self.date_skew = skew;
+        self
+    }
+
     /// Serves a fleet: every GET cached for `fleet.cache_seconds`, expiring at the end of
-    /// a fixed window, its data changing every `fleet.change_every` windows (see
-    /// [`fleet`](super::fleet)).
+    /// a window aligned on the Unix epoch, its data changing every `fleet.change_every`
+    /// windows (see [`fleet`](super::fleet)).
     pub fn fleet(mut self, fleet: super::fleet::FleetConfig) -> Self {
         self.fleet = Some(fleet);
         self

@@ -1,19 +1,25 @@
 //! Serving a fleet: many characters kept fresh by a sync engine, with short cache times so a
-//! test sees many expiry windows in seconds.
+//! test sees many expiry windows in seconds; and the [`FreshnessLog`] of every mode.
 //!
 //! With a [`FleetConfig`] set ([`FakeEsiConfig::fleet`](super::FakeEsiConfig::fleet)), every
-//! GET is cached for the same short time, and its `Expires` falls on the end of a fixed window
-//! (as ESI's caches do: a resource refreshes on its own schedule, not when asked). Each
-//! character's data is its own (the fake seeds data from the path parameters) and changes every
-//! [`FleetConfig::change_every`] windows. The [`FreshnessLog`] then tells what a well-behaved
-//! client must never do: ask again before the `Expires` it was given, or run into a 420 or 429.
+//! GET is cached for the same short time, in windows aligned on the Unix epoch (not the
+//! per-resource phases of [`CachePhase`](super::CachePhase)): fleet tests wait on the real
+//! clock for a window to open and count one request per page and window, and each
+//! character's data (seeded from the path parameters) changes every
+//! [`FleetConfig::change_every`] windows, on boundaries every resource shares.
+//!
+//! In every mode, the [`FreshnessLog`] tells what a well-behaved client must never do: ask
+//! again before the `Expires` it was given for a URL (compared in the fake's server time, skew
+//! included), or run into a 420 or 429.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::PoisonError;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-/// Short, window-aligned cache times for every GET, and data that changes every few windows.
+use super::window::{CacheWindow, seconds_of};
+
+/// Short, epoch-aligned cache windows for every GET, and data that changes every few windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FleetConfig {
     /// Length of a cache window, in seconds (at least 1): every GET's `max-age`.
@@ -33,9 +39,7 @@ impl FleetConfig {
 
     /// The end of the window `at` falls in: the `Expires` of an answer given at `at`.
     pub fn expires(&self, at: SystemTime) -> SystemTime {
-        let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let window = self.cache_seconds;
-        UNIX_EPOCH + Duration::from_secs((secs / window + 1) * window)
+        CacheWindow::at(at, self.cache_seconds, 0).end
     }
 
     /// Which version of the data is served at `at` (it changes every `change_every` windows).
@@ -43,13 +47,13 @@ impl FleetConfig {
         if self.change_every == 0 {
             return 0;
         }
-        let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        secs / (self.cache_seconds * self.change_every)
+        seconds_of(at) / self.cache_seconds.max(1).saturating_mul(self.change_every)
     }
 }
 
-/// What the fake saw of the clients' timing: per URL the last `Expires` it served, requests
-/// that came before it, and limit refusals.
+/// What the fake saw of the clients' timing: per URL (path and query) the last `Expires` it
+/// served, GETs that came before it, and limit refusals. Kept in every mode: one map entry per
+/// URL asked for, up to [`WATCHED_URLS`] URLs (later new URLs are served but not watched).
 #[derive(Debug, Default)]
 pub struct FreshnessLog {
     inner: Mutex<Freshness>,
@@ -62,6 +66,9 @@ struct Freshness {
     early: Vec<EarlyFetch>,
 }
 
+/// The most URLs whose `Expires` a [`FreshnessLog`] remembers.
+pub const WATCHED_URLS: usize = 1 << 18;
+
 /// The most [`EarlyFetch`]es a [`FreshnessLog`] keeps (the count goes on).
 pub const EARLY_FETCHES_KEPT: usize = 64;
 
@@ -71,7 +78,7 @@ pub const EARLY_FETCHES_KEPT: usize = 64;
 pub struct EarlyFetch {
     /// Path and query of the request.
     pub url: String,
-    /// When it came.
+    /// When it came, in the fake's server time.
     pub at: SystemTime,
     /// The `Expires` served for the URL before it.
     pub expires: SystemTime,
@@ -94,7 +101,7 @@ pub struct FreshnessCounts {
 }
 
 impl FreshnessLog {
-    /// Records a GET of `url` answered `status` at `at`, valid until `expires`.
+    /// Records a GET of `url` answered `status` at server time `at`, valid until `expires`.
     pub(crate) fn served(&self, url: &str, at: SystemTime, expires: SystemTime, status: u16) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(&until) = inner.expires.get(url)
@@ -109,7 +116,11 @@ impl FreshnessLog {
                 });
             }
         }
-        inner.expires.insert(url.to_string(), expires);
+        if let Some(until) = inner.expires.get_mut(url) {
+            *until = expires;
+        } else if inner.expires.len() < WATCHED_URLS {
+            inner.expires.insert(url.to_string(), expires);
+        }
         inner.counts.served += 1;
         if status == 304 {
             inner.counts.not_modified += 1;
@@ -153,6 +164,8 @@ impl FreshnessLog {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
     use super::*;
 
     #[test]

@@ -8,10 +8,12 @@
 //! 6. bearer token and scopes (401/403);
 //! 7. path/query/header parameters and the request body (400);
 //! 8. the (pre-rendered) body, pagination (404 past the last page), page faults;
-//! 9. `If-None-Match` / `If-Modified-Since` (304).
+//! 9. `If-None-Match` / `If-Modified-Since` (304), and the cache headers of the resource's
+//!    current cache window (`caching`), recorded in the freshness log.
 //!
 //! Every answer then gets either the rate-limit headers (routes with `x-rate-limit`, tokens
-//! spent by status) or the error-limit headers (other routes, errors counted).
+//! spent by status) or the error-limit headers (other routes, errors counted), and a `Date`
+//! in the fake's server time.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -28,6 +30,7 @@ use serde_json::Value;
 use super::accounting::{Limiter, bucket_for, error_limited};
 use super::auth::{self, Denied, VerifiedToken};
 use super::body::Sliced;
+use super::caching::{Schedule, Validators, not_modified, stamp};
 use super::control;
 use super::faults::{FaultKind, Stage, Target};
 use super::inputs::{check_request_body, identity, slice_of};
@@ -36,11 +39,10 @@ use super::log::RequestRecord;
 use super::meta;
 use super::pages::{RenderJob, lookup};
 use super::params::{self, query_value};
-use super::reply::{
-    Dropped, Ending, GATEWAY_TIMEOUT_HTML, Reply, WireBody, http_date, parse_http_date,
-};
+use super::reply::{Dropped, Ending, GATEWAY_TIMEOUT_HTML, Reply, WireBody, http_date};
 use super::routes::{Matched, NoRoute, method_of};
 use super::state::State;
+use super::window::whole_seconds;
 
 /// Largest request body read.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -58,6 +60,17 @@ struct Req {
 }
 
 impl Req {
+    /// Path and query, as the freshness log keys URLs.
+    fn url(&self) -> String {
+        let mut url = self.path.clone();
+        let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query.join("&"));
+        }
+        url
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -114,7 +127,10 @@ pub(crate) async fn handle(
         ip: peer.ip(),
     };
     let mut notes = Notes::default();
-    let reply = pipeline(&state, &req, &mut notes).await;
+    let mut reply = pipeline(&state, &req, &mut notes).await;
+    if !reply.has("date") {
+        reply.set("date", http_date(whole_seconds(state.server_now())));
+    }
     state.freshness.answered(reply.status);
     state.log.push(RequestRecord {
         seq,
@@ -252,7 +268,13 @@ async fn answer(
     }
     if req.method == "GET" && meta::is_spec_path(&req.path, state.api.kind) {
         let mut reply = Reply::json(200, state.raw_spec.clone());
-        cache_headers(state, &mut reply, 300, &state.spec_etag, state.started);
+        let now = state.server_now();
+        let window = Schedule::spec_document(&state.config, &req.path).window(now);
+        let validators = Validators {
+            etag: &state.spec_etag,
+            shift: Duration::ZERO,
+        };
+        stamp(&mut reply, now, &window, validators);
         return limiter.finish(reply);
     }
     let matched = match matched {
@@ -289,12 +311,12 @@ async fn answer(
     };
 
     let mut params = identity(op, &matched.path_params, &req.query);
+    // One server time for the whole answer: its data's generation, window and `Date`.
+    let now = state.server_now();
+    let schedule = Schedule::of(&state.config, op, &params);
     if let Some(fleet) = &state.config.fleet {
         // A new generation of the data is another resource, rendered afresh.
-        params.push((
-            "~generation".into(),
-            fleet.generation(state.clock.wall()).to_string(),
-        ));
+        params.push(("~generation".into(), fleet.generation(now).to_string()));
     }
     let job = RenderJob {
         api: state.api.clone(),
@@ -303,7 +325,6 @@ async fn answer(
         seed: state.config.seed,
         paging: state.config.paging.clone(),
         fixed: lookup(&state.config.bodies, op).cloned(),
-        last_modified: whole_seconds(state.clock.wall()),
         request_body,
     };
     let rendered = if op.method == HttpMethod::Get {
@@ -332,7 +353,7 @@ async fn answer(
     }
 
     let mut pages = (op.pagination == Pagination::XPages).then_some(pages.unwrap_or(1));
-    let mut last_modified = rendered.last_modified;
+    let mut shift = Duration::ZERO;
     if slice.page >= 2 && op.pagination == Pagination::XPages {
         let target = Target {
             path: &req.path,
@@ -346,28 +367,32 @@ async fn answer(
         match fault {
             Some(FaultKind::XPagesChange { pages: changed }) => pages = Some(changed),
             Some(FaultKind::LastModifiedChange { seconds }) => {
-                last_modified += Duration::from_secs(seconds);
+                shift = Duration::from_secs(seconds);
             }
             _ => {}
         }
     }
 
-    let mut reply = if not_modified(req, &body.etag, last_modified) {
+    let window = schedule.window(now);
+    let validators = Validators {
+        etag: &body.etag,
+        shift,
+    };
+    let unchanged = not_modified(
+        req.header("if-none-match"),
+        req.header("if-modified-since"),
+        &body.etag,
+        validators.last_modified(&window),
+    );
+    let mut reply = if unchanged {
         Reply::empty(304)
     } else {
         Reply::json(success, body.bytes)
     };
-    match &state.config.fleet {
-        Some(fleet) => {
-            fleet_cache_headers(state, req, fleet, &mut reply, &body.etag, last_modified)
-        }
-        None => {
-            let max_age = op
-                .cache_seconds
-                .unwrap_or(state.config.default_cache_seconds);
-            cache_headers(state, &mut reply, max_age, &body.etag, last_modified);
-        }
-    }
+    stamp(&mut reply, now, &window, validators);
+    state
+        .freshness
+        .served(&req.url(), now, window.end, reply.status);
     if let Some(pages) = pages {
         reply.set("x-pages", pages);
     }
@@ -383,62 +408,4 @@ async fn answer(
         reply.set("content-language", language);
     }
     limiter.finish(reply)
-}
-
-fn whole_seconds(at: std::time::SystemTime) -> std::time::SystemTime {
-    let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    std::time::UNIX_EPOCH + Duration::from_secs(since.as_secs())
-}
-
-fn cache_headers(
-    state: &State,
-    reply: &mut Reply,
-    max_age: u64,
-    etag: &str,
-    last_modified: std::time::SystemTime,
-) {
-    let expires = state.clock.wall() + Duration::from_secs(max_age);
-    reply.set("cache-control", format!("public, max-age={max_age}"));
-    reply.set("etag", etag);
-    reply.set("expires", http_date(expires));
-    reply.set("last-modified", http_date(last_modified));
-}
-
-/// A fleet's cache headers: `Expires` at the end of the current window, recorded in the
-/// freshness log with the request's arrival.
-fn fleet_cache_headers(
-    state: &State,
-    req: &Req,
-    fleet: &super::fleet::FleetConfig,
-    reply: &mut Reply,
-    etag: &str,
-    last_modified: std::time::SystemTime,
-) {
-    let now = state.clock.wall();
-    let expires = fleet.expires(now);
-    let max_age = expires.duration_since(now).unwrap_or_default().as_secs();
-    reply.set("cache-control", format!("public, max-age={max_age}"));
-    reply.set("etag", etag);
-    reply.set("expires", http_date(expires));
-    reply.set("last-modified", http_date(last_modified));
-    let mut url = req.path.clone();
-    let query: Vec<String> = req.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    if !query.is_empty() {
-        url.push('?');
-        url.push_str(&query.join("&"));
-    }
-    state.freshness.served(&url, now, expires, reply.status);
-}
-
-/// `If-None-Match` (any listed tag, weak or strong, or `*`), else `If-Modified-Since`.
-fn not_modified(req: &Req, etag: &str, last_modified: std::time::SystemTime) -> bool {
-    if let Some(tags) = req.header("if-none-match") {
-        return tags
-            .split(',')
-            .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| t == etag || t == "*");
-    }
-    req.header("if-modified-since")
-        .and_then(parse_http_date)
-        .is_some_and(|since| last_modified <= since)
 }

@@ -18,15 +18,19 @@
 //!   [`validate`]: values against schemas; `body`: one body and its `ETag`, and the slice a
 //!   request asks for; `pages`: pre-rendered bodies and `X-Pages`; `records`: cursor and
 //!   `from_id` lists; `cache`: rendered resources;
-//! - `limits`: error limit and rate limit; [`clock`]: time tests can advance; [`meta`]: spec
-//!   documents and compatibility dates;
+//! - [`window`]: ESI's cache windows per resource; `caching`: the cache headers of a GET
+//!   (`Expires`, `Last-Modified`, `Cache-Control`, `ETag`, `Date`) and its 304s;
+//! - `limits`: error limit and rate limit; [`clock`]: time tests can advance, and the server
+//!   time's skew; [`meta`]: spec documents and compatibility dates;
 //! - [`faults`]: scripted faults; [`log`]: the request log; [`fleet`]: short aligned cache
-//!   windows and changing data for sync engines, and what their timing looked like.
+//!   windows and changing data for sync engines, and what the clients' timing looked like
+//!   (early requests are counted in every mode).
 
 mod accounting;
 pub mod auth;
 mod body;
 mod cache;
+mod caching;
 pub mod clock;
 pub mod config;
 mod control;
@@ -50,14 +54,18 @@ pub mod server;
 mod state;
 pub mod synth;
 pub mod validate;
+pub mod window;
 
 pub use auth::{RejectAll, StaticTokens, TokenVerifier, VerifiedToken};
-pub use clock::Clock;
+pub use clock::{Clock, ClockSkew};
 pub use config::{BucketOverride, FakeEsiConfig, LimitsConfig, PageShape, PagingConfig};
 pub use error::FakeEsiError;
 pub use faults::{Fault, FaultKind, Faults};
-pub use fleet::{EARLY_FETCHES_KEPT, EarlyFetch, FleetConfig, FreshnessCounts, FreshnessLog};
+pub use fleet::{
+    EARLY_FETCHES_KEPT, EarlyFetch, FleetConfig, FreshnessCounts, FreshnessLog, WATCHED_URLS,
+};
 pub use log::{RequestLog, RequestRecord};
 pub use server::FakeEsi;
 pub use synth::Synth;
 pub use validate::{Validator, Violation};
+pub use window::CachePhase;

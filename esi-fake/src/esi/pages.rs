@@ -6,13 +6,15 @@
 //! 50 × 1000 market orders are pure memcpy to serve. Resources come in four shapes:
 //!
 //! - plain: one body;
-//! - `X-Pages`: `pages` bodies of `per_page` items each, all with the same `Last-Modified`. A
-//!   page past the last gets 404 `{"error": "Requested page does not exist!"}`, as ESI answers;
+//! - `X-Pages`: `pages` bodies of `per_page` items each. A page past the last gets 404
+//!   `{"error": "Requested page does not exist!"}`, as ESI answers;
 //! - cursor and `from_id`: data sets of records sliced per request (see `records`).
+//!
+//! A rendered resource holds data only: its `Expires` and `Last-Modified` come from the cache
+//! window of the request (`caching`), so they move while the bodies stay.
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use bytes::Bytes;
 use esi_codegen::model::{Api, Operation, Pagination, SchemaKind};
@@ -49,13 +51,11 @@ impl Resource {
     }
 }
 
-/// A rendered resource and when it was "last modified".
+/// A rendered resource.
 #[derive(Debug)]
 pub(crate) struct Rendered {
     /// The bodies.
     pub resource: Resource,
-    /// `Last-Modified` of every body (whole seconds).
-    pub last_modified: SystemTime,
 }
 
 impl Rendered {
@@ -112,8 +112,6 @@ pub(crate) struct RenderJob {
     pub paging: PagingConfig,
     /// A fixed body replacing synthesis.
     pub fixed: Option<Value>,
-    /// `Last-Modified`.
-    pub last_modified: SystemTime,
     /// Request body bytes (POST/PUT), part of the seed.
     pub request_body: Bytes,
 }
@@ -139,7 +137,6 @@ impl RenderJob {
     pub(crate) fn render(&self) -> Rendered {
         Rendered {
             resource: self.resource(),
-            last_modified: self.last_modified,
         }
     }
 

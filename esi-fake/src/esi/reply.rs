@@ -91,6 +91,11 @@ impl Reply {
         self.headers.push((name, value.to_string()));
     }
 
+    /// Whether a header is set.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.headers.iter().any(|(k, _)| *k == name)
+    }
+
     /// Whether the status counts as an error for the error limit (not 2xx/3xx).
     pub(crate) fn is_error(&self) -> bool {
         !(200..400).contains(&self.status)

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use esi_codegen::model::Api;
@@ -112,7 +112,6 @@ impl FakeEsi {
             api: Arc::new(api),
             spec_etag: etag_of(&raw_spec),
             raw_spec,
-            started: whole_seconds(SystemTime::now()),
             verifier: config.verifier.clone(),
             errors: ErrorLimiter::new(config.limits.error_limit, config.limits.error_window),
             config,
@@ -209,11 +208,6 @@ impl Drop for FakeEsi {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-fn whole_seconds(at: SystemTime) -> SystemTime {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    UNIX_EPOCH + Duration::from_secs(since.as_secs())
 }
 
 async fn accept_loop(listener: TcpListener, state: Arc<State>) {

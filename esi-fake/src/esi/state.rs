@@ -23,7 +23,6 @@ pub(crate) struct State {
     pub api: Arc<Api>,
     pub raw_spec: Bytes,
     pub spec_etag: String,
-    pub started: SystemTime,
     pub routes: RouteTable,
     pub config: FakeEsiConfig,
     pub verifier: Arc<dyn TokenVerifier>,
@@ -35,4 +34,12 @@ pub(crate) struct State {
     pub log: RequestLog,
     pub freshness: FreshnessLog,
     pub seq: AtomicU64,
+}
+
+impl State {
+    /// The server's time: the clock shifted by the configured skew. `Date`, `Expires`,
+    /// `Last-Modified`, cache windows, fleet generations and the freshness log read it.
+    pub(crate) fn server_now(&self) -> SystemTime {
+        self.config.date_skew.apply(self.clock.wall())
+    }
 }

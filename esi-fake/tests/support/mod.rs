@@ -145,3 +145,35 @@ pub fn number(resp: &reqwest::Response, name: &str) -> i64 {
         .parse()
         .unwrap_or_else(|_| panic!("header {name} is not a number"))
 }
+
+/// An HTTP date header's value as seconds since the Unix epoch.
+pub fn date_secs(resp: &reqwest::Response, name: &str) -> u64 {
+    let text = header(resp, name).unwrap_or_else(|| panic!("header {name} missing"));
+    let at = chrono::DateTime::parse_from_rfc2822(&text)
+        .unwrap_or_else(|_| panic!("header {name} is not an HTTP date: {text}"));
+    u64::try_from(at.timestamp()).expect("after 1970")
+}
+
+/// `max-age` of `Cache-Control`.
+pub fn max_age(resp: &reqwest::Response) -> u64 {
+    header(resp, "cache-control")
+        .and_then(|cc| {
+            cc.split(',')
+                .find_map(|d| d.trim().strip_prefix("max-age=")?.parse().ok())
+        })
+        .expect("Cache-Control: max-age")
+}
+
+/// Advances the fake's clock to just after the start of a window of `length` seconds aligned
+/// on the Unix epoch ([`esi_fake::esi::CachePhase::EPOCH`]), plus `into`: a test then has
+/// `length - into` seconds of real time before the next boundary.
+pub fn to_window_start(esi: &FakeEsi, length: u64, into: Duration) {
+    let now = esi
+        .clock()
+        .wall()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    let length = Duration::from_secs(length);
+    let past = Duration::from_nanos((now.as_nanos() % length.as_nanos()) as u64);
+    esi.advance(length - past + into);
+}
