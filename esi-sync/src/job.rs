@@ -221,8 +221,9 @@ where
     }
 }
 
-/// Calls the handler when the data is not the version last delivered: its `ETag` (and
-/// `Last-Modified`) differ from the stored ones. Of all pages, the `ETag` is the page set's,
+/// Calls the handler when the data is not the version last delivered: its `ETag` differs from
+/// the stored one (`Last-Modified` decides only for answers without one: on ESI it moves at
+/// every cache refresh). Of all pages, the `ETag` is the page set's,
 /// which changes when any page changes, and `Expires` the latest page's. A 304 of the version
 /// delivered calls nothing, and neither does a 200 of it (a restart with a cold cache); a 304
 /// of a version whose delivery failed (the handler's retry, served from the client's cache)
@@ -241,10 +242,14 @@ async fn deliver<T>(
         .last_modified
         .as_ref()
         .map(DateTime::<Utc>::timestamp_millis);
+    // Change is the `ETag`: ESI's `Last-Modified` moves at every cache refresh, data changed or
+    // not. It decides only for answers without an `ETag`.
     let (seen_etag, seen_modified) = ctx.seen;
-    let same = seen_etag.is_some()
-        && seen_etag == response.etag.as_deref()
-        && (seen_modified.is_none() || seen_modified == last_modified_ms);
+    let same = match (seen_etag, response.etag.as_deref()) {
+        (Some(seen), Some(now)) => seen == now,
+        (None, None) => seen_modified.is_some() && seen_modified == last_modified_ms,
+        _ => false,
+    };
     let changed = !same;
     let mut fetched = Fetched {
         etag: response.etag.clone(),
