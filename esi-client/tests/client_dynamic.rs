@@ -178,3 +178,28 @@ async fn a_walk_across_two_cache_windows_revalidates_instead_of_downloading_agai
     assert_eq!(page_one.len(), 2, "page 1 asked again once: {page_one:#?}");
     assert_eq!(page_one[1].status, Some(304));
 }
+
+/// A by-name call with the caller's `ETag` and no cached body still returns the data when ESI
+/// answers 304 (asked again without the tag), as a typed call does.
+#[tokio::test]
+async fn a_by_name_call_with_a_current_etag_still_returns_the_data() {
+    let (h, client) = setup().await;
+    let status = find_operation("status", "get_status").unwrap();
+    let first = client.call(status).send().await.unwrap();
+    let etag = first.etag.clone().unwrap();
+    // A new process: nothing cached.
+    let fresh_client = Client::builder()
+        .base_url(h.esi_url())
+        .user_agent(UserAgent::new("dyn", "1").email("t@esi-rs.invalid"))
+        .build()
+        .unwrap();
+    let again = fresh_client
+        .call(status)
+        .if_none_match(etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.data, first.data);
+    let statuses: Vec<_> = h.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(200), Some(304), Some(200)]);
+}

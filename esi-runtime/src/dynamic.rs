@@ -13,7 +13,7 @@ use crate::options::CallOptions;
 use crate::pages::PageProgress;
 use crate::prepare::CallParts;
 use crate::response::Response;
-use crate::send::send_parts;
+use crate::send::send_for_data;
 
 /// Finds an operation of `operations` (a generated API's `OPERATIONS`) by resource (`market`,
 /// or the tag `Market`) and name (the method name `get_markets_region_id_orders` or the
@@ -189,7 +189,7 @@ impl DynamicCall {
     /// Sends the call; the answer as JSON with its metadata.
     pub async fn send(self) -> Result<Response<serde_json::Value>> {
         let parts = self.parts()?;
-        let raw = send_parts(&self.client, &parts, &self.options).await?;
+        let raw = send_for_data(&self.client, &parts, &self.options).await?;
         decode_response(self.info, raw)
     }
 

@@ -31,14 +31,26 @@ pub(crate) async fn send<O: Operation>(
     op: &O,
     options: &CallOptions,
 ) -> Result<Response<O::Output>> {
-    let mut raw = send_raw(client, op, options).await?;
-    if raw.status == 304 {
-        // The caller's version is current, but it asked for the data and no cache holds it.
-        let mut plain = options.clone();
-        plain.if_none_match = None;
-        raw = send_raw(client, op, &plain).await?;
-    }
+    let raw = send_for_data(client, &CallParts::of(op)?, options).await?;
     decode_response::<O::Output>(O::INFO, raw)
+}
+
+/// [`send_parts`] for a caller that wants the data: when its own `If-None-Match` got a 304
+/// that no cache holds the body of, the call is sent again without the tag.
+pub(crate) async fn send_for_data(
+    client: &Client,
+    parts: &CallParts,
+    options: &CallOptions,
+) -> Result<Raw> {
+    let raw = send_parts(client, parts, options).await?;
+    if raw.status != 304 {
+        return Ok(raw);
+    }
+    let plain = CallOptions {
+        if_none_match: None,
+        ..options.clone()
+    };
+    send_parts(client, parts, &plain).await
 }
 
 /// Sends one call of `op` with the caller's `If-None-Match`, and tells "not modified" apart:
