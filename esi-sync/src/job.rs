@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use esi_runtime::{
-    BoxFuture, Client, Operation, OperationInfo, PagedByXPages, Params, Request, Response,
+    BoxFuture, Client, Conditional, Operation, OperationInfo, PagedByXPages, Params, Request,
+    Response,
 };
 
 use crate::change::{Change, Handler};
@@ -180,12 +181,20 @@ impl<O: Operation> Fetch for Single<O> {
     fn run<'a>(&'a self, ctx: RunContext<'a>) -> BoxFuture<'a, Result<Fetched, RunFailure>> {
         Box::pin(async move {
             let op = (self.build)(ctx.subject.id());
-            let response = request(&ctx, op)
-                .with_response()
-                .await
-                .map_err(RunFailure::Esi)?;
-            let pages = u32::from(!response.from_cache);
-            deliver(&ctx, &self.handler, response, pages).await
+            let mut call = request(&ctx, op);
+            if let Some(etag) = ctx.seen.0 {
+                call = call.if_none_match(etag);
+            }
+            match call.conditional().await.map_err(RunFailure::Esi)? {
+                Conditional::Modified(response) => {
+                    let pages = u32::from(!response.from_cache);
+                    deliver(&ctx, &self.handler, response, pages).await
+                }
+                Conditional::NotModified(meta) => {
+                    let pages = u32::from(!meta.from_cache);
+                    Ok(unchanged(meta, pages))
+                }
+            }
         })
     }
 }
@@ -206,17 +215,24 @@ where
     fn run<'a>(&'a self, ctx: RunContext<'a>) -> BoxFuture<'a, Result<Fetched, RunFailure>> {
         Box::pin(async move {
             let op = (self.build)(ctx.subject.id());
-            let response = request(&ctx, op)
-                .all_pages()
-                .with_response()
-                .await
-                .map_err(RunFailure::Esi)?;
-            let pages = if response.from_cache {
-                0
-            } else {
-                response.pages.unwrap_or(1)
+            let mut walk = request(&ctx, op).all_pages();
+            if let Some(etag) = ctx.seen.0 {
+                // Each page is sent its own tag of the set last delivered.
+                walk = walk.if_none_match(etag);
+            }
+            let requests = |from_cache: bool, pages: Option<u32>| {
+                if from_cache { 0 } else { pages.unwrap_or(1) }
             };
-            deliver(&ctx, &self.handler, response, pages).await
+            match walk.conditional().await.map_err(RunFailure::Esi)? {
+                Conditional::Modified(response) => {
+                    let pages = requests(response.from_cache, response.pages);
+                    deliver(&ctx, &self.handler, response, pages).await
+                }
+                Conditional::NotModified(meta) => {
+                    let pages = requests(meta.from_cache, meta.pages);
+                    Ok(unchanged(meta, pages))
+                }
+            }
         })
     }
 }
@@ -275,6 +291,22 @@ async fn deliver<T>(
     })?;
     fetched.delivered = true;
     Ok(fetched)
+}
+
+/// The version last delivered is still current (ESI's 304 to the job's own `ETag`, or the
+/// client's cache holding that version): nothing to deliver.
+fn unchanged(meta: Response<()>, pages: u32) -> Fetched {
+    Fetched {
+        etag: meta.etag,
+        expires_ms: meta.expires.as_ref().map(DateTime::<Utc>::timestamp_millis),
+        last_modified_ms: meta
+            .last_modified
+            .as_ref()
+            .map(DateTime::<Utc>::timestamp_millis),
+        delivered: false,
+        not_modified: !meta.from_cache,
+        pages,
+    }
 }
 
 /// A job of a hand-written operation, for the crate's unit tests.

@@ -140,6 +140,7 @@ async fn a_restart_refetches_nothing_early_and_delivers_nothing_unchanged() {
     assert_eq!(first, 9);
     assert_eq!(received.total(), 9);
     let before = h.esi.freshness().counts().served;
+    let not_modified_before = h.esi.freshness().counts().not_modified;
 
     // The restart: a new client (empty cache) and worker on the same database.
     let runtime = client(&h).build().expect("client");
@@ -155,7 +156,8 @@ async fn a_restart_refetches_nothing_early_and_delivers_nothing_unchanged() {
     );
     assert_eq!(h.esi.freshness().counts().served, before, "no request");
 
-    // Once expired, every page is asked for again: the same ETags, so nothing is delivered.
+    // Once expired, every page is asked again with the ETag the job stored (`If-None-Match`,
+    // a 304 each): nothing is delivered.
     sleep_until(
         window_start(window_index(SystemTime::now(), WINDOW) + 1, WINDOW)
             + Duration::from_millis(400),
@@ -167,6 +169,11 @@ async fn a_restart_refetches_nothing_early_and_delivers_nothing_unchanged() {
         before + 3 * PAGES_PER_CHARACTER
     );
     assert_eq!(received.total(), 9, "unchanged data is not delivered again");
+    assert_eq!(
+        h.esi.freshness().counts().not_modified - not_modified_before,
+        3 * PAGES_PER_CHARACTER,
+        "the jobs' stored ETags revalidate with an empty cache: every request a 304"
+    );
     assert_eq!(h.esi.freshness().counts().early, 0);
     h.shutdown().await;
     remove_sqlite(&path);
