@@ -173,12 +173,19 @@ impl SyncDb {
         describe: impl Fn(&Wanted) -> (String, String),
         now: i64,
     ) -> Result<(u64, u64, u64), SyncError> {
-        let existing: BTreeMap<String, Option<String>> = self
-            .query("SELECT job_key, paused FROM esi_sync_job", vec![])
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("", "job_key")?, row.try_get("", "paused")?)))
-            .collect::<Result<_, sea_orm::DbErr>>()?;
+        let rows = self
+            .query(
+                "SELECT job_key, paused, acting_id FROM esi_sync_job",
+                vec![],
+            )
+            .await?;
+        let mut existing: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut acting: BTreeMap<String, i64> = BTreeMap::new();
+        for row in &rows {
+            let key: String = row.try_get("", "job_key")?;
+            acting.insert(key.clone(), row.try_get("", "acting_id")?);
+            existing.insert(key, row.try_get("", "paused")?);
+        }
         let mut added = 0;
         let new: Vec<&Wanted> = wanted
             .iter()
@@ -250,6 +257,21 @@ impl SyncDb {
                     .await?;
             }
         }
+        // A job follows its token: when the fleet names another acting character (another
+        // director of the corporation), the row takes it, its validators kept (same data).
+        for w in wanted {
+            let wanted_acting = w.subject.acting_character();
+            if acting
+                .get(&w.key)
+                .is_some_and(|&stored| stored != wanted_acting)
+            {
+                self.execute(
+                    "UPDATE esi_sync_job SET acting_id = ?, updated = ? WHERE job_key = ?",
+                    vec![wanted_acting.into(), now.into(), w.key.clone().into()],
+                )
+                .await?;
+            }
+        }
         let mut resumed = 0;
         for chunk in to_resume.chunks(CHUNK) {
             let (list, mut values) = in_list(chunk);
@@ -264,6 +286,16 @@ impl SyncDb {
                 .await?;
         }
         Ok((added, paused, resumed))
+    }
+
+    /// Deletes the jobs paused since before `cutoff` (Unix ms): their token has been gone
+    /// longer than the worker's retention. Returns how many.
+    pub(crate) async fn delete_paused_before(&self, cutoff: i64) -> Result<u64, SyncError> {
+        self.execute(
+            "DELETE FROM esi_sync_job WHERE paused IS NOT NULL AND updated < ?",
+            vec![cutoff.into()],
+        )
+        .await
     }
 
     /// Takes up to `limit` due jobs under a lease of `owner` until `lease_until`, the most
@@ -557,6 +589,50 @@ mod tests {
             w.job.operation().id.to_string(),
             format!("/things/{}", w.subject.id()),
         )
+    }
+
+    fn corporation_job(director_id: i64) -> Vec<Wanted> {
+        let subject = Subject::Corporation {
+            corporation_id: 98_000_001,
+            director_id,
+        };
+        vec![Wanted {
+            key: crate::fleet::job_key(&subject, "thing"),
+            subject,
+            job: test_job("thing"),
+            paused: None,
+        }]
+    }
+
+    #[tokio::test]
+    async fn a_job_follows_the_director_the_fleet_names() {
+        let db = memory_db().await;
+        db.reconcile(&corporation_job(90_000_001), describe, 1_000)
+            .await
+            .expect("reconcile");
+        db.reconcile(&corporation_job(90_000_002), describe, 2_000)
+            .await
+            .expect("reconcile");
+        let claimed = db.claim("w", 10, 3_000, 9_000).await.expect("claim");
+        assert_eq!(claimed.len(), 1, "one job, not one per director");
+        assert_eq!(claimed[0].subject.acting_character(), 90_000_002);
+    }
+
+    #[tokio::test]
+    async fn paused_jobs_are_deleted_after_the_retention() {
+        let db = memory_db().await;
+        db.reconcile(&wanted(&[1, 2]), describe, 1_000)
+            .await
+            .expect("reconcile");
+        // Character 2's token is gone: its job pauses at 2,000.
+        db.reconcile(&wanted(&[1]), describe, 2_000)
+            .await
+            .expect("reconcile");
+        assert_eq!(db.delete_paused_before(2_000).await.expect("delete"), 0);
+        assert_eq!(db.delete_paused_before(2_001).await.expect("delete"), 1);
+        let keys = db.job_keys().await.expect("keys");
+        assert_eq!(keys.len(), 1);
+        assert!(keys.iter().all(|k| k.starts_with("character:1/")));
     }
 
     #[tokio::test]

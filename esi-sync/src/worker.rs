@@ -48,6 +48,9 @@ pub struct WorkerConfig {
     pub schedule: Schedule,
     /// What is left to interactive calls.
     pub budget: Budget,
+    /// How long a job stays paused (its token gone or lacking a scope) before a reconcile
+    /// deletes it: 30 days. A token stored again within it resumes the job where it was.
+    pub paused_retention: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -60,11 +63,18 @@ impl Default for WorkerConfig {
             reconcile_every: Duration::from_secs(30),
             schedule: Schedule::default(),
             budget: Budget::default(),
+            paused_retention: Duration::from_secs(30 * 86_400),
         }
     }
 }
 
 impl WorkerConfig {
+    /// Sets how long a paused job is kept before it is deleted.
+    pub fn paused_retention(mut self, retention: Duration) -> Self {
+        self.paused_retention = retention;
+        self
+    }
+
     /// Sets the lease owner name.
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.owner = owner.into();
@@ -197,7 +207,9 @@ impl Worker {
 
     /// Matches the jobs to the token store: adds the jobs of new tokens (due now), pauses
     /// those whose token is gone (with the reason), resumes those whose token came back.
-    /// Returns (added, paused, resumed).
+    /// Returns (added, paused, resumed). A job whose acting character changed (another director
+    /// named) moves to that character's token; jobs paused longer than
+    /// [`WorkerConfig::paused_retention`] are deleted.
     pub async fn reconcile(&self) -> Result<(u64, u64, u64), SyncError> {
         let inner = &self.inner;
         let wanted = inner.fleet.wanted(&inner.tokens).await?;
@@ -214,11 +226,16 @@ impl Worker {
                 now_ms(),
             )
             .await?;
-        if counts != (0, 0, 0) {
+        let deleted = inner
+            .db
+            .delete_paused_before(now_ms().saturating_sub(millis(inner.config.paused_retention)))
+            .await?;
+        if counts != (0, 0, 0) || deleted > 0 {
             tracing::info!(
                 added = counts.0,
                 paused = counts.1,
                 resumed = counts.2,
+                deleted,
                 "sync jobs matched to the token store"
             );
         }
