@@ -284,6 +284,7 @@ async fn status(db: &SyncDb, late_after: u64, list: u32) -> CliResult {
         ("late", JobFilter::LateBy(late_ms)),
         ("failing", JobFilter::Failing),
         ("paused", JobFilter::Paused),
+        ("running (leased)", JobFilter::Leased),
     ] {
         let jobs = db.jobs(filter, now, list).await?;
         if jobs.is_empty() {
@@ -296,14 +297,29 @@ async fn status(db: &SyncDb, late_after: u64, list: u32) -> CliResult {
                 .or(job.last_error)
                 .map(|w| format!(": {}", printable(&w)))
                 .unwrap_or_default();
+            let time = |ms: i64| {
+                chrono::DateTime::from_timestamp_millis(ms)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+            };
+            let last = match (job.last_run, &job.last_outcome) {
+                (Some(at), Some(outcome)) => {
+                    format!(", last run {} {}", time(at), printable(outcome))
+                }
+                _ => String::new(),
+            };
+            let lease = match (&job.lease_owner, job.lease_until) {
+                (Some(owner), Some(until)) => {
+                    format!(", leased by {} until {}", printable(owner), time(until))
+                }
+                _ => String::new(),
+            };
             out!(
-                "  {} {} ({} failure(s), next run {}){why}",
+                "  {} {} ({} failure(s), next run {}{last}{lease}){why}",
                 printable(&job.key),
                 printable(&job.params),
                 job.attempts,
-                chrono::DateTime::from_timestamp_millis(job.next_run)
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default()
+                time(job.next_run)
             )?;
         }
     }

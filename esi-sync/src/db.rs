@@ -53,6 +53,29 @@ pub(crate) struct Success {
     pub etag: Option<String>,
     pub last_modified: Option<i64>,
     pub changed: bool,
+    /// How the run ended, for `last_outcome`.
+    pub outcome: RunOutcome,
+}
+
+/// How a successful run ended, as `last_outcome` records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunOutcome {
+    /// The handler took a new version.
+    Changed,
+    /// ESI answered 304 to the job's `ETag`.
+    NotModified,
+    /// The answer (from the cache, or a 200 of the delivered version) was unchanged.
+    Unchanged,
+}
+
+impl RunOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Changed => "changed",
+            RunOutcome::NotModified => "not modified",
+            RunOutcome::Unchanged => "unchanged",
+        }
+    }
 }
 
 /// The fleet at a glance, as `esi sync status` shows it.
@@ -95,6 +118,14 @@ pub struct JobSummary {
     pub last_error: Option<String>,
     /// Why it is paused.
     pub paused: Option<String>,
+    /// The worker holding its lease, if one does (a killed worker's until the lease ends).
+    pub lease_owner: Option<String>,
+    /// Until when that lease runs, Unix milliseconds.
+    pub lease_until: Option<i64>,
+    /// When its last run ended, Unix milliseconds.
+    pub last_run: Option<i64>,
+    /// How its last run ended: `changed`, `unchanged`, `not modified` or `failed`.
+    pub last_outcome: Option<String>,
 }
 
 /// Which jobs [`SyncDb::jobs`] lists.
@@ -107,6 +138,9 @@ pub enum JobFilter {
     Paused,
     /// Jobs due longer than this many milliseconds ago.
     LateBy(i64),
+    /// Jobs under a live lease (running now, or held by a worker that died until the lease
+    /// ends).
+    Leased,
 }
 
 impl SyncDb {
@@ -370,8 +404,8 @@ impl SyncDb {
             .execute(
                 "UPDATE esi_sync_job SET next_run = ?, expires = ?, etag = ?, last_modified = ?, \
                  attempts = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL, \
-                 runs = runs + 1, changes = changes + ?, updated = ? \
-                 WHERE id = ? AND lease_owner = ?",
+                 runs = runs + 1, changes = changes + ?, updated = ?, last_run = ?, \
+                 last_outcome = ? WHERE id = ? AND lease_owner = ?",
                 vec![
                     success.next_run.into(),
                     success.expires.into(),
@@ -379,6 +413,8 @@ impl SyncDb {
                     success.last_modified.into(),
                     i64::from(success.changed).into(),
                     now.into(),
+                    now.into(),
+                    success.outcome.as_str().into(),
                     id.into(),
                     owner.into(),
                 ],
@@ -401,12 +437,13 @@ impl SyncDb {
         let rows = self
             .execute(
                 "UPDATE esi_sync_job SET next_run = ?, attempts = ?, last_error = ?, \
-                 lease_owner = NULL, lease_until = NULL, runs = runs + 1, updated = ? \
-                 WHERE id = ? AND lease_owner = ?",
+                 lease_owner = NULL, lease_until = NULL, runs = runs + 1, updated = ?, \
+                 last_run = ?, last_outcome = 'failed' WHERE id = ? AND lease_owner = ?",
                 vec![
                     next_run.into(),
                     i64::from(attempts).into(),
                     error.into(),
+                    now.into(),
                     now.into(),
                     id.into(),
                     owner.into(),
@@ -510,12 +547,17 @@ impl SyncDb {
             JobFilter::Failing => ("attempts > 0", vec![]),
             JobFilter::Paused => ("paused IS NOT NULL", vec![]),
             JobFilter::LateBy(ms) => ("paused IS NULL AND next_run <= ?", vec![(now - ms).into()]),
+            JobFilter::Leased => (
+                "lease_until IS NOT NULL AND lease_until >= ?",
+                vec![now.into()],
+            ),
         };
         values.push(i64::from(limit).into());
         let rows = self
             .query(
                 &format!(
-                    "SELECT job_key, operation, params, next_run, attempts, last_error, paused \
+                    "SELECT job_key, operation, params, next_run, attempts, last_error, paused, \
+                     lease_owner, lease_until, last_run, last_outcome \
                      FROM esi_sync_job WHERE {condition} ORDER BY next_run LIMIT ?"
                 ),
                 values,
@@ -532,6 +574,10 @@ impl SyncDb {
                     attempts: u32::try_from(attempts).unwrap_or(0),
                     last_error: row.try_get("", "last_error")?,
                     paused: row.try_get("", "paused")?,
+                    lease_owner: row.try_get("", "lease_owner")?,
+                    lease_until: row.try_get("", "lease_until")?,
+                    last_run: row.try_get("", "last_run")?,
+                    last_outcome: row.try_get("", "last_outcome")?,
                 })
             })
             .collect::<Result<_, sea_orm::DbErr>>()
@@ -666,6 +712,7 @@ mod tests {
             etag: Some("\"v1\"".into()),
             last_modified: None,
             changed: true,
+            outcome: RunOutcome::Changed,
         };
         assert!(
             !db.succeed(a[0].id, "a", &success, 7_000)
@@ -706,6 +753,28 @@ mod tests {
         let status = db.status(20_000, 5_000).await.expect("status");
         assert_eq!((status.total, status.failing, status.leased), (3, 1, 3));
         assert_eq!(status.changes, 1);
+
+        // Who holds which job, and how each last run ended, without SQL.
+        let leased = db
+            .jobs(JobFilter::Leased, 20_000, 10)
+            .await
+            .expect("leased");
+        assert_eq!(leased.len(), 3);
+        assert!(leased.iter().all(|j| j.lease_owner.as_deref() == Some("d")));
+        let failing = db
+            .jobs(JobFilter::Failing, 20_000, 10)
+            .await
+            .expect("failing");
+        assert_eq!(failing.len(), 1);
+        assert_eq!(
+            (failing[0].last_run, failing[0].last_outcome.as_deref()),
+            (Some(7_000), Some("failed"))
+        );
+        let outcomes: Vec<_> = leased.iter().map(|j| j.last_outcome.clone()).collect();
+        assert!(
+            outcomes.contains(&Some("changed".to_string())),
+            "{outcomes:?}"
+        );
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(RunRecord)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -46,6 +46,8 @@ enum EsiSyncJob {
     Runs,
     Changes,
     Updated,
+    LastRun,
+    LastOutcome,
 }
 
 /// Creates `esi_sync_job` with its indexes.
@@ -101,5 +103,49 @@ impl MigrationTrait for Initial {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(EsiSyncJob::Table).to_owned())
             .await
+    }
+}
+
+/// Adds what a job's last run did: when it ended (`last_run`, Unix ms) and how
+/// (`last_outcome`: changed, unchanged, not modified, failed), for `esi sync status`.
+struct RunRecord;
+
+impl MigrationName for RunRecord {
+    fn name(&self) -> &str {
+        "m20261208_000001_esi_sync_job_run_record"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for RunRecord {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one at a time.
+        for column in [
+            big_integer_null(EsiSyncJob::LastRun),
+            string_null(EsiSyncJob::LastOutcome),
+        ] {
+            let mut column = column;
+            m.alter_table(
+                Table::alter()
+                    .table(EsiSyncJob::Table)
+                    .add_column(&mut column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for column in [EsiSyncJob::LastOutcome, EsiSyncJob::LastRun] {
+            m.alter_table(
+                Table::alter()
+                    .table(EsiSyncJob::Table)
+                    .drop_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument as _;
 
 use crate::budget::Budget;
-use crate::db::{Claimed, Success, SyncDb};
+use crate::db::{Claimed, RunOutcome, Success, SyncDb};
 use crate::error::SyncError;
 use crate::fleet::Fleet;
 use crate::job::{Job, RunContext, RunFailure};
@@ -480,6 +480,13 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
                 etag: fetched.etag,
                 last_modified: fetched.last_modified_ms,
                 changed: fetched.delivered,
+                outcome: if fetched.delivered {
+                    RunOutcome::Changed
+                } else if fetched.not_modified {
+                    RunOutcome::NotModified
+                } else {
+                    RunOutcome::Unchanged
+                },
             };
             inner.db.succeed(claimed.id, owner, &success, done).await?
         }
