@@ -85,6 +85,25 @@ async fn a_fleet_is_kept_fresh_one_request_per_page_and_window() {
         counts.not_modified > 0,
         "unchanged windows are revalidated (304)"
     );
+    // The engine's lag statistic is what the server saw: each job's first request (page 1 of
+    // a set) after the `Expires` it was given.
+    let mut server: Vec<Duration> = h
+        .esi
+        .freshness()
+        .lags()
+        .into_iter()
+        .filter(|lag| !lag.url.contains("page=") || lag.url.ends_with("page=1"))
+        .map(|lag| lag.after_expires)
+        .collect();
+    server.sort_unstable();
+    let server_p99 = server[(server.len() * 99).div_ceil(100).saturating_sub(1)];
+    let engine_p99 = worker.stats().lag_percentile(99.0).expect("lags");
+    let gap = (engine_p99 - server_p99.as_millis() as i64).abs();
+    assert!(
+        gap <= 100,
+        "engine lag p99 {engine_p99} ms, server {} ms",
+        server_p99.as_millis()
+    );
     // Every job delivered its first version, and its data changed once or twice more; no
     // version twice in a row.
     assert_eq!(received.jobs(), ids.len() * 3);

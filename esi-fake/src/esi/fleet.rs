@@ -64,6 +64,20 @@ struct Freshness {
     expires: HashMap<String, SystemTime>,
     counts: FreshnessCounts,
     early: Vec<EarlyFetch>,
+    lags: Vec<Lag>,
+}
+
+/// The most [`Lag`]s a [`FreshnessLog`] keeps (later ones are not recorded).
+pub const LAGS_KEPT: usize = 1 << 17;
+
+/// How long after the `Expires` served for a URL the next GET of it came: the lag a client's
+/// scheduler had, as the server sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lag {
+    /// Path and query of the request.
+    pub url: String,
+    /// Its arrival minus the `Expires` served before, on the server's clock.
+    pub after_expires: std::time::Duration,
 }
 
 /// The most URLs whose `Expires` a [`FreshnessLog`] remembers.
@@ -116,6 +130,15 @@ impl FreshnessLog {
                 });
             }
         }
+        if let Some(&until) = inner.expires.get(url)
+            && let Ok(after_expires) = at.duration_since(until)
+            && inner.lags.len() < LAGS_KEPT
+        {
+            inner.lags.push(Lag {
+                url: url.to_string(),
+                after_expires,
+            });
+        }
         if let Some(until) = inner.expires.get_mut(url) {
             *until = expires;
         } else if inner.expires.len() < WATCHED_URLS {
@@ -154,11 +177,21 @@ impl FreshnessLog {
             .clone()
     }
 
-    /// Forgets the totals and the early GETs (the served `Expires` are kept).
+    /// The lags of the GETs since the last reset (up to [`LAGS_KEPT`]), in order.
+    pub fn lags(&self) -> Vec<Lag> {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .lags
+            .clone()
+    }
+
+    /// Forgets the totals, the early GETs and the lags (the served `Expires` are kept).
     pub fn reset_counts(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.counts = FreshnessCounts::default();
         inner.early.clear();
+        inner.lags.clear();
     }
 }
 

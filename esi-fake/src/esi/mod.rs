@@ -62,7 +62,8 @@ pub use config::{BucketOverride, FakeEsiConfig, LimitsConfig, PageShape, PagingC
 pub use error::FakeEsiError;
 pub use faults::{Fault, FaultKind, Faults};
 pub use fleet::{
-    EARLY_FETCHES_KEPT, EarlyFetch, FleetConfig, FreshnessCounts, FreshnessLog, WATCHED_URLS,
+    EARLY_FETCHES_KEPT, EarlyFetch, FleetConfig, FreshnessCounts, FreshnessLog, LAGS_KEPT, Lag,
+    WATCHED_URLS,
 };
 pub use log::{RequestLog, RequestRecord};
 pub use server::FakeEsi;
