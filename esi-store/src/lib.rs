@@ -39,9 +39,10 @@
 //! - A login updates the equivalent token (same character, exact scopes, same user) unless
 //!   [`StoreConfig::always_create_token`] is set.
 //! - As the ESI client's token source, [`TokenStore::for_user`] hands out only one user's
-//!   tokens: the shape for applications with several users. `&store` itself hands out any
-//!   stored token of the call's character: for single-user tools and backends that own every
-//!   token.
+//!   tokens: the shape for applications with several users.
+//!   [`TokenStore::all_users_source`] hands out any stored token of the call's character: for
+//!   single-user tools and backends that own every token. The store itself is no token source,
+//!   so neither can be chosen by accident.
 //! - A login's `state` works once: it is consumed before the code is exchanged.
 //! - A SQLite file the store creates is private to its owner (0600, new folders 0700, on Unix).
 //! - Secrets are wrapped in [`esi_sso::Secret`]; entity and configuration `Debug` output
@@ -79,7 +80,7 @@ pub use error::StoreError;
 pub use login::{FinishedLogin, LoginRedirect, MAX_PENDING_LOGINS_PER_SESSION, PendingLogin};
 pub use migration::Migrator;
 pub use query::TokenQuery;
-pub use source::UserTokenSource;
+pub use source::{AllUsersTokenSource, UserTokenSource};
 pub use store::TokenStore;
 pub use token::Token;
 

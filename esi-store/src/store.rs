@@ -24,8 +24,9 @@ use crate::token::{Fresh, Token};
 
 /// The token store. Clones share everything. As the token source of `esi_client` (or
 /// `esi_runtime`) calls, pass `.token_source(&store.for_user(user_id))` in an application with
-/// several users ([`TokenStore::for_user`]), or `.token_source(&store)` in a single-user tool or
-/// a backend that owns every token (it hands out any user's token for the call's character).
+/// several users ([`TokenStore::for_user`]), or `.token_source(&store.all_users_source())` in a
+/// single-user tool or a backend that owns every token (it hands out any user's token for the
+/// call's character: [`TokenStore::all_users_source`]). The store itself is no token source.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), esi_store::StoreError> {
