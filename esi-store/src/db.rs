@@ -3,8 +3,8 @@
 //!
 //! A SQLite file the store creates (the default `esi-tokens.sqlite`, or any `mode=rwc` URL whose
 //! file does not exist yet) is created here first, before sqlx opens it: on Unix the file 0600
-//! and any folder made for it 0700, since it will hold refresh tokens in clear text. SQLite gives
-//! its `-wal` and `-shm` files the database file's permissions.
+//! and any folder made for it 0700, since it holds refresh tokens (sealed with token keys, in
+//! clear text without). SQLite gives its `-wal` and `-shm` files the database file's permissions.
 
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ pub(crate) fn normalise_url(raw: &str) -> Result<String, StoreError> {
 }
 
 /// Whether the URL names an in-memory SQLite database.
-fn is_sqlite_memory(url: &str) -> bool {
+pub(crate) fn is_sqlite_memory(url: &str) -> bool {
     url.starts_with("sqlite:") && (url.contains(":memory:") || url.contains("mode=memory"))
 }
 
