@@ -5,11 +5,13 @@
 //! Invariant: a row is only ever rewritten with the very tokens it held, and only if it still
 //! holds what was read (a compare-and-swap on both stored values), so a refresh that lands
 //! meanwhile is never undone. A row whose values cannot be opened is reported and left as it is.
+//! Afterwards a SQLite file keeps no earlier version of any row (`db::scrub`).
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::crypt::Column;
+use crate::db;
 use crate::entity::token;
 use crate::error::StoreError;
 use crate::keys::TokenKeys;
@@ -56,7 +58,10 @@ impl TokenStore {
     /// Seals every token row with the writing key ([`crate::StoreConfig::token_keys`]): plain
     /// rows, and rows sealed with the older keys of the set. Run it after adding a key, or a
     /// new writing key; once the report is [`ReencryptReport::complete`], the older keys can be
-    /// dropped from the configuration. Fails with [`StoreError::Config`] when no key is set.
+    /// dropped from the configuration. On SQLite it then rewrites the file (`VACUUM`) and empties
+    /// its write-ahead log, so no earlier version of a row stays in them; PostgreSQL keeps old
+    /// row versions until its own `VACUUM FULL`. Fails with [`StoreError::Config`] when no key
+    /// is set.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), esi_store::StoreError> {
@@ -91,6 +96,8 @@ impl TokenStore {
                 self.reencrypt_row(keys, row, &mut report).await?;
             }
         }
+        // Also when no row moved here: rows sealed by their refresh left their plain values.
+        db::scrub(self.db()).await?;
         tracing::info!(
             key_id = %report.key_id,
             from_plain = report.from_plain,

@@ -142,6 +142,30 @@ async fn without_a_key_the_database_file_holds_the_tokens() {
     env.db.cleanup().await;
 }
 
+/// Plain rows written before the key, re-encrypted: the file keeps no copy of them (SQLite
+/// reuses freed space without clearing it, and keeps old pages in its write-ahead log).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_reencrypting_plain_rows_the_database_file_holds_no_token() {
+    let Some(env) = Env::start(Backend::SqliteFile, "reencrypted_file").await else {
+        return;
+    };
+    let secrets = logins_and_a_refresh(&env, &env.store).await;
+    let store = env.other_store(sealing(keys(key("k1", 1), &[]))).await;
+    let report = store.reencrypt_tokens().await.expect("re-encrypt");
+    assert_eq!(report.from_plain, 3, "{report:?}");
+    store.db().clone().close().await.ok();
+    env.store.db().clone().close().await.ok();
+    let bytes = file_bytes(&env.db);
+    for secret in &secrets {
+        assert!(
+            !holds(&bytes, secret),
+            "a token is left in the database file"
+        );
+    }
+    env.fake.shutdown().await;
+    env.db.cleanup().await;
+}
+
 async fn rotation_keeps_every_token_usable(env: &Env) {
     let old = env.other_store(sealing(keys(key("old", 1), &[]))).await;
     let mut ids = Vec::new();
