@@ -207,7 +207,7 @@ async fn call(
                 )),
             },
         })?;
-        call = call.token_source(&store);
+        call = call.token_source(&store.all_users_source());
     }
     let answer = if flags.all_pages {
         let progress = Progress::new(info.name, 1);

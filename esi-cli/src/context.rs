@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use esi_client::{Client, UserAgent};
 use esi_sso::{Sso, SsoConfig};
-use esi_store::{StoreConfig, TokenStore};
+use esi_store::{StoreConfig, TokenKeys, TokenStore};
 
 use crate::database::{self, ForeignTables};
 use crate::{CliResult, Failure};
@@ -96,8 +96,10 @@ impl Context {
         }
     }
 
-    /// The token store (tokens here belong to no web-site user, so cleanup keeps them).
+    /// The token store (tokens here belong to no web-site user, so cleanup keeps them), its
+    /// tokens sealed with the keys of `ESI_TOKEN_KEY` or `ESI_TOKEN_KEY_FILE` when set.
     pub(crate) async fn store(&self) -> CliResult<TokenStore> {
+        let keys = TokenKeys::from_env().map_err(Failure::usage)?;
         let sso = self.sso()?;
         let url = self.database_url()?;
         let foreign = if self.options.migrate_foreign_database {
@@ -108,6 +110,7 @@ impl Context {
         database::check_tables(&url, foreign).await?;
         let mut config = StoreConfig::new(url);
         config.delete_tokens_without_user = false;
+        config.token_keys = keys;
         Ok(TokenStore::connect(config, sso).await?)
     }
 }

@@ -75,7 +75,7 @@ pub(crate) async fn run(database: Option<PathBuf>) -> CliResult {
     let balance = client
         .wallet()
         .get_characters_character_id_wallet(token.character_id)
-        .token_source(&store)
+        .token_source(&store.all_users_source())
         .await?;
     out!(
         "3. wallet of {}: {balance:.2} ISK (an authenticated route, token from the store)",

@@ -4,7 +4,9 @@
 //!   name, parameters checked against the spec, JSON out.
 //! - `esi login --scopes "..."`: EVE SSO login with PKCE through a one-shot listener on
 //!   127.0.0.1; the token goes into the store.
-//! - `esi tokens list|refresh|revoke|delete`, `esi cleanup`: the store's chores.
+//! - `esi tokens list|refresh|revoke|delete`, `esi cleanup`: the store's chores;
+//!   `esi tokens new-key` and `esi tokens re-encrypt`: sealing stored tokens with a site key
+//!   (`ESI_TOKEN_KEY`) and moving them to a new one.
 //! - `esi sync run|status`: a worker keeping the stored characters' data fresh, and the
 //!   fleet's state.
 //! - `esi spec-diff OLD NEW`: what moving to another spec (compatibility date) would change.
@@ -25,6 +27,7 @@ mod context;
 mod database;
 #[cfg(feature = "demo")]
 mod demo;
+mod key_file;
 mod login;
 mod output;
 mod sync;

@@ -1,6 +1,9 @@
-//! `esi tokens list|refresh|revoke|delete`.
+//! `esi tokens list|refresh|revoke|delete|re-encrypt|new-key`.
+
+use std::path::PathBuf;
 
 use clap::Subcommand;
+use esi_store::{TokenKey, TokenStore};
 
 use crate::context::Context;
 use crate::output::{Progress, out, printable};
@@ -31,10 +34,34 @@ pub(crate) enum Action {
         /// Token id (from `esi tokens list`).
         id: i64,
     },
+    /// Seals every stored token with the writing key of ESI_TOKEN_KEY (or ESI_TOKEN_KEY_FILE):
+    /// tokens stored before a key was set, and tokens sealed with the older keys listed after
+    /// it. When it reports every token moved, the older keys can be removed.
+    ReEncrypt,
+    /// Makes a new token key (32 random bytes) and prints it as ESI_TOKEN_KEY takes it
+    /// (`<id>:<base64>`), or writes it to a new private file (mode 0600) for ESI_TOKEN_KEY_FILE.
+    /// To rotate, put the new key first and keep the old one after it
+    /// (`ESI_TOKEN_KEY=new:...,old:...`), then run `esi tokens re-encrypt`.
+    NewKey {
+        /// The key's id, stored beside every token it seals (default: the UTC date and time,
+        /// e.g. 20261208-153000).
+        #[arg(long)]
+        id: Option<String>,
+        /// Write the key to this new file instead of stdout (never overwrites a file).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
-    let store = ctx.store().await?;
+    match action {
+        // Making a key needs no store (nor a contact, nor SSO settings).
+        Action::NewKey { id, out } => new_key(id, out),
+        action => with_store(&ctx.store().await?, action).await,
+    }
+}
+
+async fn with_store(store: &TokenStore, action: Action) -> CliResult {
     match action {
         Action::List { character } => {
             let mut query = store.tokens();
@@ -110,5 +137,83 @@ pub(crate) async fn run(ctx: &Context, action: Action) -> CliResult {
                 Err(Failure::usage(format!("no token #{id}")))
             }
         }
+        Action::ReEncrypt => re_encrypt(store).await,
+        Action::NewKey { id, out } => new_key(id, out),
     }
+}
+
+/// `esi tokens re-encrypt`.
+async fn re_encrypt(store: &TokenStore) -> CliResult {
+    if store.config().token_keys.is_none() {
+        return Err(Failure::usage(format!(
+            "no token key to re-encrypt with: set {} (or {}) to a key made with `esi tokens \
+             new-key`",
+            esi_store::ENV_TOKEN_KEY,
+            esi_store::ENV_TOKEN_KEY_FILE
+        )));
+    }
+    let report = store.reencrypt_tokens().await?;
+    out!(
+        "sealed {} token(s) with key {} ({} stored plain, {} under older keys); {} already were",
+        report.moved(),
+        printable(&report.key_id),
+        report.from_plain,
+        report.from_old_key,
+        report.already_current
+    )?;
+    if !report.changed_meanwhile.is_empty() {
+        out!(
+            "{} token(s) changed meanwhile and were left to their new state (run again): {}",
+            report.changed_meanwhile.len(),
+            ids(report.changed_meanwhile.iter())
+        )?;
+    }
+    for (id, error) in &report.failed {
+        out!(
+            "token #{id} kept as it is: {}",
+            printable(&error.to_string())
+        )?;
+    }
+    if report.complete() {
+        out!(
+            "every token is sealed with key {}",
+            printable(&report.key_id)
+        )?;
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 1,
+            error: anyhow::anyhow!(
+                "not every token is sealed with the writing key yet; keep the older keys"
+            ),
+        })
+    }
+}
+
+fn ids<'a>(ids: impl Iterator<Item = &'a i64>) -> String {
+    ids.map(|id| format!("#{id}")).collect::<Vec<_>>().join(" ")
+}
+
+/// `esi tokens new-key`.
+fn new_key(id: Option<String>, out: Option<PathBuf>) -> CliResult {
+    let id = id.unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
+    let key = TokenKey::generate(id).map_err(|e| match e {
+        esi_store::KeyError::Id { .. } => Failure::usage(e),
+        other => Failure::from(other),
+    })?;
+    let line = key.expose_encoded();
+    match out {
+        Some(path) => {
+            crate::key_file::write_new(&path, &line)?;
+            out!(
+                "wrote token key {} to {} (mode 0600); use it with {}={}",
+                key.id(),
+                path.display(),
+                esi_store::ENV_TOKEN_KEY_FILE,
+                path.display()
+            )?;
+        }
+        None => out!("{line}")?,
+    }
+    Ok(())
 }

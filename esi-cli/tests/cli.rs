@@ -85,6 +85,8 @@ fn isolated(home: &std::path::Path, args: &[&str]) -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("ESI_USER_CONTACT_EMAIL")
         .env_remove("ESI_SSO_CLIENT_SECRET")
+        .env_remove("ESI_TOKEN_KEY")
+        .env_remove("ESI_TOKEN_KEY_FILE")
         .env_remove("RUST_LOG")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY");
@@ -409,6 +411,131 @@ async fn login_then_tokens_and_authenticated_calls() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = env.run(&["tokens", "list"]).await;
     assert!(text(&out.stdout).contains("no tokens stored"));
+}
+
+/// The bytes of the token database and its journals.
+fn database_bytes(db: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        bytes.extend(std::fs::read(name).unwrap_or_default());
+    }
+    bytes
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_sealed_with_a_key_rotated_and_re_encrypted() {
+    let env = env().await;
+    let with_key = |args: &[&str], var: &str, value: &std::ffi::OsStr| {
+        let mut cmd = env.command(args);
+        cmd.env(var, value);
+        output(cmd)
+    };
+    // Stored before any key: in plain text, and the store says so on stderr.
+    let out = env.login(WALLET).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no token key configured"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(holds(&database_bytes(&env.db), "eyJ"), "plain before");
+
+    // A key in a new private file, never overwritten.
+    let key_file = env.home.join("secrets").join("token.key");
+    let path = key_file.to_str().unwrap();
+    let out = env
+        .run(&["tokens", "new-key", "--id", "first", "--out", path])
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ESI_TOKEN_KEY_FILE="));
+    let written = std::fs::read_to_string(&key_file).unwrap();
+    assert!(written.starts_with("first:"), "the key file holds the key");
+    assert!(!text(&out.stdout).contains(written.trim()), "not printed");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let out = env
+        .run(&["tokens", "new-key", "--id", "other", "--out", path])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), written);
+
+    // Re-encrypted with it: the database holds no token in plain text.
+    let file = key_file.as_os_str();
+    let out = with_key(&["tokens", "re-encrypt"], "ESI_TOKEN_KEY_FILE", file).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("sealed 1 token(s) with key first (1 stored plain"),
+        "{said}"
+    );
+    assert!(
+        said.contains("every token is sealed with key first"),
+        "{said}"
+    );
+    assert!(!text(&out.stderr).contains("no token key configured"));
+    let bytes = database_bytes(&env.db);
+    assert!(holds(&bytes, "esi-sealed:v1:first:") && !holds(&bytes, "eyJ"));
+    let call = [
+        "call",
+        "wallet",
+        "get_characters_character_id_wallet",
+        "--character_id",
+        "90000001",
+    ];
+    let out = with_key(&call, "ESI_TOKEN_KEY_FILE", file).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // Without the key: a clear failure, and the token is kept.
+    let out = env.run(&["tokens", "list"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("sealed with token key \"first\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Rotation: a new key on stdout writes, the first one still opens.
+    let out = env.run(&["tokens", "new-key", "--id", "second"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let second = text(&out.stdout).trim().to_owned();
+    assert!(second.starts_with("second:"), "{second}");
+    let both = format!("{second},{}", written.trim());
+    let out = with_key(&["tokens", "re-encrypt"], "ESI_TOKEN_KEY", both.as_ref()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 under older keys"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = with_key(&call, "ESI_TOKEN_KEY", second.as_ref()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The first key alone no longer opens it.
+    let out = with_key(&["tokens", "list"], "ESI_TOKEN_KEY_FILE", file).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("\"second\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Misuse is exit code 2.
+    let out = env.run(&["tokens", "re-encrypt"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("ESI_TOKEN_KEY"));
+    let out = with_key(&["tokens", "list"], "ESI_TOKEN_KEY", "k:short".as_ref()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = env.run(&["tokens", "new-key", "--id", "no spaces"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,10 +1,12 @@
 //! [`StoreConfig`]: the database URL and the store's policies (token de-duplication, refresh
-//! margin and lease, bulk concurrency, cleanup of tokens without a user).
+//! margin and lease, bulk concurrency, cleanup of tokens without a user), and the keys that
+//! seal stored tokens.
 
 use std::fmt;
 use std::time::Duration;
 
 use crate::error::StoreError;
+use crate::keys::TokenKeys;
 
 /// Environment variable holding the database URL.
 pub const ENV_DATABASE_URL: &str = "DATABASE_URL";
@@ -14,7 +16,8 @@ pub const ENV_ALWAYS_CREATE_TOKEN: &str = "ESI_ALWAYS_CREATE_TOKEN";
 /// The database used when `DATABASE_URL` is unset: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://esi-tokens.sqlite?mode=rwc";
 
-/// How a [`crate::TokenStore`] behaves. `Debug` shows the database URL without its password.
+/// How a [`crate::TokenStore`] behaves. `Debug` shows the database URL without its password,
+/// and the token keys by id.
 ///
 /// ```
 /// let config = esi_store::StoreConfig::new("sqlite::memory:");
@@ -22,6 +25,13 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://esi-tokens.sqlite?mode=rwc";
 /// assert_eq!(config.refresh_margin.as_secs(), 60);
 /// let pg = esi_store::StoreConfig::new("postgres://esi:hunter2@db.internal/esi");
 /// assert!(!format!("{pg:?}").contains("hunter2"));
+///
+/// // Tokens sealed with a site key (in production, from ESI_TOKEN_KEY or a secret manager).
+/// let key = esi_store::TokenKey::generate("2026-12")?;
+/// let sealed = esi_store::StoreConfig::new("sqlite://tokens.db?mode=rwc")
+///     .with_token_keys(esi_store::TokenKeys::new(key));
+/// assert!(format!("{sealed:?}").contains("2026-12"));
+/// # Ok::<(), esi_store::KeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct StoreConfig {
@@ -45,6 +55,10 @@ pub struct StoreConfig {
     pub max_connections: u32,
     /// Run the migrations when connecting.
     pub run_migrations: bool,
+    /// The keys that seal access and refresh tokens in the database (one writes, older ones
+    /// still open: rotation). `None` (the default without `ESI_TOKEN_KEY`): tokens are stored
+    /// as they come, and the store says so once in the log.
+    pub token_keys: Option<TokenKeys>,
 }
 
 impl fmt::Debug for StoreConfig {
@@ -61,6 +75,7 @@ impl fmt::Debug for StoreConfig {
             )
             .field("max_connections", &self.max_connections)
             .field("run_migrations", &self.run_migrations)
+            .field("token_keys", &self.token_keys)
             .finish()
     }
 }
@@ -77,11 +92,19 @@ impl StoreConfig {
             delete_tokens_without_user: true,
             max_connections: 10,
             run_migrations: true,
+            token_keys: None,
         }
     }
 
-    /// Reads `DATABASE_URL` (default: a SQLite file `esi-tokens.sqlite`) and
-    /// `ESI_ALWAYS_CREATE_TOKEN`.
+    /// This configuration, sealing tokens with `keys`.
+    pub fn with_token_keys(mut self, keys: TokenKeys) -> Self {
+        self.token_keys = Some(keys);
+        self
+    }
+
+    /// Reads `DATABASE_URL` (default: a SQLite file `esi-tokens.sqlite`),
+    /// `ESI_ALWAYS_CREATE_TOKEN` and the token keys (`ESI_TOKEN_KEY` or `ESI_TOKEN_KEY_FILE`,
+    /// see [`TokenKeys::from_env`]).
     pub fn from_env() -> Result<Self, StoreError> {
         let url = std::env::var(ENV_DATABASE_URL)
             .ok()
@@ -99,6 +122,7 @@ impl StoreConfig {
                 }
             };
         }
+        config.token_keys = TokenKeys::from_env()?;
         Ok(config)
     }
 }

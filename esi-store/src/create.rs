@@ -4,6 +4,9 @@
 //!
 //! Unlike django-esi, equivalents owned by another user or by nobody are left alone: with
 //! rotating refresh tokens, two rows sharing one refresh token would kill each other.
+//!
+//! With token keys, the secrets are sealed for their row, so a new row is inserted first and
+//! its secrets written by id in the same transaction.
 
 use chrono::Utc;
 use esi_sso::{Secret, VerifiedTokens};
@@ -11,9 +14,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
+use crate::crypt::Column;
 use crate::entity::{SecretText, token};
 use crate::error::StoreError;
 use crate::scopes;
+use crate::secrets::{Row, RowSecrets};
 use crate::store::TokenStore;
 use crate::token::Token;
 
@@ -41,6 +46,14 @@ impl TokenStore {
         let user = user_id.map(str::to_owned);
         let claims = verified.claims.clone();
         let tokens = verified.tokens;
+        let keys_absent = self.keys().is_none();
+        let secrets = RowSecrets {
+            access_token: tokens.access_token.clone(),
+            refresh_token: tokens.refresh_token.clone(),
+            current: true,
+            plain: keys_absent,
+        };
+        let keys = self.config().token_keys.clone();
         let model = self
             .db()
             .transaction::<_, token::Model, StoreError>(move |txn| {
@@ -52,39 +65,47 @@ impl TokenStore {
                         find_equivalent(txn, claims.character_id, user.as_deref(), &scope_ids)
                             .await?
                     };
-                    let refresh = tokens.refresh_token.map(SecretText::from);
-                    let model = match existing {
-                        Some(old) => {
-                            let mut am: token::ActiveModel = old.into();
-                            am.character_name = Set(claims.character_name.clone());
-                            am.character_owner_hash = Set(claims.owner_hash.clone());
-                            am.access_token = Set(tokens.access_token.into());
-                            am.refresh_token = Set(refresh);
-                            am.expires = Set(claims.expires_at);
-                            am.refresh_lease_owner = Set(None);
-                            am.refresh_lease_until = Set(None);
-                            am.update(txn).await?
-                        }
+                    let (row, new) = match existing {
+                        Some(old) => (old, false),
                         None => {
+                            // Secrets come below, once the row has the id they are bound to.
                             let am = token::ActiveModel {
                                 character_id: Set(claims.character_id),
                                 character_name: Set(claims.character_name.clone()),
                                 character_owner_hash: Set(claims.owner_hash.clone()),
                                 token_type: Set(claims.subject_type.clone()),
                                 user_id: Set(user.clone()),
-                                access_token: Set(tokens.access_token.into()),
-                                refresh_token: Set(refresh),
+                                access_token: Set(SecretText::new("")),
+                                refresh_token: Set(None),
                                 created: Set(Utc::now()),
                                 expires: Set(claims.expires_at),
                                 refresh_lease_owner: Set(None),
                                 refresh_lease_until: Set(None),
                                 ..Default::default()
                             };
-                            let model = am.insert(txn).await?;
-                            scopes::link(txn, model.id, &scope_ids).await?;
-                            model
+                            (am.insert(txn).await?, true)
                         }
                     };
+                    let at = Row::of(&row);
+                    let keys = keys.as_ref();
+                    let access =
+                        at.seal(keys, Column::AccessToken, tokens.access_token.expose())?;
+                    let refresh = match &tokens.refresh_token {
+                        Some(rt) => Some(at.seal(keys, Column::RefreshToken, rt.expose())?),
+                        None => None,
+                    };
+                    let mut am: token::ActiveModel = row.into();
+                    am.character_name = Set(claims.character_name.clone());
+                    am.character_owner_hash = Set(claims.owner_hash.clone());
+                    am.access_token = Set(access.into());
+                    am.refresh_token = Set(refresh.map(SecretText::from));
+                    am.expires = Set(claims.expires_at);
+                    am.refresh_lease_owner = Set(None);
+                    am.refresh_lease_until = Set(None);
+                    let model = am.update(txn).await?;
+                    if new {
+                        scopes::link(txn, model.id, &scope_ids).await?;
+                    }
                     Ok(model)
                 })
             })
@@ -94,7 +115,7 @@ impl TokenStore {
             character_id = model.character_id,
             "stored SSO token"
         );
-        Ok(Token::from_model(model, verified.claims.scopes))
+        Ok(Token::from_model(model, verified.claims.scopes, secrets))
     }
 }
 

@@ -1,10 +1,11 @@
-//! Opening the database: SQLite (a file in WAL mode with a busy timeout, or in memory on a single
-//! connection) or PostgreSQL, with statement logging off so no token reaches the logs.
+//! Opening the database: SQLite (a file in WAL mode with a busy timeout and `secure_delete`, or
+//! in memory on a single connection) or PostgreSQL, with statement logging off so no token
+//! reaches the logs; and [`scrub`], which leaves no old version of a row in a SQLite file.
 //!
 //! A SQLite file the store creates (the default `esi-tokens.sqlite`, or any `mode=rwc` URL whose
 //! file does not exist yet) is created here first, before sqlx opens it: on Unix the file 0600
-//! and any folder made for it 0700, since it will hold refresh tokens in clear text. SQLite gives
-//! its `-wal` and `-shm` files the database file's permissions.
+//! and any folder made for it 0700, since it holds refresh tokens (sealed with token keys, in
+//! clear text without). SQLite gives its `-wal` and `-shm` files the database file's permissions.
 
 use std::time::Duration;
 
@@ -34,7 +35,7 @@ pub(crate) fn normalise_url(raw: &str) -> Result<String, StoreError> {
 }
 
 /// Whether the URL names an in-memory SQLite database.
-fn is_sqlite_memory(url: &str) -> bool {
+pub(crate) fn is_sqlite_memory(url: &str) -> bool {
     url.starts_with("sqlite:") && (url.contains(":memory:") || url.contains("mode=memory"))
 }
 
@@ -70,11 +71,27 @@ pub(crate) async fn connect(
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(15))
                 .foreign_keys(true)
+                // Space freed by an update or delete (an old token) is zeroed, not left behind.
+                .pragma("secure_delete", "on")
         });
     }
     Database::connect(opts)
         .await
         .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", redact_url(&url))))
+}
+
+/// Leaves no earlier version of any row in a SQLite database's files: rewrites the file
+/// (`VACUUM`, for free pages written before `secure_delete` was on) and empties the write-ahead
+/// log, which keeps old page images until it is reused. Nothing to do on PostgreSQL, whose old
+/// row versions only its own `VACUUM FULL` rewrites (see the README).
+pub(crate) async fn scrub(db: &DatabaseConnection) -> Result<(), StoreError> {
+    use sea_orm::ConnectionTrait as _;
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        db.execute_unprepared("VACUUM").await?;
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
+    Ok(())
 }
 
 /// The file of a SQLite URL that SQLite would create: a file (not `:memory:`) with `mode=rwc`

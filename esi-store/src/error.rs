@@ -6,6 +6,9 @@ use std::sync::Arc;
 use esi_sso::SsoError;
 use sea_orm::DbErr;
 
+use crate::crypt::CryptError;
+use crate::keys::KeyError;
+
 /// Why a store operation failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -56,6 +59,21 @@ pub enum StoreError {
     /// Bad configuration (database URL...).
     #[error("configuration: {0}")]
     Config(String),
+    /// The token keys cannot be read (`ESI_TOKEN_KEY`).
+    #[error("token keys: {0}")]
+    Keys(#[from] KeyError),
+    /// A stored secret of a token cannot be opened (a missing or wrong token key, an altered
+    /// value) or sealed. The row is kept as it is: configure the key it names and ask again.
+    #[error("token {token_id}: {column}: {source}")]
+    Sealed {
+        /// The token's id.
+        token_id: i64,
+        /// The column: `access_token` or `refresh_token`.
+        column: &'static str,
+        /// What went wrong.
+        #[source]
+        source: CryptError,
+    },
     /// A background task failed unexpectedly.
     #[error("internal: {0}")]
     Internal(String),

@@ -39,15 +39,22 @@
 //! - A login updates the equivalent token (same character, exact scopes, same user) unless
 //!   [`StoreConfig::always_create_token`] is set.
 //! - As the ESI client's token source, [`TokenStore::for_user`] hands out only one user's
-//!   tokens: the shape for applications with several users. `&store` itself hands out any
-//!   stored token of the call's character: for single-user tools and backends that own every
-//!   token.
+//!   tokens: the shape for applications with several users.
+//!   [`TokenStore::all_users_source`] hands out any stored token of the call's character: for
+//!   single-user tools and backends that own every token. The store itself is no token source,
+//!   so neither can be chosen by accident.
 //! - A login's `state` works once: it is consumed before the code is exchanged.
 //! - A SQLite file the store creates is private to its owner (0600, new folders 0700, on Unix).
 //! - Secrets are wrapped in [`esi_sso::Secret`]; entity and configuration `Debug` output
-//!   redacts them (and database passwords); SQL
-//!   statement logging is off so bound values never reach the logs. Refresh tokens are stored in
-//!   clear text: protect the database.
+//!   redacts them (and database passwords, and token keys); SQL statement logging is off so
+//!   bound values never reach the logs.
+//! - With token keys ([`StoreConfig::token_keys`], `ESI_TOKEN_KEY`), access and refresh tokens
+//!   are sealed at rest with XChaCha20-Poly1305, each value bound to its row; one key writes,
+//!   older ones still open, and [`TokenStore::reencrypt_tokens`] moves every row to the
+//!   writing key. Rows written before the keys are read as they are and sealed when next
+//!   written. A value no configured key opens is a [`StoreError::Sealed`]; the row is kept.
+//!   Without keys, tokens are stored in plain text (logged once per process): protect the
+//!   database.
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -56,18 +63,22 @@ mod bulk;
 mod cleanup;
 mod config;
 mod create;
+mod crypt;
 mod db;
 // The store's own tables. Other crates ask the store through its methods; this module stays
 // reachable for this workspace's tests, which age rows to test expiry, and is no API.
 #[doc(hidden)]
 pub mod entity;
 mod error;
+mod keys;
 mod lock;
 mod login;
 pub mod migration;
 mod query;
+mod reencrypt;
 mod refresh;
 mod scopes;
+mod secrets;
 mod source;
 mod store;
 mod token;
@@ -75,11 +86,14 @@ mod token;
 pub use bulk::BulkRefreshReport;
 pub use cleanup::{CleanupRunner, CleanupSchedule, DEFAULT_CALLBACK_MAX_AGE, TokenCleanupReport};
 pub use config::{DEFAULT_DATABASE_URL, ENV_ALWAYS_CREATE_TOKEN, ENV_DATABASE_URL, StoreConfig};
+pub use crypt::CryptError;
 pub use error::StoreError;
+pub use keys::{ENV_TOKEN_KEY, ENV_TOKEN_KEY_FILE, KeyError, TokenKey, TokenKeys};
 pub use login::{FinishedLogin, LoginRedirect, MAX_PENDING_LOGINS_PER_SESSION, PendingLogin};
 pub use migration::Migrator;
 pub use query::TokenQuery;
-pub use source::UserTokenSource;
+pub use reencrypt::ReencryptReport;
+pub use source::{AllUsersTokenSource, UserTokenSource};
 pub use store::TokenStore;
 pub use token::Token;
 

@@ -11,7 +11,11 @@
 //!   first to commit and re-checks the `WHERE` on the new row, so exactly one wins. With the
 //!   `redis` feature a per-token Redis lock is taken first. The `lock` module takes both.
 //! - The rotated refresh token and the new access token are written (guarded by the lease)
-//!   before anyone gets the access token.
+//!   before anyone gets the access token, sealed with the writing token key when keys are
+//!   configured (a plain row from before the keys is sealed by its first refresh). The lease is
+//!   taken against the refresh token as stored, so a re-encryption of the row meanwhile just
+//!   means reading it again. A value that cannot be opened fails before the SSO is asked, and
+//!   the row is left as it is.
 //! - `invalid_grant` deletes the token (django-esi's `refresh_or_delete`); an owner-hash change
 //!   deletes it too and the new tokens are not saved; an unavailable SSO keeps it.
 
@@ -23,8 +27,10 @@ use futures::FutureExt as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::entity::{SecretText, token};
+use crate::crypt::Column;
+use crate::entity::token;
 use crate::error::StoreError;
+use crate::secrets::Row;
 use crate::store::{InFlight, TokenStore};
 use crate::token::{Fresh, Token, is_expired};
 
@@ -59,7 +65,7 @@ impl TokenStore {
                 .await?
                 .ok_or(StoreError::NotFound { token_id })?;
             if !is_expired(row.expires, self.config().refresh_margin) {
-                return Ok(Fresh::from_model(&row));
+                return self.fresh_of(&row);
             }
         }
         self.shared_refresh(token_id, force).await
@@ -102,25 +108,28 @@ impl TokenStore {
     async fn refresh_once(&self, token_id: i64, force: bool) -> Result<Fresh, StoreError> {
         let config = self.config();
         let deadline = Instant::now() + config.refresh_lease + Duration::from_secs(5);
-        let mut seen_access: Option<String> = None;
+        let mut seen_access: Option<Secret> = None;
         let mut poll = Duration::from_millis(20);
         loop {
             let row = token::Entity::find_by_id(token_id)
                 .one(self.db())
                 .await?
                 .ok_or(StoreError::NotFound { token_id })?;
+            let fresh = self.fresh_of(&row)?;
+            // Compared opened: a re-encryption changes the stored form, not the token.
             let replaced = seen_access
                 .as_ref()
-                .is_some_and(|seen| seen.as_str() != row.access_token.expose());
+                .is_some_and(|seen| seen != &fresh.access_token);
             if !is_expired(row.expires, config.refresh_margin) && (!force || replaced) {
-                return Ok(Fresh::from_model(&row));
+                return Ok(fresh);
             }
-            seen_access.get_or_insert_with(|| row.access_token.expose().to_owned());
-            let Some(refresh_token) = row.refresh_token.clone().map(SecretText::into_inner) else {
+            seen_access.get_or_insert_with(|| fresh.access_token.clone());
+            let (Some(refresh_token), Some(stored)) = (fresh.refresh_token, &row.refresh_token)
+            else {
                 return Err(StoreError::NotRefreshable { token_id });
             };
             let locks = self.refresh_locks();
-            if let Some((lease, gate)) = locks.take_gate(token_id, &refresh_token).await? {
+            if let Some((lease, gate)) = locks.take_gate(token_id, stored.expose()).await? {
                 let out = self.refresh_with_lease(row, refresh_token, lease).await;
                 gate.release().await;
                 return out;
@@ -137,11 +146,11 @@ impl TokenStore {
     async fn refresh_with_lease(
         &self,
         row: token::Model,
-        refresh_token: String,
+        sent: Secret,
         lease: String,
     ) -> Result<Fresh, StoreError> {
         let token_id = row.id;
-        let sent = Secret::new(refresh_token);
+        let at = Row::of(&row);
         let tokens = match self.sso().refresh_unverified(&sent, None).await {
             Ok(t) => t,
             Err(e) if e.is_invalid_grant() => {
@@ -162,7 +171,7 @@ impl TokenStore {
             Ok(c) => c,
             Err(e) => {
                 // Keep the (possibly rotated) refresh token, or the grant is lost.
-                self.store_refresh_token_only(token_id, &lease, &new_refresh)
+                self.store_refresh_token_only(at, &lease, &new_refresh)
                     .await?;
                 return Err(e.into());
             }
@@ -180,14 +189,15 @@ impl TokenStore {
                 character_id: row.character_id,
             });
         }
+        let keys = self.keys();
         let res = releasing_lease(token_id, &lease)
             .col_expr(
                 token::Column::AccessToken,
-                Expr::value(tokens.access_token.expose().to_owned()),
+                Expr::value(at.seal(keys, Column::AccessToken, tokens.access_token.expose())?),
             )
             .col_expr(
                 token::Column::RefreshToken,
-                Expr::value(new_refresh.expose().to_owned()),
+                Expr::value(at.seal(keys, Column::RefreshToken, new_refresh.expose())?),
             )
             .col_expr(token::Column::Expires, Expr::value(claims.expires_at))
             .col_expr(
@@ -215,15 +225,13 @@ impl TokenStore {
 
     async fn store_refresh_token_only(
         &self,
-        token_id: i64,
+        at: Row,
         lease: &str,
         refresh_token: &Secret,
     ) -> Result<(), StoreError> {
-        releasing_lease(token_id, lease)
-            .col_expr(
-                token::Column::RefreshToken,
-                Expr::value(refresh_token.expose().to_owned()),
-            )
+        let sealed = at.seal(self.keys(), Column::RefreshToken, refresh_token.expose())?;
+        releasing_lease(at.token_id, lease)
+            .col_expr(token::Column::RefreshToken, Expr::value(sealed))
             .exec(self.db())
             .await?;
         Ok(())

@@ -1,14 +1,19 @@
 //! The store as the ESI client's token source: a call acting as a character gets that
 //! character's valid token holding the operation's scopes.
 //!
-//! Two shapes, for two kinds of application:
+//! Two shapes, for two kinds of application, each asked for by name:
 //!
 //! - [`UserTokenSource`] ([`TokenStore::for_user`]): only the tokens of one user of the
 //!   embedding application. The one to use wherever several users share a store (a web site):
 //!   a call made for user B acting as user A's character finds no token.
-//! - [`TokenStore`] itself: any stored token of the call's character, whoever's user it belongs
-//!   to. For single-user tools (a CLI, a bot) and backends that own every token they store; in a
-//!   multi-user application it would let one user's request read another user's character.
+//! - [`AllUsersTokenSource`] ([`TokenStore::all_users_source`]): any stored token of the call's
+//!   character, whoever's user it belongs to. For single-user tools (a CLI, a bot) and backends
+//!   that own every token they store; in a multi-user application it would let one user's
+//!   request read another user's character.
+//!
+//! Invariant: [`TokenStore`] itself is no token source, so a site cannot hand every user's
+//! tokens to a request by passing the store where a source is asked for; the name of the
+//! method says whose tokens go out.
 
 use std::fmt;
 
@@ -18,15 +23,60 @@ use crate::error::StoreError;
 use crate::query::TokenQuery;
 use crate::store::TokenStore;
 
-/// Any stored token of the call's character, whoever's user it belongs to: for single-user
-/// tools and backends that own every token. In an application with several users, hand out
-/// tokens through [`TokenStore::for_user`] instead.
-impl TokenSource for TokenStore {
+/// A [`TokenSource`] handing out any stored token of the call's character, whoever's user it
+/// belongs to, made by [`TokenStore::all_users_source`]: for single-user tools and backends
+/// that own every token they store. In an application with several users, hand out tokens
+/// through [`TokenStore::for_user`] instead. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo(client: esi_client::Client, store: esi_store::TokenStore) -> Result<(), esi_client::Error> {
+/// // A bot holding only its owner's characters.
+/// let balance = client
+///     .wallet()
+///     .get_characters_character_id_wallet(90000001)
+///     .token_source(&store.all_users_source())
+///     .await?;
+/// # let _ = balance; Ok(()) }
+/// ```
+///
+/// The store itself is no token source: a site cannot pass it by accident where a source is
+/// asked for.
+///
+/// ```compile_fail,E0277
+/// fn wants_a_source<S: esi_runtime::TokenSource>(_: &S) {}
+/// fn site(store: &esi_store::TokenStore) {
+///     wants_a_source(store); // error: `TokenStore` is not a `TokenSource`
+/// }
+/// ```
+///
+/// Named, it is:
+///
+/// ```
+/// fn wants_a_source<S: esi_runtime::TokenSource>(_: &S) {}
+/// fn tool(store: &esi_store::TokenStore) {
+///     wants_a_source(&store.all_users_source());
+///     wants_a_source(&store.for_user("user-42"));
+/// }
+/// ```
+#[derive(Clone)]
+pub struct AllUsersTokenSource {
+    store: TokenStore,
+}
+
+impl fmt::Debug for AllUsersTokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AllUsersTokenSource")
+            .field("store", &self.store)
+            .finish()
+    }
+}
+
+impl TokenSource for AllUsersTokenSource {
     fn access_token<'a>(
         &'a self,
         request: TokenRequest<'a>,
     ) -> BoxFuture<'a, Result<AccessToken, TokenSourceError>> {
-        Box::pin(hand_out(self, request, |q| q))
+        Box::pin(hand_out(&self.store, request, |q| q))
     }
 }
 
@@ -73,6 +123,15 @@ impl TokenStore {
         UserTokenSource {
             store: self.clone(),
             user_id: user_id.into(),
+        }
+    }
+
+    /// A token source handing out any stored token of the call's character, whoever's user it
+    /// belongs to: for single-user tools and backends that own every token. A site with several
+    /// users wants [`TokenStore::for_user`].
+    pub fn all_users_source(&self) -> AllUsersTokenSource {
+        AllUsersTokenSource {
+            store: self.clone(),
         }
     }
 }

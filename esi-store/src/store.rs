@@ -15,17 +15,20 @@ use crate::config::StoreConfig;
 use crate::db;
 use crate::entity::token;
 use crate::error::StoreError;
+use crate::keys::TokenKeys;
 use crate::lock::RefreshLocks;
 #[cfg(feature = "redis")]
 use crate::lock::redis_lock::RedisRefreshLock;
 use crate::migration::Migrator;
 use crate::scopes;
+use crate::secrets::Row;
 use crate::token::{Fresh, Token};
 
 /// The token store. Clones share everything. As the token source of `esi_client` (or
 /// `esi_runtime`) calls, pass `.token_source(&store.for_user(user_id))` in an application with
-/// several users ([`TokenStore::for_user`]), or `.token_source(&store)` in a single-user tool or
-/// a backend that owns every token (it hands out any user's token for the call's character).
+/// several users ([`TokenStore::for_user`]), or `.token_source(&store.all_users_source())` in a
+/// single-user tool or a backend that owns every token (it hands out any user's token for the
+/// call's character: [`TokenStore::all_users_source`]). The store itself is no token source.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), esi_store::StoreError> {
@@ -79,6 +82,9 @@ impl TokenStore {
 
     /// A store over a connection you opened (migrations are yours to run: [`Migrator`]).
     pub fn with_connection(db: DatabaseConnection, sso: Sso, config: StoreConfig) -> Self {
+        if config.token_keys.is_none() && !db::is_sqlite_memory(&config.database_url) {
+            warn_plain_once();
+        }
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -112,6 +118,11 @@ impl TokenStore {
     /// The configuration.
     pub fn config(&self) -> &StoreConfig {
         &self.inner.config
+    }
+
+    /// The keys sealing stored tokens, if any.
+    pub(crate) fn keys(&self) -> Option<&TokenKeys> {
+        self.inner.config.token_keys.as_ref()
     }
 
     /// The token with this id, if it exists.
@@ -152,21 +163,41 @@ impl TokenStore {
         }
     }
 
-    /// Attaches scopes to models (one query per thousand tokens).
+    /// Attaches scopes to models (one query per thousand tokens) and opens their secrets. A
+    /// secret that cannot be opened fails the whole call ([`StoreError::Sealed`]): the keys
+    /// are misconfigured, and the rows are left as they are.
     pub(crate) async fn with_scopes(
         &self,
         models: Vec<token::Model>,
     ) -> Result<Vec<Token>, StoreError> {
         let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
         let mut by_id = scopes::load(self.db(), &ids).await?;
-        Ok(models
+        models
             .into_iter()
             .map(|m| {
                 let s = by_id.remove(&m.id).unwrap_or_default();
-                Token::from_model(m, s)
+                let secrets = Row::of(&m).open_all(self.keys(), &m)?;
+                Ok(Token::from_model(m, s, secrets))
             })
-            .collect())
+            .collect()
     }
+
+    /// The secrets of a row, opened, with its expiry.
+    pub(crate) fn fresh_of(&self, m: &token::Model) -> Result<Fresh, StoreError> {
+        Ok(Fresh::from_row(m, Row::of(m).open_all(self.keys(), m)?))
+    }
+}
+
+/// Says once per process that tokens go to the database unsealed.
+fn warn_plain_once() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "no token key configured: access and refresh tokens are stored in plain text, so a \
+             copy of the database is every character's access (set ESI_TOKEN_KEY; see \
+             esi_store::TokenKeys)"
+        );
+    });
 }
 
 #[cfg(feature = "redis")]

@@ -1,6 +1,6 @@
 //! [`Token`]: a stored token as the application sees it, with its scopes, and `Fresh`: its
-//! secrets after a check or refresh. The secrets are kept inside [`esi_sso::Secret`]s and never
-//! printed.
+//! secrets after a check or refresh. The secrets are kept inside [`esi_sso::Secret`]s, opened
+//! (see the `secrets` module), and never printed.
 
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use esi_sso::{Scopes, Secret};
 
 use crate::entity::token;
+use crate::secrets::RowSecrets;
 
 /// A stored token with its scopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +36,8 @@ pub struct Token {
 }
 
 impl Token {
-    pub(crate) fn from_model(m: token::Model, scopes: Scopes) -> Self {
+    /// The token of a row, with the row's secrets opened.
+    pub(crate) fn from_model(m: token::Model, scopes: Scopes, secrets: RowSecrets) -> Self {
         Self {
             id: m.id,
             character_id: m.character_id,
@@ -46,8 +48,8 @@ impl Token {
             scopes,
             created: m.created,
             expires: m.expires,
-            access_token: Secret::new(m.access_token),
-            refresh_token: m.refresh_token.map(Secret::new),
+            access_token: secrets.access_token,
+            refresh_token: secrets.refresh_token,
         }
     }
 
@@ -98,11 +100,11 @@ pub(crate) struct Fresh {
 }
 
 impl Fresh {
-    /// The secrets as the row holds them.
-    pub(crate) fn from_model(m: &token::Model) -> Self {
+    /// The secrets the row holds, opened, with its expiry.
+    pub(crate) fn from_row(m: &token::Model, secrets: RowSecrets) -> Self {
         Self {
-            access_token: Secret::new(m.access_token.clone()),
-            refresh_token: m.refresh_token.clone().map(Secret::new),
+            access_token: secrets.access_token,
+            refresh_token: secrets.refresh_token,
             expires: m.expires,
         }
     }

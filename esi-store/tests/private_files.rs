@@ -1,5 +1,5 @@
-//! A SQLite database the store creates holds refresh tokens in clear text: on Unix the file is
-//! created 0600 and any folder made for it 0700, before SQLite opens it. Existing files and
+//! A SQLite database the store creates holds refresh tokens (in clear text without token keys):
+//! on Unix the file is created 0600 and any folder made for it 0700, before SQLite opens it. Existing files and
 //! folders keep their permissions.
 #![cfg(unix)]
 

@@ -27,7 +27,7 @@ async fn wallet_through_token_source(env: &Env) {
     let balance = client
         .wallet()
         .get_characters_character_id_wallet(PILOT_1)
-        .token_source(&env.store)
+        .token_source(&env.store.all_users_source())
         .await;
     assert!(balance.is_ok(), "{balance:?}");
     assert_eq!(
@@ -54,7 +54,7 @@ async fn wallet_through_token_source(env: &Env) {
     let err = client
         .wallet()
         .get_characters_character_id_wallet(PILOT_2)
-        .token_source(&env.store)
+        .token_source(&env.store.all_users_source())
         .await
         .expect_err("no token");
     assert!(err.to_string().contains("no token"), "{err}");

@@ -1,15 +1,17 @@
 //! [`RunTokens`]: the token store as one run's token source. A run asks for the same
 //! character's token with the same scopes for every page it fetches; the store is asked once
 //! per run (a database query each time otherwise), and the token is kept no longer than the run.
+//! The worker is a backend keeping every stored character fresh, so it asks the store's
+//! all-users source ([`esi_store::TokenStore::all_users_source`]).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use esi_runtime::{AccessToken, BoxFuture, TokenRequest, TokenSource, TokenSourceError};
-use esi_store::TokenStore;
+use esi_store::AllUsersTokenSource;
 
 /// The store's token for one run, asked for once per character and scopes.
 #[derive(Clone)]
-pub(crate) struct RunTokens<S = TokenStore> {
+pub(crate) struct RunTokens<S = AllUsersTokenSource> {
     store: S,
     handed_out: Arc<Mutex<Option<HandedOut>>>,
 }

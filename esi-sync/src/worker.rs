@@ -436,7 +436,7 @@ async fn run_job_in(inner: &Inner, claimed: &Claimed) -> Result<(), SyncError> {
     }
     let ctx = RunContext {
         client: &inner.client,
-        tokens: &RunTokens::new(&inner.tokens),
+        tokens: &RunTokens::new(&inner.tokens.all_users_source()),
         key: &claimed.key,
         subject: claimed.subject,
         seen: (claimed.etag.as_deref(), claimed.last_modified),

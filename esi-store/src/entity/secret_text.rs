@@ -1,5 +1,6 @@
 //! [`SecretText`]: the column type of the secrets the store keeps (access and refresh tokens,
-//! PKCE verifiers). In the database it is plain text; in Rust its `Debug` never shows the
+//! PKCE verifiers). In the database it is text: the secret itself, or, for the tokens of a store
+//! with token keys, their sealed form (`esi-sealed:v1:...`); in Rust its `Debug` never shows the
 //! value, so a model, an active model (`Set(SecretText(<redacted>))`) or anything that formats
 //! one with `{:?}` leaks nothing. sea-orm derives `Debug` for active models itself, so the
 //! redaction has to live in the field's type.

@@ -25,10 +25,11 @@ pub struct Model {
     pub token_type: String,
     /// The embedding application's user this token belongs to, if any.
     pub user_id: Option<String>,
-    /// The access token (a JWT).
+    /// The access token (a JWT), or its sealed form (`esi-sealed:v1:<key id>:...`) when the
+    /// store has token keys: read tokens through the store, which opens them.
     #[sea_orm(column_type = "Text")]
     pub access_token: SecretText,
-    /// The refresh token, if the token can be refreshed.
+    /// The refresh token, if the token can be refreshed; sealed like the access token.
     #[sea_orm(column_type = "Text", nullable)]
     pub refresh_token: Option<SecretText>,
     /// When the token was first stored.

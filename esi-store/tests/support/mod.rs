@@ -189,6 +189,18 @@ impl Env {
 
     /// Logs `character_id` in with `scopes` for `user`, without a browser.
     pub async fn login(&self, character_id: i64, scopes: &[&str], user: Option<&str>) -> Token {
+        self.login_into(&self.store, character_id, scopes, user)
+            .await
+    }
+
+    /// [`Env::login`] into another store (on the same database, with other keys, say).
+    pub async fn login_into(
+        &self,
+        store: &TokenStore,
+        character_id: i64,
+        scopes: &[&str],
+        user: Option<&str>,
+    ) -> Token {
         let code = self
             .fake
             .authorize_code(
@@ -199,10 +211,20 @@ impl Env {
                 None,
             )
             .expect("code");
-        self.store
+        store
             .create_from_code(&Secret::new(code), None, user)
             .await
             .expect("stored")
+    }
+
+    /// Another store on this database and fake SSO, with `adjust`ed configuration.
+    pub async fn other_store(&self, adjust: impl FnOnce(StoreConfig) -> StoreConfig) -> TokenStore {
+        TokenStore::connect(
+            adjust(StoreConfig::new(&self.db.url)),
+            web_sso(&self.fake.base_url()),
+        )
+        .await
+        .expect("store")
     }
 
     pub async fn finish(self) {
@@ -246,38 +268,44 @@ pub async fn stored_refresh_token(store: &TokenStore, token_id: i64) -> Option<S
         .and_then(|m| m.refresh_token.map(String::from))
 }
 
+/// Runs `scenario` as one test per backend (`test_name => Backend::...`); a backend that is
+/// skipped (PostgreSQL without its URL) passes.
+#[allow(unused_macros)]
+macro_rules! on_backends {
+    ($scenario:ident: $($test:ident => $backend:expr),+) => {
+        mod $scenario {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    if let Some(env) = Env::start(
+                        $backend,
+                        concat!(stringify!($scenario), "_", stringify!($test)),
+                    )
+                    .await
+                    {
+                        super::$scenario(&env).await;
+                        env.finish().await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
 /// Runs `scenario` on SQLite (in memory) and, when configured, on PostgreSQL.
 #[allow(unused_macros)]
 macro_rules! both_backends {
     ($scenario:ident) => {
-        mod $scenario {
-            use super::*;
+        on_backends!($scenario: sqlite => Backend::SqliteMemory, postgres => Backend::Postgres);
+    };
+}
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                if let Some(env) = Env::start(
-                    Backend::SqliteMemory,
-                    concat!(stringify!($scenario), "_sqlite"),
-                )
-                .await
-                {
-                    super::$scenario(&env).await;
-                    env.finish().await;
-                }
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(env) = Env::start(
-                    Backend::Postgres,
-                    concat!(stringify!($scenario), "_postgres"),
-                )
-                .await
-                {
-                    super::$scenario(&env).await;
-                    env.finish().await;
-                }
-            }
-        }
+/// Runs `scenario` on a SQLite file and, when configured, on PostgreSQL: databases that
+/// several stores can open at once.
+#[allow(unused_macros)]
+macro_rules! shared_backends {
+    ($scenario:ident) => {
+        on_backends!($scenario: sqlite_file => Backend::SqliteFile, postgres => Backend::Postgres);
     };
 }
