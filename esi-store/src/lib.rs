@@ -64,7 +64,9 @@ pub mod entity;
 mod error;
 mod lock;
 mod login;
+mod login_kind;
 pub mod migration;
+mod pending;
 mod query;
 mod refresh;
 mod scopes;
@@ -77,6 +79,7 @@ pub use cleanup::{CleanupRunner, CleanupSchedule, DEFAULT_CALLBACK_MAX_AGE, Toke
 pub use config::{DEFAULT_DATABASE_URL, ENV_ALWAYS_CREATE_TOKEN, ENV_DATABASE_URL, StoreConfig};
 pub use error::StoreError;
 pub use login::{FinishedLogin, LoginRedirect, MAX_PENDING_LOGINS_PER_SESSION, PendingLogin};
+pub use login_kind::LoginKind;
 pub use migration::Migrator;
 pub use query::TokenQuery;
 pub use source::UserTokenSource;
