@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::bulk::BulkRefreshReport;
 use crate::entity::{callback_redirect, token};
 use crate::error::StoreError;
+use crate::pending::Untaken;
 use crate::store::TokenStore;
 
 /// How old an unfinished login may get before [`TokenStore::cleanup_callbackredirect`]
@@ -31,11 +32,13 @@ pub struct TokenCleanupReport {
 }
 
 impl TokenStore {
-    /// Deletes callback redirects created `max_age` ago or earlier, in one statement; returns
-    /// how many.
+    /// Deletes callback redirects created `max_age` ago or earlier, in one statement, with the
+    /// tokens of the single-use logins among them that nobody took; returns how many redirects.
     pub async fn cleanup_callbackredirect(&self, max_age: Duration) -> Result<u64, StoreError> {
         let cutoff =
             Utc::now() - chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::zero());
+        self.delete_untaken_single_use(Untaken::StartedBy(cutoff))
+            .await?;
         let res = callback_redirect::Entity::delete_many()
             .filter(callback_redirect::Column::Created.lte(cutoff))
             .exec(self.db())

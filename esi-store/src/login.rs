@@ -19,6 +19,7 @@ use url::Url;
 
 use crate::entity::{SecretText, callback_redirect};
 use crate::error::StoreError;
+use crate::login_kind::LoginKind;
 use crate::store::TokenStore;
 use crate::token::Token;
 
@@ -45,6 +46,19 @@ pub struct PendingLogin {
     pub return_url: String,
     /// When it started.
     pub created: chrono::DateTime<Utc>,
+    /// Whose token it brings back ([`TokenStore::start_login_as`]).
+    pub kind: LoginKind,
+}
+
+impl PendingLogin {
+    pub(crate) fn from_model(m: callback_redirect::Model) -> Self {
+        Self {
+            state: m.state,
+            return_url: m.return_url,
+            created: m.created,
+            kind: LoginKind::of_row(m.single_use),
+        }
+    }
 }
 
 /// A handled callback.
@@ -158,6 +172,7 @@ impl TokenStore {
             return_url: Set(pending.return_url.clone()),
             created: Set(pending.created),
             token_id: Set(Some(token.id)),
+            single_use: Set(pending.single_use),
             ..Default::default()
         }
         .insert(self.db())
@@ -203,11 +218,7 @@ impl TokenStore {
             .filter(callback_redirect::Column::TokenId.is_null())
             .one(self.db())
             .await?;
-        Ok(pending.map(|p| PendingLogin {
-            state: p.state,
-            return_url: p.return_url,
-            created: p.created,
-        }))
+        Ok(pending.map(PendingLogin::from_model))
     }
 
     /// Forgets the session's login started with `state` (finished or not): it can no longer

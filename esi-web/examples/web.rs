@@ -3,7 +3,9 @@
 //! a page asks which one); `/wallets` lists every logged-in character's balance
 //! (`tokens_required`); `/wallet/once` checks a balance with a fresh login each time
 //! (`single_use_token`). The home page lists the logged-in characters, each with a button that
-//! removes it (revoking its token), and a button to log out.
+//! removes it (revoking its token, after a confirmation), a link to add another character and a
+//! button to log out; nobody logged in, it shows the "LOG IN with EVE Online" button. The site
+//! runs the cleanup every site must run ([`EsiWeb::spawn_cleanup`]).
 //!
 //! Offline, against the bundled fake ESI and EVE SSO on 127.0.0.1:
 //!
@@ -184,36 +186,48 @@ async fn home(State(site): State<Site>, session: Session, headers: HeaderMap) ->
     let web = &site.web;
     let login = web.login_url(WALLET, "/wallet");
     let mut body = wrong_host_warning(&site, &headers);
-    match who_is_logged_in(&site, &session).await {
-        Ok(who) => body += &who,
+    let logged_in = match who_is_logged_in(&site, &session).await {
+        Ok((who, anyone)) => {
+            body += &who;
+            anyone
+        }
         Err(e) => {
             tracing::warn!(error = %e, "listing the characters failed");
             body += "<p>The characters could not be listed right now.</p>\n";
+            false
         }
-    }
+    };
+    let log_in = if logged_in {
+        format!(
+            "<a id=\"add-character\" href=\"{}\">Add another character</a>",
+            escape(&login)
+        )
+    } else {
+        login_button(&login, site.button)
+    };
     body += &format!(
-        "<p>{}</p>\n<ul>\n\
+        "<p>{log_in}</p>\n<ul>\n\
          <li><a id=\"wallet-link\" href=\"/wallet\">Wallet</a>: one character's balance \
          (asks which character when several are logged in)</li>\n\
          <li><a id=\"wallets-link\" href=\"/wallets\">All wallets</a>: every logged-in \
          character</li>\n\
          <li><a id=\"once-link\" href=\"/wallet/once\">Check a wallet once</a>: a fresh \
-         login that is not kept for you</li>\n</ul>\n",
-        login_button(&login, site.button)
+         login that is not kept for you</li>\n</ul>\n"
     );
     Html(layout("ESI wallet example", &body)).into_response()
 }
 
 /// Who is logged in: each character with its portrait and a remove button, and a log-out
-/// button; or that nobody is. Reads the session without creating a user.
-async fn who_is_logged_in(site: &Site, session: &Session) -> anyhow::Result<String> {
+/// button; or that nobody is (and whether anyone is). Reads the session without creating a
+/// user.
+async fn who_is_logged_in(site: &Site, session: &Session) -> anyhow::Result<(String, bool)> {
     let web = &site.web;
     let characters = match SessionUsers::current(session).await? {
         Some(user) => web.characters(&user).await?,
         None => Vec::new(),
     };
     if characters.is_empty() {
-        return Ok("<p id=\"who\">Nobody is logged in.</p>\n".to_owned());
+        return Ok(("<p id=\"who\">Nobody is logged in.</p>\n".to_owned(), false));
     }
     let csrf = web.csrf_token(session).await?;
     let mut out = String::from("<p id=\"who\">Logged in:</p>\n<ul id=\"characters\">\n");
@@ -235,7 +249,7 @@ async fn who_is_logged_in(site: &Site, session: &Session) -> anyhow::Result<Stri
         "</ul>\n<p>{}</p>\n",
         logout_form(&web.logout_url(), &csrf, "/")
     );
-    Ok(out)
+    Ok((out, true))
 }
 
 /// A warning when the page was opened under another host than the SSO callback's: the session
@@ -310,7 +324,7 @@ async fn wallets(State(site): State<Site>, EsiTokens(tokens): EsiTokens) -> Resp
             }
         };
         rows += &format!(
-            "<tr><td>{}{}</td><td class=\"balance\">{cell}</td></tr>\n",
+            "<tr><td>{}{}</td><td class=\"balance amount\">{cell}</td></tr>\n",
             portrait(site.web.images(), t.character_id, 32),
             escape(&t.character_name)
         );
@@ -319,7 +333,7 @@ async fn wallets(State(site): State<Site>, EsiTokens(tokens): EsiTokens) -> Resp
         "All wallets",
         &format!(
             "<table id=\"wallets\">\n<thead><tr><th scope=\"col\">Character</th>\
-             <th scope=\"col\">Balance</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}",
+             <th scope=\"col\" class=\"amount\">Balance</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}",
             home_link("/")
         ),
     ))
@@ -458,16 +472,14 @@ async fn main() -> anyhow::Result<()> {
         listener.local_addr()?,
         site.web.store().sso().config().callback_url
     );
-    tokio::spawn(
-        site.web
-            .sessions()
-            .clone()
-            .continuously_delete_expired(Duration::from_secs(3600)),
-    );
+    // Every site runs it: logins never finished, sessions of visits that never came back from
+    // EVE SSO and single-use tokens nobody took would pile up otherwise.
+    let cleanup = site.web.spawn_cleanup(Duration::from_secs(60));
     axum::serve(listener, app(site))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    cleanup.stop().await;
     Ok(())
 }

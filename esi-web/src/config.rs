@@ -19,17 +19,21 @@ pub struct WebConfig {
     /// `<site origin><mount_path>/callback`.
     pub mount_path: String,
     /// How long a login may take between leaving for EVE SSO and coming back; an older
-    /// callback is refused (404). Keep it at or below the age at which
-    /// `TokenStore::cleanup_callbackredirect` deletes pending logins.
+    /// callback is refused (404), and a session made only for the login expires after it.
+    /// [`crate::EsiWeb::spawn_cleanup`] deletes logins this old.
     pub login_max_age: Duration,
     /// Where `tokens_required` sends a visitor the [`crate::UserSource`] calls anonymous
     /// (with `?next=<page>`); `None` answers 401.
     pub site_login_url: Option<String>,
-    /// Name of the session cookie.
+    /// Name of the session cookie. A `Secure` cookie gets the `__Host-` prefix in front of it
+    /// ([`crate::EsiWeb::cookie_name`]): `esi_session` becomes `__Host-esi_session`.
     pub cookie_name: String,
-    /// Mark the session cookie `Secure`. `None`: exactly when the SSO callback URL is https.
+    /// Mark the session cookie `Secure` (and name it with the `__Host-` prefix). `None`:
+    /// exactly when the SSO callback URL is https.
     pub secure_cookie: Option<bool>,
-    /// A session unused for this long expires.
+    /// A session unused for this long expires. A session made only for a login in flight (an
+    /// anonymous visit to a token-requiring page) expires after
+    /// [`WebConfig::login_max_age`] unless the login finishes.
     pub session_inactivity: Duration,
     /// Largest form body read (select-token, log-out, remove), in bytes.
     pub max_form_bytes: usize,

@@ -9,7 +9,7 @@ use esi_store::Token;
 use http::request::Parts;
 
 use crate::html;
-use crate::require::Granted;
+use crate::need::Granted;
 
 /// The token a [`crate::EsiWeb::token_required`] or [`crate::EsiWeb::single_use_token`] layer
 /// chose for this request. Its access token may have been refreshed just before; get a valid

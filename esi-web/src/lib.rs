@@ -28,8 +28,11 @@
 //!     .route("/once", get(once).layer(web.single_use_token(WALLET)))
 //!     .nest("/sso", web.router())
 //!     .layer(web.session_layer());
+//! // Every site runs the cleanup: unfinished logins and their sessions go.
+//! let cleanup = web.spawn_cleanup(std::time::Duration::from_secs(60));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //! axum::serve(listener, app).await?;
+//! cleanup.stop().await;
 //! # Ok(()) }
 //! ```
 //!
@@ -41,18 +44,22 @@
 //!   400 without `code` and `state`, and 404 unless `state` belongs to a login started by the
 //!   same browser session less than [`WebConfig::login_max_age`] ago: this binding to the session
 //!   is the CSRF protection. It then stores the token (updating the equivalent one) for the
-//!   current user, records it on the login, changes the session id and redirects to where the
-//!   login started. Return targets are same-site paths only ([`safe_return_url`]): no open
-//!   redirect. `POST /sso/logout` and `POST /sso/remove` log out and remove a character
-//!   (revoking its token at EVE SSO); build their buttons with [`html::logout_form`] and
-//!   [`html::remove_character_form`] and the session's CSRF token ([`EsiWeb::csrf_token`]).
+//!   current user, records it on the login, changes the session id and the CSRF token and
+//!   redirects to where the login started. Return targets are same-site paths only
+//!   ([`safe_return_url`]): no open redirect. `POST /sso/logout` and `POST /sso/remove` log out
+//!   and remove a character (after a confirmation page, revoking its token at EVE SSO); build
+//!   their buttons with [`html::logout_form`] and [`html::remove_character_form`] and the
+//!   session's CSRF token ([`EsiWeb::csrf_token`]).
 //! - [`EsiWeb::token_required`]`(scopes, new)`: the handler gets one valid token with the scopes
 //!   ([`EsiToken`]). One character has one: it is used. Several: a select-token page (one
 //!   entry per character, a CSRF-protected POST, and a button to log another character in).
 //!   None, or `new`: a login through EVE SSO that comes back to the page.
 //! - [`EsiWeb::tokens_required`]`(scopes)`: every valid token of the user with the scopes
 //!   ([`EsiTokens`]), no prompting; a login when there is none.
-//! - [`EsiWeb::single_use_token`]`(scopes)`: always a fresh login; the token belongs to no user.
+//! - [`EsiWeb::single_use_token`]`(scopes)`: always a fresh login; the token belongs to no user
+//!   and is revoked and deleted once the handler has answered.
+//! - [`EsiWeb::spawn_cleanup`]: the housekeeping every site must run (logins never finished,
+//!   their sessions, single-use tokens nobody took, expired tokens).
 //!
 //! Scopes are given as a list or a space-delimited string (anything that converts into
 //! [`esi_sso::Scopes`]).
@@ -76,31 +83,47 @@
 //! layers only need a `tower_sessions::Session` on the request.
 //!
 //! The session holds this crate's own random key for the login records (never the cookie
-//! value), the CSRF token of the forms, the logins in flight (several tabs may each have one;
-//! they do not cancel each other) and the pick of the select-token page. Tokens themselves stay
-//! in the token store; nothing secret is logged.
+//! value), the CSRF token of the forms and the pick of the select-token page. The logins in
+//! flight are not in the session: each is one row of the token store, keyed by the session
+//! key, with whether it is single-use. So logins started at the same moment in several tabs
+//! all finish (up to [`esi_store::MAX_PENDING_LOGINS_PER_SESSION`] per session; one more
+//! forgets the oldest). Tokens themselves stay in the token store; nothing secret is logged.
 //!
+//! A visit that only starts a login (an anonymous visitor on a token-requiring page) gets a
+//! session that expires after [`WebConfig::login_max_age`] unless the login finishes; with
+//! [`EsiWeb::spawn_cleanup`] running, such visits leave no session and no login behind after
+//! `login_max_age` plus one cleanup period. An https site's cookie is named `__Host-…`
+//! ([`EsiWeb::cookie_name`]), so no sibling origin can replace it.
+
 //! # Requests from other sites
 //!
 //! Other sites must not be able to change a player's session:
 //!
-//! - every form (select-token, log-out, remove) carries the session's CSRF token, checked
-//!   before the session is touched (a refused request creates no session and sets no cookie,
-//!   so it cannot replace the player's);
-//! - `GET /sso/login` and every POST to a token-requiring page or to the router are refused
-//!   (403) when the browser's `Sec-Fetch-Site` header says another origin sent them (anything
-//!   but `same-origin` or `none`). Browsers without Fetch Metadata send no header and are let
-//!   through (the CSRF tokens still hold). A link from another site to a *page* still works: a
-//!   token-requiring page then starts the login for its own scopes, as it does for any visitor;
-//! - the session id changes when a login completes (no session fixation);
+//! - token-requiring layers answer every method they do not serve with 405 (GET and HEAD, and
+//!   POST for `token_required`'s select-token form; more with [`RequireLayer::with_methods`])
+//!   before any session is created or touched;
+//! - a state-changing request (a POST to a token-requiring page, the log-out and remove forms)
+//!   is refused (403), again before the session is touched, when the browser's
+//!   `Sec-Fetch-Site` says another origin sent it (anything but `same-origin` or `none`); a
+//!   browser without Fetch Metadata is judged by `Origin` (this site's: the request's `Host`
+//!   or the SSO callback URL's origin); without both headers the request passes only with the
+//!   session's CSRF token (the form's `_csrf`, or the [`CSRF_HEADER`] header). A refused
+//!   request creates no session and sets no cookie, so it cannot replace the player's;
+//! - every form (select-token, log-out, remove) carries the session's CSRF token;
+//! - `GET /sso/login` from another site starts nothing: its page names the scopes and links
+//!   to the same login, which the player may then start from this site. A link from another
+//!   site to a *page* still works: a token-requiring page then starts the login for its own
+//!   scopes, as it does for any visitor;
+//! - the session id and the CSRF token change when a login completes (no session fixation),
+//!   and a session deleted by one request is not brought back by another saving a stale copy;
 //! - PKCE (S256) is sent whenever EVE SSO's metadata announces it, secret or not (RFC 9700).
 //!
-//! Token-requiring layers serve GET, HEAD and POST; other methods are answered 405. For unknown
-//! paths and methods on the site's own routes, use [`EsiWeb::not_found`] as the router's
-//! fallback and [`EsiWeb::method_not_allowed`] as each route's (see
-//! [`EsiWeb::token_required`]); every page this crate serves links
-//! to [`WebConfig::home_url`]. Character portraits come from [`images::ImageServer`]
-//! ([`WebConfig::image_base_url`]).
+//! For unknown paths and methods on the site's own routes, use [`EsiWeb::not_found`] as the
+//! router's fallback and [`EsiWeb::method_not_allowed`] as each route's (see
+//! [`EsiWeb::token_required`]); axum adds the route's own `Allow`. Every page this crate serves
+//! says what happened and links to [`WebConfig::home_url`] and, where one works, to the next
+//! step (start again, the right address, log in here). Character portraits come from
+//! [`images::ImageServer`] ([`WebConfig::image_base_url`]).
 //!
 //! # Differences from django-esi
 //!
@@ -108,14 +131,16 @@
 //!   them; their ids are guessable).
 //! - A pick on the select-token page redirects (303) back to the page, which then runs with
 //!   the token (post/redirect/get), instead of running the view inside the POST.
-//! - A single-use login stores its token for no user even when a user is logged in, and only a
-//!   `single_use_token` page receives it.
+//! - A single-use login stores its token for no user even when a user is logged in, only a
+//!   `single_use_token` page receives it, and it is revoked and deleted once the page has
+//!   answered (django-esi keeps it until its cleanup).
 //! - Callbacks older than [`WebConfig::login_max_age`] are refused.
 //!
 //! # The example site
 //!
 //! `examples/web.rs` is a small site whose `/wallet` page needs
-//! `esi-wallet.read_character_wallet.v1` and shows the character's wallet balance. Against the
+//! `esi-wallet.read_character_wallet.v1` and shows the character's wallet balance; it runs
+//! [`EsiWeb::spawn_cleanup`] as every site must. Against the
 //! bundled fake ESI and EVE SSO (on 127.0.0.1, nothing to register):
 //!
 //! ```text
@@ -137,25 +162,36 @@
 #![warn(missing_docs)]
 
 mod account;
+mod all_tokens;
+mod callback;
+mod cleanup;
 mod config;
 mod error;
 mod extract;
-mod fetch_site;
 mod form;
+mod gate;
 pub mod html;
 pub mod images;
+mod lifetime;
+mod need;
+mod one_token;
+mod params;
+mod provenance;
 mod require;
 mod respond;
 mod return_url;
 mod routes;
 mod session;
 pub mod session_store;
+mod start;
 mod user;
 mod web;
 
+pub use cleanup::WebCleanup;
 pub use config::WebConfig;
 pub use error::WebError;
 pub use extract::{EsiToken, EsiTokens, MissingLayer};
+pub use gate::CSRF_HEADER;
 pub use html::{DefaultPages, ErrorPage, Pages, SelectTokenPage};
 pub use require::{RequireLayer, RequireService};
 pub use return_url::safe_return_url;

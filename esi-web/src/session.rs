@@ -1,6 +1,8 @@
 //! What this crate keeps in the browser session (all under `esi_web.`): the session key that
-//! binds logins to this browser, the CSRF token of the site's forms, the logins in flight and
-//! whether each is a single-use one, and the token picked on the select-token page.
+//! binds logins to this browser, the CSRF token of the site's forms and the token picked on the
+//! select-token page. The logins in flight are not here: each is a row of the token store,
+//! under the session key, so that requests of one session running at the same moment (each
+//! saving its own copy of the session) cannot lose each other's logins.
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -9,7 +11,6 @@ use crate::error::WebError;
 
 const KEY: &str = "esi_web.key";
 const CSRF: &str = "esi_web.csrf";
-const LOGINS: &str = "esi_web.logins";
 const PICK: &str = "esi_web.pick";
 
 /// 32 random bytes as hex.
@@ -47,6 +48,13 @@ pub(crate) async fn csrf_token(session: &Session) -> Result<String, WebError> {
     Ok(t)
 }
 
+/// Forgets the session's CSRF token: the next form gets a new one (at login, so that a token
+/// seen before the login does not outlive it).
+pub(crate) async fn rotate_csrf(session: &Session) -> Result<(), WebError> {
+    session.remove_value(CSRF).await?;
+    Ok(())
+}
+
 /// Whether `sent` is the session's CSRF token (compared in constant time).
 pub(crate) async fn check_csrf(session: &Session, sent: Option<&str>) -> Result<bool, WebError> {
     let Some(expected) = session.get::<String>(CSRF).await? else {
@@ -63,59 +71,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// A login this session started and has not handed out yet.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub(crate) struct PendingLogin {
-    /// Its `state`.
-    pub(crate) state: String,
-    /// A single-use login: the token is stored for no user and only handed to a
-    /// `single_use_token` page.
-    pub(crate) single_use: bool,
-}
-
-/// The logins this session has in flight, oldest first (one per tab, say); at most
-/// [`esi_store::MAX_PENDING_LOGINS_PER_SESSION`], like the store keeps.
-pub(crate) async fn pending_logins(session: &Session) -> Result<Vec<PendingLogin>, WebError> {
-    Ok(session
-        .get::<Vec<PendingLogin>>(LOGINS)
-        .await?
-        .unwrap_or_default())
-}
-
-/// The session's login started with `state`, if any.
-pub(crate) async fn pending_login(
-    session: &Session,
-    state: &str,
-) -> Result<Option<PendingLogin>, WebError> {
-    Ok(pending_logins(session)
-        .await?
-        .into_iter()
-        .find(|p| p.state == state))
-}
-
-/// Adds a login in flight (the oldest beyond the limit are dropped).
-pub(crate) async fn add_pending_login(
-    session: &Session,
-    login: PendingLogin,
-) -> Result<(), WebError> {
-    let mut all = pending_logins(session).await?;
-    all.push(login);
-    let excess = all
-        .len()
-        .saturating_sub(esi_store::MAX_PENDING_LOGINS_PER_SESSION);
-    all.drain(..excess);
-    session.insert(LOGINS, &all).await?;
-    Ok(())
-}
-
-/// Forgets the login started with `state`.
-pub(crate) async fn remove_pending_login(session: &Session, state: &str) -> Result<(), WebError> {
-    let mut all = pending_logins(session).await?;
-    all.retain(|p| p.state != state);
-    session.insert(LOGINS, &all).await?;
-    Ok(())
 }
 
 /// A token picked on the select-token page, for the next GET of `path`.

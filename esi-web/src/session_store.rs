@@ -4,7 +4,8 @@
 //! Why not `tower-sessions-sqlx-store`: it is built on sqlx 0.8 while sea-orm 2 uses sqlx 0.9, so
 //! it could not share the token store's pool, and the two sqlx versions would each link their
 //! own `libsqlite3-sys` (Cargo refuses two crates linking `sqlite3`). The store is four short
-//! statements over sea-orm, which also makes it work unchanged on both databases.
+//! statements over sea-orm, which also makes it work unchanged on both databases. Saving only
+//! updates: a session deleted by another request (log-out, a new id at login) stays deleted.
 
 use std::time::Duration;
 
@@ -217,16 +218,20 @@ impl SessionStore for DbSessionStore {
         ))
     }
 
+    /// Updates a stored session. A session that is no longer stored (logged out, or given a
+    /// new id at login, by a request running at the same time; or expired) stays gone: saving
+    /// a stale copy under its old id would bring back a session id that must be dead.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        entity::Entity::insert(Self::active_model(record)?)
-            .on_conflict(
-                OnConflict::column(entity::Column::Id)
-                    .update_columns([entity::Column::Data, entity::Column::ExpiryDate])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
+        let model = Self::active_model(record)?;
+        let updated = entity::Entity::update_many()
+            .set(model)
+            .filter(entity::Column::Id.eq(SecretText::new(record.id.to_string())))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
+        if updated.rows_affected == 0 {
+            tracing::debug!("not saving a session that is no longer stored");
+        }
         Ok(())
     }
 
@@ -323,6 +328,16 @@ mod tests {
 
         r.data.insert("b".into(), serde_json::json!(2));
         s.save(&r).await.expect("save");
+        // A stale copy of a deleted session (a new id given at login by another request) is
+        // not brought back.
+        let mut gone = record(60);
+        s.create(&mut gone).await.expect("create");
+        s.delete(&gone.id).await.expect("delete");
+        s.save(&gone).await.expect("save");
+        assert!(
+            s.load(&gone.id).await.expect("load").is_none(),
+            "stays gone"
+        );
         assert_eq!(
             s.load(&r.id)
                 .await

@@ -8,6 +8,7 @@ use http::request::Parts;
 use tower_sessions::Session;
 
 use crate::error::WebError;
+use crate::lifetime;
 use crate::session::random_hex;
 
 /// The prefix of the user ids [`SessionUsers::per_browser`] makes.
@@ -94,11 +95,12 @@ impl SessionUsers {
     }
 
     /// Records `user_id` as the session's user, after the site authenticated them. The session
-    /// id is changed (against session fixation).
+    /// id is changed (against session fixation), and the session lasts as the session layer
+    /// says even if it was made only for a login in flight.
     pub async fn log_in(session: &Session, user_id: &str) -> Result<(), WebError> {
         session.cycle_id().await?;
         session.insert(Self::KEY, user_id).await?;
-        Ok(())
+        lifetime::keep(session).await
     }
 
     /// Forgets the session's user (and everything else in the session).

@@ -50,6 +50,9 @@ pub(crate) struct Inner {
     pub(crate) pages: Arc<dyn Pages>,
     pub(crate) sessions: DbSessionStore,
     pub(crate) images: ImageServer,
+    /// This site's origin as the SSO callback URL names it (`https://site.example`), if any:
+    /// a request whose `Origin` is this one comes from the site.
+    pub(crate) origin: Option<String>,
 }
 
 impl std::fmt::Debug for EsiWeb {
@@ -119,9 +122,14 @@ impl EsiWebBuilder {
             )));
         }
         let images = ImageServer::new(self.config.image_base_url.clone());
+        let origin = url::Url::parse(&self.store.sso().config().callback_url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o != "null");
         Ok(EsiWeb {
             inner: Arc::new(Inner {
                 images,
+                origin,
                 store: self.store,
                 config: self.config,
                 users: self.users,
@@ -168,26 +176,55 @@ impl EsiWeb {
     /// The session layer to wrap the whole site in (outside every route that uses the router or
     /// the token layers): sessions in the token database, cookie `HttpOnly`, `SameSite=Lax`
     /// (sent on the SSO's redirect back, a top-level GET), `Secure` per
-    /// [`WebConfig::secure_cookie`], expiring after [`WebConfig::session_inactivity`] unused.
+    /// [`WebConfig::secure_cookie`], expiring after [`WebConfig::session_inactivity`] unused (a
+    /// session made only for a login in flight, after [`WebConfig::login_max_age`]).
+    ///
+    /// A `Secure` cookie (an https site) is named with the `__Host-` prefix
+    /// ([`EsiWeb::cookie_name`]): browsers then accept it only from this very origin, with
+    /// `Path=/` and no `Domain`, so a sibling subdomain or another port cannot set a cookie
+    /// that replaces the player's session.
     pub fn session_layer(&self) -> SessionManagerLayer<DbSessionStore> {
         let c = &self.inner.config;
-        let secure = c.secure_cookie.unwrap_or_else(|| {
+        let inactivity =
+            time::Duration::try_from(c.session_inactivity).unwrap_or(time::Duration::days(14));
+        SessionManagerLayer::new(self.inner.sessions.clone())
+            .with_name(self.cookie_name())
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(self.secure_cookie())
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(inactivity))
+    }
+
+    /// Whether the session cookie is `Secure`: [`WebConfig::secure_cookie`], or else whether
+    /// the SSO callback URL is https.
+    pub fn secure_cookie(&self) -> bool {
+        self.inner.config.secure_cookie.unwrap_or_else(|| {
             self.inner
                 .store
                 .sso()
                 .config()
                 .callback_url
                 .starts_with("https:")
-        });
-        let inactivity =
-            time::Duration::try_from(c.session_inactivity).unwrap_or(time::Duration::days(14));
-        SessionManagerLayer::new(self.inner.sessions.clone())
-            .with_name(c.cookie_name.clone())
-            .with_http_only(true)
-            .with_same_site(SameSite::Lax)
-            .with_secure(secure)
-            .with_path("/")
-            .with_expiry(Expiry::OnInactivity(inactivity))
+        })
+    }
+
+    /// The session cookie's name: [`WebConfig::cookie_name`], prefixed `__Host-` when the
+    /// cookie is `Secure` (unless the name has the prefix already).
+    ///
+    /// ```no_run
+    /// # async fn demo(web: esi_web::EsiWeb) {
+    /// // ESI_SSO_CALLBACK_URL=https://site.example/sso/callback
+    /// assert_eq!(web.cookie_name(), "__Host-esi_session");
+    /// # }
+    /// ```
+    pub fn cookie_name(&self) -> String {
+        let name = &self.inner.config.cookie_name;
+        if self.secure_cookie() && !name.starts_with(HOST_PREFIX) {
+            format!("{HOST_PREFIX}{name}")
+        } else {
+            name.clone()
+        }
     }
 
     /// The URL of the router's login route for `scopes`, returning to `next` (a same-site path).
@@ -238,6 +275,9 @@ impl EsiWeb {
         Ok(one_per_character(tokens))
     }
 }
+
+/// The cookie name prefix browsers reserve for host-only, `Secure`, `Path=/` cookies.
+const HOST_PREFIX: &str = "__Host-";
 
 /// The newest token of each character (tokens come newest first).
 pub(crate) fn one_per_character(tokens: Vec<Token>) -> Vec<Token> {

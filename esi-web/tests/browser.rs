@@ -4,11 +4,15 @@
 //!
 //! The browser opens the wallet page, passes through the fake SSO's authorize page, comes back
 //! and sees the balance; logs a second character in; then picks the first one on the
-//! select-token page and sees its balance. Then, as players and other sites would: a form and a
-//! login link on another site (served as `localhost`, another site than `127.0.0.1`) leave the
-//! session and its characters alone; error pages lead home; two logins started in two tabs both
-//! finish; a character is removed (its refresh token revoked at the fake SSO); the player logs
-//! out. Each page is saved as a PNG under `target/esi-web-e2e/`.
+//! select-token page and sees its balance; the home page offers to add another character and
+//! the wallets table right-aligns the amounts. Then, as players and other sites would: forms
+//! posted to each wallet page and a login link on another site (served as `localhost`, another
+//! site than `127.0.0.1`) leave the session and its characters alone, and the refused login
+//! offers to log in from this site; error pages lead home or to starting again; two logins
+//! started in two tabs both finish, and so do eight opened at once; a login started under
+//! `localhost` names the right address and continues there; a character is removed after a
+//! confirmation page (its refresh token revoked at the fake SSO); the player logs out. Each page
+//! is saved as a PNG under `target/esi-web-e2e/`.
 //!
 //! Without `chromium` and `chromedriver` (on `PATH`, or named by `CHROMIUM` and `CHROMEDRIVER`)
 //! the test says it is skipped, except under `CI`, where it fails.
@@ -22,7 +26,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use axum::extract::Query;
 use axum::response::Html;
+use esi_web::html;
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
@@ -30,7 +36,7 @@ use tokio::process::{Child, Command};
 /// Longest wait for any one element or page.
 const STEP: Duration = Duration::from_secs(20);
 /// Longest run of the whole test.
-const WHOLE: Duration = Duration::from_secs(300);
+const WHOLE: Duration = Duration::from_secs(480);
 /// The session cookie's name (the crate's default).
 const COOKIE: &str = "esi_session";
 
@@ -247,7 +253,36 @@ async fn walk(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
         .find_all(Locator::Css("#characters img.portrait"))
         .await?;
     anyhow::ensure!(portraits.len() == 2, "one portrait each");
+    anyhow::ensure!(
+        text_of(client, "#add-character").await? == "Add another character",
+        "the home page offers another character"
+    );
+    anyhow::ensure!(
+        client
+            .find_all(Locator::Css("a.eve-sso-login"))
+            .await?
+            .is_empty(),
+        "no LOG IN button while characters are logged in"
+    );
     shot(client, dir, "08-home-logged-in").await?;
+
+    // The wallets table right-aligns the amounts, apart from the names.
+    client.goto(&format!("{site}/wallets")).await?;
+    text_of(client, "#wallets").await?;
+    let align = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#wallets td.balance, #wallets th.amount'))\
+             .map(c => getComputedStyle(c).textAlign)",
+            vec![],
+        )
+        .await?;
+    anyhow::ensure!(
+        align
+            .as_array()
+            .is_some_and(|a| a.len() == 3 && a.iter().all(|v| v == "right")),
+        "amounts right-aligned: {align}"
+    );
+    shot(client, dir, "08b-wallets-aligned").await?;
 
     // The select page shows portraits, and a way home.
     client.goto(&format!("{site}/wallet")).await?;
@@ -296,8 +331,9 @@ async fn characters_at_home(client: &Client, site: &str) -> anyhow::Result<Vec<S
     Ok(names)
 }
 
-/// Another site (`attacker`, a `localhost` origin) posts the select form and links to the login
-/// route: both are refused, the session cookie and the characters stay.
+/// Another site (`attacker`, a `localhost` origin) posts forms to the three wallet pages and
+/// links to the login route: all are refused, the session cookie and the characters stay; the
+/// refused login offers to log in from this site, which works.
 async fn other_sites_cannot_disturb(
     client: &Client,
     site: &str,
@@ -308,27 +344,44 @@ async fn other_sites_cannot_disturb(
     anyhow::ensure!(before.len() == 2, "two characters before: {before:?}");
     let cookie = session_cookie(client).await?;
 
-    client.goto(&format!("{attacker}/form")).await?;
-    text_of(client, "#evil-submit").await?;
-    shot(client, dir, "09-other-site-form").await?;
-    client
-        .find(Locator::Id("evil-submit"))
-        .await?
-        .click()
-        .await?;
-    let error = text_of(client, "#error").await?;
-    anyhow::ensure!(
-        error.contains("another site"),
-        "the cross-site post is refused: {error:?}"
-    );
-    shot(client, dir, "10-other-site-form-refused").await?;
+    for (page, refusal, name) in [
+        ("wallet", "another site", "10-other-site-form-refused"),
+        (
+            "wallets",
+            "does not accept",
+            "10b-other-site-form-wallets-refused",
+        ),
+        (
+            "wallet/once",
+            "does not accept",
+            "10c-other-site-form-once-refused",
+        ),
+    ] {
+        client.goto(&format!("{attacker}/form?page={page}")).await?;
+        text_of(client, "#evil-submit").await?;
+        if page == "wallet" {
+            shot(client, dir, "09-other-site-form").await?;
+        }
+        client
+            .find(Locator::Id("evil-submit"))
+            .await?
+            .click()
+            .await?;
+        let error = text_of(client, "#error").await?;
+        anyhow::ensure!(
+            error.contains(refusal),
+            "the cross-site post to /{page} is refused: {error:?}"
+        );
+        text_of(client, "#home").await?;
+        shot(client, dir, name).await?;
+        anyhow::ensure!(
+            session_cookie(client).await? == cookie,
+            "the session cookie was not replaced by /{page}'s answer"
+        );
+    }
     anyhow::ensure!(
         characters_at_home(client, site).await? == before,
         "the characters are still there"
-    );
-    anyhow::ensure!(
-        session_cookie(client).await? == cookie,
-        "the session cookie was not replaced"
     );
 
     client.goto(&format!("{attacker}/link")).await?;
@@ -339,15 +392,25 @@ async fn other_sites_cannot_disturb(
         .await?;
     let error = text_of(client, "#error").await?;
     anyhow::ensure!(
-        error.contains("another site"),
-        "a login started from another site is refused: {error:?}"
+        error.contains("Another site sent you here") && error.contains(web_example::WALLET),
+        "a login started from another site is refused, naming its scopes: {error:?}"
     );
     anyhow::ensure!(
         client.current_url().await?.path() == "/sso/login",
         "no redirect to EVE SSO"
     );
+    anyhow::ensure!(text_of(client, "#again").await? == "Log in here");
     shot(client, dir, "11-other-site-login-refused").await?;
     anyhow::ensure!(session_cookie(client).await? == cookie);
+
+    // The player decides to log in after all: from this site's page, it works.
+    client.find(Locator::Id("again")).await?.click().await?;
+    authorize(client, dir, "11b-log-in-here-authorize", 90_000_001).await?;
+    let table = text_of(client, "#wallets").await?;
+    anyhow::ensure!(
+        table.contains("Fake Pilot One"),
+        "logged in here: {table:?}"
+    );
     anyhow::ensure!(characters_at_home(client, site).await? == before);
     Ok(())
 }
@@ -366,7 +429,16 @@ async fn error_pages_lead_home(client: &Client, site: &str, dir: &Path) -> anyho
         .goto(&format!("{site}/sso/callback?code=stale&state=stale"))
         .await?;
     text_of(client, "#error").await?;
+    anyhow::ensure!(text_of(client, "#again").await? == "Start again");
     shot(client, dir, "13-stale-callback").await?;
+    client.find(Locator::Id("again")).await?.click().await?;
+    text_of(client, "#wallet-link").await?;
+
+    // A page that takes no POST says so, and leads home.
+    client.goto(&format!("{site}/sso/logout")).await?;
+    let error = text_of(client, "#error").await?;
+    anyhow::ensure!(error.contains("does not accept"), "{error:?}");
+    shot(client, dir, "13b-method-not-allowed").await?;
     client.find(Locator::Id("home")).await?.click().await?;
     text_of(client, "#wallet-link").await?;
     Ok(())
@@ -412,7 +484,98 @@ async fn two_tabs_both_finish(client: &Client, site: &str, dir: &Path) -> anyhow
     Ok(())
 }
 
-/// Removing a character on the home page revokes its refresh token at the fake SSO.
+/// Eight logins started at the same moment in one session (eight tabs opened by one script):
+/// every one finishes, each back on its own page.
+async fn eight_tabs_at_once(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> {
+    let first = client.window().await?;
+    client.goto(&format!("{site}/")).await?;
+    let before = client.windows().await?;
+    let urls: Vec<String> = (0..TABS)
+        .map(|tab| {
+            format!(
+                "{site}/sso/login?scopes={}&next=%2Fwallet%3Ftab%3D{tab}",
+                web_example::WALLET
+            )
+        })
+        .collect();
+    client
+        .execute(
+            "for (const u of arguments[0]) { window.open(u, '_blank'); }",
+            vec![serde_json::json!(urls)],
+        )
+        .await?;
+    let deadline = tokio::time::Instant::now() + STEP;
+    let tabs = loop {
+        let now: Vec<_> = client
+            .windows()
+            .await?
+            .into_iter()
+            .filter(|w| !before.contains(w))
+            .collect();
+        if now.len() == TABS {
+            break now;
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{} of {TABS} tabs opened", now.len());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut finished = Vec::new();
+    for tab in tabs {
+        client.switch_to_window(tab).await?;
+        authorize(client, dir, "22-eight-tabs-authorize", 90_000_001).await?;
+        anyhow::ensure!(
+            text_of(client, "#character").await? == "Fake Pilot One",
+            "a tab's login finished"
+        );
+        let url = client.current_url().await?;
+        anyhow::ensure!(url.path() == "/wallet", "back on the wallet page: {url}");
+        finished.push(url.query().unwrap_or("").to_owned());
+        if finished.len() == TABS {
+            shot(client, dir, "23-eight-tabs-last-wallet").await?;
+        }
+        client.close_window().await?;
+    }
+    finished.sort();
+    let expected: Vec<String> = (0..TABS).map(|tab| format!("tab={tab}")).collect();
+    anyhow::ensure!(finished == expected, "every tab finished: {finished:?}");
+    client.switch_to_window(first).await?;
+    Ok(())
+}
+
+/// How many tabs start a login at once: the documented cap of logins in flight per session.
+const TABS: usize = esi_store::MAX_PENDING_LOGINS_PER_SESSION;
+
+/// A login started under `localhost` while EVE SSO calls back to `127.0.0.1`, where the browser
+/// has another session: the callback page names the right address and links to the page
+/// there, where the login then finishes.
+async fn login_under_another_address(
+    client: &Client,
+    site: &str,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let elsewhere = site.replace("127.0.0.1", "localhost");
+    client.goto(&format!("{elsewhere}/wallet/once")).await?;
+    authorize(client, dir, "24-other-address-authorize", 90_000_002).await?;
+    let error = text_of(client, "#error").await?;
+    anyhow::ensure!(error.contains(site), "names the right address: {error:?}");
+    let again = text_of(client, "#again").await?;
+    anyhow::ensure!(again == format!("Continue at {site}"), "{again:?}");
+    shot(client, dir, "25-other-address-callback").await?;
+    client.find(Locator::Id("again")).await?.click().await?;
+    authorize(client, dir, "26-right-address-authorize", 90_000_002).await?;
+    anyhow::ensure!(text_of(client, "#character").await? == "Fake Pilot Two");
+    let url = client.current_url().await?;
+    anyhow::ensure!(
+        url.as_str() == format!("{site}/wallet/once"),
+        "finished at the right address: {url}"
+    );
+    shot(client, dir, "27-right-address-once").await?;
+    Ok(())
+}
+
+/// Removing a character on the home page asks for confirmation, then revokes its refresh token
+/// at the fake SSO.
 async fn remove_a_character(
     client: &Client,
     site: &str,
@@ -432,6 +595,23 @@ async fn remove_a_character(
     let live = fake.harness.sso.live_refresh_tokens();
     client
         .find(Locator::Id("remove-90000003"))
+        .await?
+        .click()
+        .await?;
+    // Nothing is removed before the player confirms.
+    let confirm = text_of(client, "#confirm-remove").await?;
+    anyhow::ensure!(
+        confirm == "Remove Fake Pilot Three",
+        "the confirmation names the character: {confirm:?}"
+    );
+    text_of(client, "#cancel").await?;
+    shot(client, dir, "18b-remove-confirm").await?;
+    anyhow::ensure!(
+        fake.harness.sso.live_refresh_tokens() == live,
+        "nothing revoked before the confirmation"
+    );
+    client
+        .find(Locator::Id("confirm-remove"))
         .await?
         .click()
         .await?;
@@ -464,6 +644,14 @@ async fn log_out(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> 
     client.find(Locator::Id("logout")).await?.click().await?;
     let who = text_of(client, "#who").await?;
     anyhow::ensure!(who.contains("Nobody"), "logged out: {who:?}");
+    text_of(client, "a.eve-sso-login").await?;
+    anyhow::ensure!(
+        client
+            .find_all(Locator::Id("add-character"))
+            .await?
+            .is_empty(),
+        "the LOG IN button again, no \"add another\""
+    );
     shot(client, dir, "20-logged-out").await?;
     if let Ok(now) = session_cookie(client).await {
         anyhow::ensure!(now != cookie, "the old session is gone");
@@ -479,19 +667,24 @@ async fn log_out(client: &Client, site: &str, dir: &Path) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Another site: a form posting to the site's select-token page and a link to its login route
-/// with scopes of its choosing.
+/// Another site: a form posting to one of the site's pages (`?page=wallet`, the select-token
+/// page's form) and a link to its login route with scopes of its choosing.
 fn attacker_app(site: String) -> axum::Router {
+    #[derive(serde::Deserialize)]
+    struct Target {
+        page: String,
+    }
     let form_site = site.clone();
     axum::Router::new()
         .route(
             "/form",
-            axum::routing::get(move || {
+            axum::routing::get(move |Query(target): Query<Target>| {
                 let site = form_site.clone();
                 async move {
+                    let page = html::escape(&target.page);
                     Html(format!(
                         "<!DOCTYPE html><html><body><h1>Free ISK</h1>\
-                         <form method=\"post\" action=\"{site}/wallet\">\
+                         <form method=\"post\" action=\"{site}/{page}\">\
                          <input type=\"hidden\" name=\"_token\" value=\"1\">\
                          <input type=\"hidden\" name=\"_csrf\" value=\"guess\">\
                          <button id=\"evil-submit\">Claim</button></form></body></html>"
@@ -506,8 +699,9 @@ fn attacker_app(site: String) -> axum::Router {
                 async move {
                     Html(format!(
                         "<!DOCTYPE html><html><body><a id=\"evil-login\" \
-                         href=\"{site}/sso/login?scopes=esi-skills.read_skills.v1&amp;next=%2F\">\
-                         Log in</a></body></html>"
+                         href=\"{site}/sso/login?scopes={}&amp;next=%2Fwallets\">\
+                         Log in</a></body></html>",
+                        web_example::WALLET
                     ))
                 }
             }),
@@ -532,6 +726,12 @@ async fn walk_all(
     two_tabs_both_finish(client, site, dir)
         .await
         .context("two tabs")?;
+    eight_tabs_at_once(client, site, dir)
+        .await
+        .context("eight tabs")?;
+    login_under_another_address(client, site, dir)
+        .await
+        .context("another address")?;
     remove_a_character(client, site, fake, dir)
         .await
         .context("remove a character")?;

@@ -18,8 +18,22 @@ fn isk_is_grouped() {
     assert_eq!(web_example::format_isk(-12_345.5), "-12,345.50 ISK");
 }
 
-#[tokio::test]
-async fn every_page_of_the_example_shows_balances() {
+/// The example on the fake servers, listening on 127.0.0.1; its server stops when dropped.
+struct Example {
+    fake: web_example::FakeBackends,
+    /// `http://127.0.0.1:PORT`.
+    base: String,
+    port: u16,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn example(button: ButtonStyle) -> Example {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -27,14 +41,27 @@ async fn every_page_of_the_example_shows_balances() {
     let port = listener.local_addr().expect("addr").port();
     let fake = web_example::fake_backends(port).await.expect("fakes");
     let mut site = fake.site("sqlite::memory:").await.expect("site");
-    site.button = ButtonStyle::Eve {
-        dark: true,
-        large: true,
-    };
+    site.button = button;
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, web_example::app(site)).await;
     });
-    let b = Browser::new(&format!("http://127.0.0.1:{port}"));
+    Example {
+        fake,
+        base: format!("http://127.0.0.1:{port}"),
+        port,
+        server,
+    }
+}
+
+#[tokio::test]
+async fn every_page_of_the_example_shows_balances() {
+    let site = example(ButtonStyle::Eve {
+        dark: true,
+        large: true,
+    })
+    .await;
+    let fake = &site.fake;
+    let b = Browser::new(&site.base);
 
     let home = b.get("/").await;
     assert_eq!(home.status, 200);
@@ -59,7 +86,7 @@ async fn every_page_of_the_example_shows_balances() {
     let wallets = b.get(&back).await;
     assert_eq!(wallets.status, 200, "{wallets:?}");
     assert_eq!(
-        wallets.body.matches("class=\"balance\"").count(),
+        wallets.body.matches("class=\"balance amount\"").count(),
         2,
         "{}",
         wallets.body
@@ -67,7 +94,7 @@ async fn every_page_of_the_example_shows_balances() {
     assert!(!wallets.body.contains("unavailable"));
     assert!(
         wallets.body.contains(
-            "<thead><tr><th scope=\"col\">Character</th><th scope=\"col\">Balance</th></tr></thead>"
+            "<thead><tr><th scope=\"col\">Character</th><th scope=\"col\" class=\"amount\">Balance</th></tr></thead>"
         ),
         "the wallets table has a header row: {}",
         wallets.body
@@ -102,22 +129,13 @@ async fn every_page_of_the_example_shows_balances() {
             fake.harness.paths()
         );
     }
-    server.abort();
 }
 
 #[tokio::test]
 async fn the_example_answers_unknown_paths_wrong_methods_and_other_hosts() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let fake = web_example::fake_backends(port).await.expect("fakes");
-    let site = fake.site("sqlite::memory:").await.expect("site");
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, web_example::app(site)).await;
-    });
-    let base = format!("http://127.0.0.1:{port}");
+    let site = example(ButtonStyle::Plain).await;
+    let base = site.base.clone();
+    let port = site.port;
     let b = Browser::new(&base);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -136,13 +154,16 @@ async fn the_example_answers_unknown_paths_wrong_methods_and_other_hosts() {
     assert_eq!(missing.status, 404, "{missing:?}");
     assert!(missing.body.contains("id=\"error\"") && missing.body.contains("id=\"home\""));
 
-    for (method, path) in [
-        (reqwest::Method::PUT, "/wallet"),
-        (reqwest::Method::DELETE, "/"),
-        (reqwest::Method::PUT, "/wallets"),
+    for (method, path, allow) in [
+        (reqwest::Method::PUT, "/wallet", "GET,HEAD,POST"),
+        (reqwest::Method::DELETE, "/", "GET,HEAD"),
+        (reqwest::Method::PUT, "/wallets", "GET,HEAD"),
+        (reqwest::Method::POST, "/wallet/once", "GET,HEAD"),
+        (reqwest::Method::GET, "/sso/logout", "POST"),
     ] {
         let page = b.request(method.clone(), path, &[], None).await;
         assert_eq!(page.status, 405, "{method} {path}: {page:?}");
+        assert_eq!(page.allow.as_deref(), Some(allow), "{method} {path}");
         assert!(page.body.contains("id=\"home\""), "{page:?}");
     }
 
@@ -164,5 +185,71 @@ async fn the_example_answers_unknown_paths_wrong_methods_and_other_hosts() {
     let body = resp.text().await.expect("body");
     assert!(body.contains("id=\"wrong-host\""), "{body}");
     assert!(body.contains(&format!("href=\"{base}/\"")), "{body}");
-    server.abort();
+}
+
+#[tokio::test]
+async fn another_sites_form_gets_no_session_from_the_example() {
+    let site = example(ButtonStyle::Plain).await;
+    for path in ["/wallet", "/wallets", "/wallet/once"] {
+        for headers in [&[][..], &[("origin", "http://localhost:1")][..]] {
+            let b = Browser::new(&site.base);
+            let page = b
+                .request(
+                    reqwest::Method::POST,
+                    path,
+                    headers,
+                    Some(&[("_token", "1"), ("_csrf", "guess")]),
+                )
+                .await;
+            assert!(
+                page.status == 403 || page.status == 405,
+                "{path} {headers:?}: {page:?}"
+            );
+            assert!(page.set_cookies.is_empty(), "{path} {headers:?}: {page:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_example_home_page_adds_characters_and_aligns_amounts() {
+    let site = example(ButtonStyle::Plain).await;
+    let b = Browser::new(&site.base);
+    let home = b.get("/").await;
+    assert!(
+        home.body.contains("LOG IN with EVE Online"),
+        "{}",
+        home.body
+    );
+    assert!(
+        !home.body.contains("Add another character"),
+        "{}",
+        home.body
+    );
+
+    let wallets = b.login_through("/wallets", PILOT_1).await;
+    assert_eq!(wallets.status, 200, "{wallets:?}");
+    assert!(
+        wallets.body.contains("<td class=\"balance amount\">"),
+        "{}",
+        wallets.body
+    );
+    assert!(
+        wallets
+            .body
+            .contains("<th scope=\"col\" class=\"amount\">Balance</th>")
+    );
+    assert!(
+        wallets.body.contains(".amount{text-align:right"),
+        "amounts are right-aligned: {}",
+        wallets.body
+    );
+
+    let home = b.get("/").await;
+    assert!(home.body.contains("id=\"add-character\""), "{}", home.body);
+    assert!(home.body.contains("Add another character"), "{}", home.body);
+    assert!(
+        !home.body.contains("LOG IN with EVE Online"),
+        "no second log-in button: {}",
+        home.body
+    );
 }

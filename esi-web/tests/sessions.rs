@@ -1,7 +1,8 @@
-//! Sessions no other site can disturb, and pages a player can find their way through, over
-//! HTTP with scripted browsers against the fake EVE SSO: requests sent by other sites are
-//! refused before any session is touched, the session id changes at login, logins in flight do
-//! not cancel each other, PKCE is sent, log-out and remove work, and every error page links home.
+//! Sessions no other site can disturb, over HTTP with scripted browsers against the fake EVE
+//! SSO: requests sent by other sites (told by `Sec-Fetch-Site`, by `Origin`, or by a missing
+//! CSRF token) are refused before any session is touched, an https site's cookie is host-only,
+//! the session id and the CSRF token change at login, logins in flight do not cancel each
+//! other, PKCE is sent, and log-out and remove work.
 
 mod support;
 
@@ -9,23 +10,6 @@ use esi_fake::sso::REVOKE_PATH;
 use esi_web::WebConfig;
 use reqwest::Method;
 use support::*;
-
-const CROSS_SITE: (&str, &str) = ("sec-fetch-site", "cross-site");
-const HOME_LINK: &str = "id=\"home\" href=\"/\"";
-
-/// A browser with two characters logged in (so `/one` shows the select page).
-async fn two_characters(site: &TestSite) -> Browser {
-    let b = site.browser();
-    assert_eq!(character(&b.login_through("/one", PILOT_1).await), PILOT_1);
-    let s = b
-        .get(&format!("/sso/login?scopes={WALLET}&next=/one"))
-        .await;
-    let back = b.finish_sso(&s, PILOT_2).await;
-    assert_eq!(character(&b.get(&back).await), PILOT_2);
-    let select = b.get("/one").await;
-    assert!(select.body.contains("id=\"select-token\""), "{select:?}");
-    b
-}
 
 #[tokio::test]
 async fn a_cross_site_post_leaves_the_session_alone() {
@@ -60,12 +44,15 @@ async fn a_cross_site_post_leaves_the_session_alone() {
     assert_eq!(page.status, 403, "{page:?}");
     assert!(page.set_cookies.is_empty(), "no new session: {page:?}");
 
-    // A cross-site POST of anything else to a token page is refused the same way.
-    let page = b
-        .request(Method::POST, "/many", &[CROSS_SITE], Some(&[("x", "1")]))
-        .await;
-    assert_eq!(page.status, 403, "{page:?}");
-    assert!(page.set_cookies.is_empty(), "{page:?}");
+    // A cross-site POST of anything else to a token page is refused the same way (a page that
+    // takes no POST answers 405 first).
+    for path in ["/many", "/once"] {
+        let page = b
+            .request(Method::POST, path, &[CROSS_SITE], Some(&[("x", "1")]))
+            .await;
+        assert_eq!(page.status, 405, "{page:?}");
+        assert!(page.set_cookies.is_empty(), "{page:?}");
+    }
 
     b.set_cookie(Some(cookie));
     let select = b.get("/one").await;
@@ -247,7 +234,12 @@ async fn remove_revokes_then_deletes_one_character() {
     let page = b
         .post(
             "/sso/remove",
-            &[("_csrf", &csrf), ("character", &id), ("next", "/many")],
+            &[
+                ("_csrf", &csrf),
+                ("character", &id),
+                ("next", "/many"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(page.status, 303, "{page:?}");
@@ -309,64 +301,95 @@ async fn logout_keeps_the_tokens_of_site_accounts() {
     assert_eq!(site.tokens().await.len(), 1, "alice keeps her character");
 }
 
+/// A form another site's page posts with no cookie (`SameSite=Lax` keeps it), as browsers
+/// without Fetch Metadata send it.
+const STRANGERS_FORM: &[(&str, &str)] = &[("_token", "1"), ("_csrf", "guess"), ("x", "1")];
+
 #[tokio::test]
-async fn wrong_methods_are_405_and_unknown_paths_404() {
+async fn a_post_without_fetch_metadata_creates_no_session() {
     let site = TestSite::start().await;
-    let b = two_characters(&site).await;
-    for (method, path) in [
-        (Method::PUT, "/one"),
-        (Method::DELETE, "/many"),
-        (Method::PATCH, "/once"),
-        (Method::GET, "/sso/logout"),
-        (Method::PUT, "/sso/login"),
-    ] {
-        let page = b.request(method.clone(), path, &[], None).await;
-        assert_eq!(page.status, 405, "{method} {path}: {page:?}");
-        assert!(page.body.contains(HOME_LINK), "{page:?}");
-        assert!(!page.body.contains("select-token"), "{page:?}");
+    for path in ["/one", "/many", "/once"] {
+        for headers in [&[][..], &[("origin", "http://evil.example")][..]] {
+            let b = site.browser();
+            let page = b
+                .request(Method::POST, path, headers, Some(STRANGERS_FORM))
+                .await;
+            assert!(
+                page.status == 403 || page.status == 405,
+                "{path} {headers:?}: {page:?}"
+            );
+            assert!(page.set_cookies.is_empty(), "{path} {headers:?}: {page:?}");
+            assert!(page.body.contains(HOME_LINK), "{page:?}");
+        }
     }
-    let page = b.request(Method::PUT, "/one", &[], None).await;
-    assert_eq!(page.allow.as_deref(), Some("GET, HEAD, POST"));
-    let page = b.get("/sso/no-such-route").await;
-    assert_eq!(page.status, 404, "{page:?}");
-    assert!(page.body.contains(HOME_LINK), "{page:?}");
+    assert_eq!(site.session_rows().await, 0);
 }
 
 #[tokio::test]
-async fn every_error_page_links_home() {
+async fn a_post_from_another_origin_is_refused_even_with_the_csrf_token() {
+    let site = TestSite::start().await;
+    let b = two_characters(&site).await;
+    let select = b.get("/one").await;
+    let csrf = select.field("_csrf").expect("csrf");
+    let t = site.tokens().await[0].id.to_string();
+    let form: &[(&str, &str)] = &[("_csrf", &csrf), ("_token", &t)];
+    // Another origin, named by Origin alone (no Sec-Fetch-Site): refused.
+    for origin in ["http://evil.example", "http://127.0.0.1:1", "null"] {
+        let page = b
+            .request(Method::POST, "/one", &[("origin", origin)], Some(form))
+            .await;
+        assert_eq!(page.status, 403, "{origin}: {page:?}");
+    }
+    // The site's own origin, or no header at all with the session's CSRF token: accepted.
+    let own = b
+        .request(Method::POST, "/one", &[("origin", &site.base)], Some(form))
+        .await;
+    assert_eq!(own.status, 303, "{own:?}");
+    let none = b.request(Method::POST, "/one", &[], Some(form)).await;
+    assert_eq!(none.status, 303, "{none:?}");
+}
+
+#[tokio::test]
+async fn an_https_site_gets_a_host_only_cookie() {
+    for (config, name) in [
+        (WebConfig::default(), "__Host-esi_session="),
+        (WebConfig::default().cookie_name("wallet"), "__Host-wallet="),
+        (
+            WebConfig::default().cookie_name("__Host-mine"),
+            "__Host-mine=",
+        ),
+    ] {
+        let site = TestSite::start_https(config).await;
+        let page = site.browser().get("/one").await;
+        assert!(page.is_sso_redirect(), "{page:?}");
+        let cookie = page.set_cookies.first().expect("a session cookie");
+        assert!(cookie.starts_with(name), "{cookie}");
+        assert!(
+            cookie.contains("Secure") && cookie.contains("Path=/"),
+            "{cookie}"
+        );
+        assert!(!cookie.contains("Domain"), "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn the_csrf_token_changes_at_login() {
     let site = TestSite::start().await;
     let b = site.browser();
-    let start = b.get("/one").await;
-    let mut pages = vec![
-        b.get("/sso/callback").await,
-        b.get("/sso/callback?code=a&state=nope").await,
-        b.get("/sso/login?next=https://evil.example/").await,
-        b.post("/one", &[("_token", "1"), ("_csrf", "x")]).await,
-        b.post("/sso/logout", &[("_csrf", "x")]).await,
-        b.get("/sso/nowhere").await,
-        b.request(Method::PUT, "/one", &[], None).await,
-    ];
-    let callback = b.authorize(start.location(), PILOT_1).await;
-    b.get(&callback).await;
-    pages.push(b.get(&callback).await);
-    // A stranger's browser, with no session here at all, is told which address to use.
-    let stranger = site.browser();
-    let lost = stranger.get(&callback).await;
-    assert_eq!(lost.status, 404);
-    assert!(lost.body.contains(&site.base), "{lost:?}");
-    assert!(lost.body.contains("id=\"again\""), "{lost:?}");
-    pages.push(lost);
-
-    let anonymous = TestSite::start_with(
-        Users::LoggedInOnly { site_login: false },
-        WebConfig::default(),
-    )
-    .await;
-    pages.push(anonymous.browser().get("/many").await);
-
-    for page in pages {
-        assert!(page.status >= 400, "{page:?}");
-        assert!(page.body.contains("id=\"error\""), "{page:?}");
-        assert!(page.body.contains(HOME_LINK), "{page:?}");
-    }
+    let before = b.get("/test-csrf").await.body;
+    assert_eq!(
+        b.get("/test-csrf").await.body,
+        before,
+        "stable within a session"
+    );
+    let page = b.login_through("/one", PILOT_1).await;
+    assert_eq!(character(&page), PILOT_1);
+    let after = b.get("/test-csrf").await.body;
+    assert_ne!(after, before, "a new CSRF token at login");
+    let page = b.post("/sso/logout", &[("_csrf", &before)]).await;
+    assert_eq!(page.status, 403, "the old token is dead: {page:?}");
+    assert_eq!(
+        b.post("/sso/logout", &[("_csrf", &after)]).await.status,
+        303
+    );
 }

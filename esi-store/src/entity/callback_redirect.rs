@@ -1,6 +1,6 @@
 //! The `esi_callback_redirect` table: a login in progress, bound to the browser session by its
 //! session key, holding the `state`, the PKCE verifier and where to return, and the token once
-//! the callback has been handled.
+//! the callback has been handled, and whether the login is single-use.
 
 use std::fmt;
 
@@ -31,6 +31,9 @@ pub struct Model {
     pub created: DateTimeUtc,
     /// The token, once the callback has been handled.
     pub token_id: Option<i64>,
+    /// A single-use login: its token belongs to no user and goes only to the page of its kind
+    /// (`crate::LoginKind::SingleUse`).
+    pub single_use: bool,
 }
 
 impl fmt::Debug for Model {
@@ -46,6 +49,7 @@ impl fmt::Debug for Model {
             .field("return_url", &self.return_url)
             .field("created", &self.created)
             .field("token_id", &self.token_id)
+            .field("single_use", &self.single_use)
             .finish()
     }
 }

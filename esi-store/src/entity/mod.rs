@@ -56,6 +56,7 @@ mod tests {
             return_url: "/wallet".into(),
             created: Utc::now(),
             token_id: None,
+            single_use: false,
         }
     }
 

@@ -24,6 +24,11 @@ pub const PILOT_1: i64 = 90_000_001;
 pub const PILOT_2: i64 = 90_000_002;
 pub const PILOT_3: i64 = 90_000_003;
 
+/// A browser's `Sec-Fetch-Site` for a request another site's page made.
+pub const CROSS_SITE: (&str, &str) = ("sec-fetch-site", "cross-site");
+/// The link home every page of the test site has.
+pub const HOME_LINK: &str = "id=\"home\" href=\"/\"";
+
 /// Environment variable naming the PostgreSQL server for the PostgreSQL variants.
 pub const PG_ENV: &str = "ESI_TEST_POSTGRES_URL";
 
@@ -55,11 +60,30 @@ pub async fn harness() -> Harness {
         .expect("fake servers")
 }
 
+/// How EVE SSO calls the test site back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `http://127.0.0.1:PORT/sso/callback`, which the fake SSO accepts.
+    Http,
+    /// `https://127.0.0.1:PORT/sso/callback`: the site believes it is served over https (its
+    /// cookies are `Secure`); logins cannot finish, the fake SSO knows only the http callback.
+    Https,
+}
+
 /// An SSO client for the fake, calling back to a site on `port`.
 pub fn sso(harness: &Harness, port: u16) -> Sso {
+    sso_with(harness, port, Scheme::Http)
+}
+
+/// [`sso`] with the callback's scheme.
+pub fn sso_with(harness: &Harness, port: u16, scheme: Scheme) -> Sso {
+    let scheme = match scheme {
+        Scheme::Http => "http",
+        Scheme::Https => "https",
+    };
     let config = SsoConfig::new(
         DEFAULT_WEB_CLIENT_ID,
-        format!("http://127.0.0.1:{port}/sso/callback"),
+        format!("{scheme}://127.0.0.1:{port}/sso/callback"),
     )
     .client_secret(DEFAULT_WEB_CLIENT_SECRET)
     .base_url(&harness.sso_url())
@@ -144,16 +168,33 @@ impl TestSite {
     }
 
     /// A site on the database at `database_url`.
-    pub async fn start_on(database_url: &str, users: Users, mut config: WebConfig) -> Self {
+    pub async fn start_on(database_url: &str, users: Users, config: WebConfig) -> Self {
+        Self::start_full(database_url, users, config, Scheme::Http).await
+    }
+
+    /// A site whose SSO callback URL is https (see [`Scheme::Https`]).
+    pub async fn start_https(config: WebConfig) -> Self {
+        Self::start_full("sqlite::memory:", Users::PerBrowser, config, Scheme::Https).await
+    }
+
+    async fn start_full(
+        database_url: &str,
+        users: Users,
+        mut config: WebConfig,
+        scheme: Scheme,
+    ) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let harness = harness().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let store = TokenStore::connect(StoreConfig::new(database_url), sso(&harness, port))
-            .await
-            .expect("store");
+        let store = TokenStore::connect(
+            StoreConfig::new(database_url),
+            sso_with(&harness, port, scheme),
+        )
+        .await
+        .expect("store");
         let mut builder = EsiWeb::builder(store.clone());
         if let Users::LoggedInOnly { site_login } = users {
             builder = builder.users(SessionUsers::logged_in_only());
@@ -204,6 +245,24 @@ impl TestSite {
     /// Every token in the store.
     pub async fn tokens(&self) -> Vec<Token> {
         self.store.tokens().all().await.expect("tokens")
+    }
+
+    /// How many browser sessions the database holds.
+    pub async fn session_rows(&self) -> usize {
+        use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+        esi_web::session_store::entity::Entity::find()
+            .count(self.store.db())
+            .await
+            .expect("count sessions") as usize
+    }
+
+    /// How many logins (in flight or finished and not handed out) the store holds.
+    pub async fn login_rows(&self) -> usize {
+        use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+        esi_store::entity::callback_redirect::Entity::find()
+            .count(self.store.db())
+            .await
+            .expect("count logins") as usize
     }
 }
 
@@ -500,4 +559,18 @@ pub async fn drop_postgres(admin: &str, name: &str) {
             .await;
         conn.close().await.ok();
     }
+}
+
+/// A browser with two characters logged in (so `/one` shows the select page).
+pub async fn two_characters(site: &TestSite) -> Browser {
+    let b = site.browser();
+    assert_eq!(character(&b.login_through("/one", PILOT_1).await), PILOT_1);
+    let s = b
+        .get(&format!("/sso/login?scopes={WALLET}&next=/one"))
+        .await;
+    let back = b.finish_sso(&s, PILOT_2).await;
+    assert_eq!(character(&b.get(&back).await), PILOT_2);
+    let select = b.get("/one").await;
+    assert!(select.body.contains("id=\"select-token\""), "{select:?}");
+    b
 }
