@@ -89,7 +89,7 @@ pub(crate) async fn fetch(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        tracing::Span::current().record("attempt", attempt);
+        tracing::Span::current().record("esi.attempt", attempt);
         let slot = acquire(inner, prepared).await?;
         let etag = prepared
             .if_none_match
@@ -124,8 +124,7 @@ pub(crate) async fn fetch(
             }
         };
         let span = tracing::Span::current();
-        span.record("status", status);
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        span.record("http.response.status_code", status);
 
         let confirmed = (status == 304)
             .then(|| {
@@ -135,7 +134,7 @@ pub(crate) async fn fetch(
             })
             .flatten();
         if confirmed.is_some() || (status == 304 && prepared.if_none_match.is_some()) {
-            span.record("cache", "not-modified");
+            span.record("esi.cache", "not-modified");
             inner.report(
                 prepared.info,
                 &prepared.url,
@@ -161,7 +160,7 @@ pub(crate) async fn fetch(
             seen(Some(status), attempt, Served::Network),
         );
         if (200..300).contains(&status) {
-            span.record("cache", "miss");
+            span.record("esi.cache", "miss");
             if status == 200 && prepared.store {
                 store(inner, prepared, &headers, &body).await;
             }

@@ -454,8 +454,11 @@ impl<C: From<Client>> ClientBuilder<C> {
             })?
             .to_header()?;
         let base_url = self.base_url.trim_end_matches('/').to_string();
-        url::Url::parse(&base_url)
-            .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
+        let server_address = url::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?
+            .host_str()
+            .unwrap_or_default()
+            .to_string();
         if let Some(date) = &self.compatibility_date {
             crate::dates::check_compatibility_date(date, std::time::SystemTime::now())
                 .map_err(|e| Error::Config(e.to_string()))?;
@@ -477,6 +480,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                server_address,
                 user_agent,
                 user_agent_header,
                 compatibility_date: self.compatibility_date,

@@ -22,6 +22,8 @@ use crate::retry::RetryPolicy;
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
+    /// The base URL's host, for spans (`server.address`).
+    pub(crate) server_address: String,
     pub(crate) user_agent: String,
     pub(crate) user_agent_header: HeaderValue,
     pub(crate) compatibility_date: Option<String>,

@@ -123,8 +123,8 @@ fn shared_outcome(
 /// statistics hook.
 fn served_here(inner: &Inner, prepared: &Prepared, started: Instant, cache: &str, status: u16) {
     let span = tracing::Span::current();
-    span.record("cache", cache);
-    span.record("status", status);
+    span.record("esi.cache", cache);
+    span.record("http.response.status_code", status);
     inner.report(
         prepared.info,
         &prepared.url,

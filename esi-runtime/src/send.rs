@@ -146,14 +146,25 @@ async fn send_within(
 /// One prepared request through the gate and, when it must be sent, the attempts.
 async fn execute(inner: &Inner, prepared: &crate::prepare::Prepared) -> Result<Raw> {
     let info = prepared.info;
-    let span = tracing::debug_span!(
+    // INFO: one span per request is the unit operators trace and export; attempts, holds and
+    // retries inside it are DEBUG events. Field names follow OpenTelemetry's HTTP semantic
+    // conventions, then ours under `esi.`.
+    let empty = tracing::field::Empty;
+    let span = tracing::info_span!(
         "esi.request",
-        operation = info.id,
-        method = %info.method,
-        status = tracing::field::Empty,
-        cache = tracing::field::Empty,
-        attempt = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
+        otel.kind = "client",
+        http.request.method = %info.method,
+        url.template = info.path,
+        server.address = %inner.server_address,
+        http.response.status_code = empty,
+        esi.operation = info.id,
+        esi.compatibility_date = prepared
+            .headers
+            .get("x-compatibility-date")
+            .and_then(|v| v.to_str().ok()),
+        esi.rate_limit_group = info.rate_limit.map(|r| r.group),
+        esi.cache = empty,
+        esi.attempt = empty,
     );
     async move {
         let started = Instant::now();

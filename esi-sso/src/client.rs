@@ -178,6 +178,15 @@ impl Sso {
     }
 
     /// [`Sso::exchange_code`] without verifying the access token.
+    ///
+    /// Traced as an INFO span `sso.exchange_code` (a login's slowest step; nothing secret is
+    /// recorded).
+    #[tracing::instrument(
+        name = "sso.exchange_code",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", server.address = %self.inner.config.base_url.host_str().unwrap_or_default())
+    )]
     pub async fn exchange_code_unverified(
         &self,
         code: &Secret,
@@ -217,6 +226,14 @@ impl Sso {
     }
 
     /// [`Sso::refresh`] without verifying the access token.
+    ///
+    /// Traced as an INFO span `sso.refresh` (nothing secret is recorded).
+    #[tracing::instrument(
+        name = "sso.refresh",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", server.address = %self.inner.config.base_url.host_str().unwrap_or_default())
+    )]
     pub async fn refresh_unverified(
         &self,
         refresh_token: &Secret,

@@ -105,6 +105,8 @@ impl TokenStore {
     }
 
     /// One refresh: take the lease or wait for whoever has it, bounded by the lease length.
+    /// Traced as an INFO span `esi_store.refresh` with the token's row id (never a secret).
+    #[tracing::instrument(name = "esi_store.refresh", level = "info", skip(self))]
     async fn refresh_once(&self, token_id: i64, force: bool) -> Result<Fresh, StoreError> {
         let config = self.config();
         let deadline = Instant::now() + config.refresh_lease + Duration::from_secs(5);
