@@ -15,9 +15,12 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
-/// Every span's name and fields, as text, in the order the spans were opened.
+/// One span: its id, name and fields as text.
+type SpanRecord = (Id, &'static str, BTreeMap<String, String>);
+
+/// Every span, in the order the spans were opened.
 #[derive(Clone, Default)]
-struct Spans(Arc<Mutex<Vec<(Id, &'static str, BTreeMap<String, String>)>>>);
+struct Spans(Arc<Mutex<Vec<SpanRecord>>>);
 
 struct Fields<'a>(&'a mut BTreeMap<String, String>);
 
