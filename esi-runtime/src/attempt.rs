@@ -418,7 +418,9 @@ async fn acquire<'a>(inner: &'a Inner, prepared: &'a Prepared) -> Result<Slot<'a
                         && tokio::time::Instant::now() + hold.wait() <= prepared.deadline =>
                 {
                     tracing::debug!(?hold, "holding the request for ESI's limits");
-                    tokio::time::sleep(hold.wait().max(Duration::from_millis(5))).await;
+                    let wait = hold.wait().max(Duration::from_millis(5));
+                    crate::metrics::held(&hold, wait);
+                    tokio::time::sleep(wait).await;
                 }
                 _ => return Err(hold_error(info, hold)),
             },

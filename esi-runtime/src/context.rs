@@ -47,6 +47,7 @@ pub(crate) struct Inner {
 impl Inner {
     /// Tells the statistics hook about one answer or failure of a call of `info` to `url`.
     pub(crate) fn report(&self, info: &OperationInfo, url: &str, started: Instant, seen: Seen) {
+        crate::metrics::answered(info, &seen, started.elapsed());
         if let Some(hook) = &self.on_request {
             hook(&RequestEvent {
                 operation: info.id,

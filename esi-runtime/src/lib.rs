@@ -52,6 +52,7 @@ mod http;
 mod identity;
 mod limits;
 mod list_seed;
+mod metrics;
 #[doc(hidden)]
 pub mod model_de;
 mod negative;
