@@ -134,6 +134,7 @@ impl TokenStore {
             if let Some((lease, gate)) = locks.take_gate(token_id, stored.expose()).await? {
                 let out = self.refresh_with_lease(row, refresh_token, lease).await;
                 gate.release().await;
+                count_refresh(out.is_ok());
                 return out;
             }
             if Instant::now() >= deadline {
@@ -262,4 +263,15 @@ fn releasing_lease(token_id: i64, lease: &str) -> sea_orm::UpdateMany<token::Ent
         )
         .filter(token::Column::Id.eq(token_id))
         .filter(token::Column::RefreshLeaseOwner.eq(lease))
+}
+
+/// Counts one refresh sent to the SSO (the `metrics` feature): `esi_token_refreshes_total`.
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+fn count_refresh(ok: bool) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!(
+        "esi_token_refreshes_total",
+        "outcome" => if ok { "ok" } else { "failed" }
+    )
+    .increment(1);
 }
