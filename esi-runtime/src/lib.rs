@@ -54,6 +54,7 @@ mod limits;
 mod list_seed;
 #[doc(hidden)]
 pub mod model_de;
+mod names;
 mod negative;
 mod operation;
 mod options;
@@ -95,6 +96,7 @@ pub use limits::{
     ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_BUCKET_WINDOW,
     MAX_LIMIT_WAIT, MemoryLimits, Permit,
 };
+pub use names::{Names, REMEMBER_INVALID, REMEMBER_NAMES, Resolved, ResolvedName, Unresolved};
 pub use negative::NegativeCaching;
 pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,
