@@ -110,6 +110,7 @@ assert_eq!(GetCharactersCharacterIdWallet::SCOPES, [WALLET_READ_CHARACTER_WALLET
 
 extern crate self as esi_client;
 
+mod names;
 mod request;
 
 pub use request::Request;
@@ -123,11 +124,12 @@ pub use esi_runtime::{
     CallOptions, ClientParam, CompatibilityDateError, Conditional, CursorWalk, DEFAULT_BASE_URL,
     DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, DynamicCall, Error, ErrorWindow, EsiErrorBody, Hold,
     Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_PAGES,
-    MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, NegativeCaching, Operation, OperationInfo,
-    OutgoingRequest, PageProgress, PageStream, PagedByCursor, PagedByFromId, PagedByXPages,
-    Pagination, ParamInfo, ParamKind, ParamLocation, ParamValue, Params, Permit, RateLimitInfo,
-    RequestEvent, RequestHook, Response, Result, RetryPolicy, Scope, SendHook, SpecInfo, SpecKind,
-    TokenRequest, TokenSource, TokenSourceError, TokenVerifier, UserAgent, VerifiedToken,
+    MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, Names, NegativeCaching, Operation,
+    OperationInfo, OutgoingRequest, PageProgress, PageStream, PagedByCursor, PagedByFromId,
+    PagedByXPages, Pagination, ParamInfo, ParamKind, ParamLocation, ParamValue, Params, Permit,
+    REMEMBER_INVALID, REMEMBER_NAMES, RateLimitInfo, RequestEvent, RequestHook, Resolved,
+    ResolvedName, Response, Result, RetryPolicy, Scope, SendHook, SpecInfo, SpecKind, TokenRequest,
+    TokenSource, TokenSourceError, TokenVerifier, Unresolved, UserAgent, VerifiedToken,
     WithResponse, check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder,
     path_segment, timestamp,
 };

@@ -55,6 +55,7 @@ mod list_seed;
 mod metrics;
 #[doc(hidden)]
 pub mod model_de;
+mod names;
 mod negative;
 mod operation;
 mod options;
@@ -96,6 +97,7 @@ pub use limits::{
     ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_BUCKET_WINDOW,
     MAX_LIMIT_WAIT, MemoryLimits, Permit,
 };
+pub use names::{Names, REMEMBER_INVALID, REMEMBER_NAMES, Resolved, ResolvedName, Unresolved};
 pub use negative::NegativeCaching;
 pub use operation::{
     BodyKind, ClientParam, Operation, OperationInfo, Pagination, ParamInfo, ParamKind,

@@ -457,6 +457,11 @@ impl Limits {
         self.store.error_window()
     }
 
+    /// Errors kept in reserve (`ClientBuilder::error_reserve`).
+    pub(crate) fn error_reserve(&self) -> u32 {
+        self.error_reserve
+    }
+
     pub(crate) fn bucket(&self, group: &str, who: &str) -> Option<BucketState> {
         self.store.bucket(group, who)
     }

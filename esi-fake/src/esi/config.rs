@@ -1,6 +1,6 @@
 //! How a [`FakeEsi`](super::FakeEsi) is set up: spec, address, paging shapes, limits, fixed bodies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -173,6 +173,10 @@ pub struct FakeEsiConfig {
     pub verifier: Arc<dyn TokenVerifier>,
     /// Short window-aligned cache times and changing data for sync tests (default: none).
     pub fleet: Option<super::fleet::FleetConfig>,
+    /// Ids `POST /universe/names` and `/universe/ids` treat as unknown, besides those no EVE id
+    /// range holds (0, negative ids, planets...; see [`lookups`](super::lookups)): a
+    /// `/universe/names` batch holding one answers 404 as a whole (default: none).
+    pub invalid_ids: BTreeSet<i64>,
 }
 
 impl std::fmt::Debug for FakeEsiConfig {
@@ -190,6 +194,7 @@ impl std::fmt::Debug for FakeEsiConfig {
             .field("date_skew", &self.date_skew)
             .field("bodies", &self.bodies.keys().collect::<Vec<_>>())
             .field("fleet", &self.fleet)
+            .field("invalid_ids", &self.invalid_ids.len())
             .finish_non_exhaustive()
     }
 }
@@ -210,6 +215,7 @@ impl Default for FakeEsiConfig {
             bodies: BTreeMap::new(),
             verifier: Arc::new(RejectAll),
             fleet: None,
+            invalid_ids: BTreeSet::new(),
         }
     }
 }
@@ -281,6 +287,13 @@ impl FakeEsiConfig {
     /// windows (see [`fleet`](super::fleet)).
     pub fn fleet(mut self, fleet: super::fleet::FleetConfig) -> Self {
         self.fleet = Some(fleet);
+        self
+    }
+
+    /// Makes these ids unknown to `POST /universe/names` (a batch holding one answers 404)
+    /// and `/universe/ids` (names of them are left out); adds to the ids already listed.
+    pub fn invalid_ids(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.invalid_ids.extend(ids);
         self
     }
 

@@ -7,7 +7,8 @@
 //! 5. rate limit of the route's group (429 + `Retry-After`);
 //! 6. bearer token and scopes (401/403);
 //! 7. path/query/header parameters and the request body (400);
-//! 8. the (pre-rendered) body, pagination (404 past the last page), page faults;
+//! 8. `/universe/names` and `/universe/ids` answered from the ids asked (`lookups`: 404 for
+//!    a batch holding an unknown id), else the (pre-rendered) body, pagination (404 past the last page), page faults;
 //! 9. `If-None-Match` / `If-Modified-Since` (304), and the cache headers of the resource's
 //!    current cache window (`caching`), recorded in the freshness log.
 //!
@@ -36,6 +37,7 @@ use super::faults::{FaultKind, Stage, Target};
 use super::inputs::{check_request_body, identity, slice_of};
 use super::limits::ErrorBudget;
 use super::log::RequestRecord;
+use super::lookups::Lookup;
 use super::meta;
 use super::pages::{RenderJob, lookup};
 use super::params::{self, query_value};
@@ -309,6 +311,11 @@ async fn answer(
         Ok(body) => body,
         Err(reply) => return limiter.finish(reply),
     };
+    if let Some(by_id) = Lookup::of(&op.path)
+        && lookup(&state.config.bodies, op).is_none()
+    {
+        return limiter.finish(by_id.answer(&request_body, &state.config.invalid_ids));
+    }
 
     let mut params = identity(op, &matched.path_params, &req.query);
     // One server time for the whole answer: its data's generation, window and `Date`.

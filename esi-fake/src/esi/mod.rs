@@ -22,6 +22,8 @@
 //!   (`Expires`, `Last-Modified`, `Cache-Control`, `ETag`, `Date`) and its 304s;
 //! - `limits`: error limit and rate limit; [`clock`]: time tests can advance, and the server
 //!   time's skew; [`meta`]: spec documents and compatibility dates;
+//! - [`lookups`]: `POST /universe/names` and `/universe/ids` as ESI answers them (a batch
+//!   with one unknown id is refused whole);
 //! - [`faults`]: scripted faults; [`log`]: the request log; [`fleet`]: short aligned cache
 //!   windows and changing data for sync engines, and what the clients' timing looked like
 //!   (early requests are counted in every mode).
@@ -42,6 +44,7 @@ mod handler;
 mod inputs;
 mod limits;
 pub mod log;
+pub mod lookups;
 pub mod meta;
 mod pages;
 mod params;
