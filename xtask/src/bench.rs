@@ -62,11 +62,19 @@ pub fn run(runs: usize, against: Option<PathBuf>) -> anyhow::Result<()> {
     } else {
         &[]
     };
-    let modes: Vec<&str> = ["curl", "curl-start", "raw", "reqwest", "typed", "stream"]
-        .into_iter()
-        .chain(base_modes.iter().copied())
-        .filter(|m| curl || !m.starts_with("curl"))
-        .collect();
+    let modes: Vec<&str> = [
+        "curl",
+        "curl-start",
+        "raw",
+        "reqwest",
+        "typed",
+        "typed-observed",
+        "stream",
+    ]
+    .into_iter()
+    .chain(base_modes.iter().copied())
+    .filter(|m| curl || !m.starts_with("curl"))
+    .collect();
     let against = against.as_deref();
     // A fresh server every few rounds keeps its rate-limit bucket (12,000 tokens per
     // 15 minutes, 100 per walk) from running dry: 10,000 tokens a server, the warm-up included.
@@ -105,7 +113,7 @@ pub fn run(runs: usize, against: Option<PathBuf>) -> anyhow::Result<()> {
     let payload = medians.iter().map(|m| m.bytes).max().unwrap_or(0);
     let (curl_ms, reqwest_ms) = (floor("curl"), floor("reqwest"));
     println!(
-        "{:<10} {:>10} {:>10} {:>8} {:>10} {:>9} {:>10}",
+        "{:<14} {:>10} {:>10} {:>8} {:>10} {:>9} {:>10}",
         "mode", "median ms", "MB/s", "CPU ms", "peak RSS", "x curl", "x reqwest"
     );
     for (mode, median) in modes.iter().zip(&medians) {
@@ -124,7 +132,7 @@ pub fn run(runs: usize, against: Option<PathBuf>) -> anyhow::Result<()> {
             format!("{:.1}", payload as f64 / 1e6 / (median.ms / 1000.0))
         };
         println!(
-            "{:<10} {:>10.1} {:>10} {:>8} {:>7} MB {:>9} {:>10}",
+            "{:<14} {:>10.1} {:>10} {:>8} {:>7} MB {:>9} {:>10}",
             mode,
             median.ms,
             throughput,
@@ -138,14 +146,19 @@ pub fn run(runs: usize, against: Option<PathBuf>) -> anyhow::Result<()> {
         "\ncurl: the floor (its time includes starting the process); curl-start: curl fetching \
          /status once, what its start costs; raw: plain reqwest reading the bodies without \
          decoding them (the transfer alone, in process); reqwest: the same into \
-         Vec<serde_json::Value>; typed: .all_pages(); stream: .pages().\n\
+         Vec<serde_json::Value>; typed: .all_pages(); typed-observed: the same with a tracing \
+         subscriber at INFO and a metrics recorder installed; stream: .pages().\n\
          CPU: user + system time of every thread of the client while it fetched, not counting \
          its start; peak RSS: the process's VmHWM, curl's its maximum resident size."
     );
     if let Some(base) = against {
         println!("\nA/B against {}:", base.display());
-        for mode in ["typed", "stream"] {
-            let (new, old) = (floor(mode), floor(&format!("{mode}@base")));
+        for (mode, base) in [
+            ("typed", "typed@base"),
+            ("typed-observed", "typed@base"),
+            ("stream", "stream@base"),
+        ] {
+            let (new, old) = (floor(mode), floor(base));
             if let (Some(new), Some(old)) = (new, old) {
                 println!(
                     "  {mode}: new/base {:.3} ({new:.1} ms / {old:.1} ms)",
@@ -334,6 +347,10 @@ pub fn once(mode: &str, url: &str) -> anyhow::Result<()> {
         match mode {
             "reqwest" => reqwest_floor(url).await,
             "typed" => typed(url, false).await,
+            "typed-observed" => {
+                observe()?;
+                typed(url, false).await
+            }
             "stream" => typed(url, true).await,
             "decode" => decode_only(url, 1, false).await,
             "decode2" => decode_only(url, 2, false).await,
@@ -349,6 +366,18 @@ pub fn once(mode: &str, url: &str) -> anyhow::Result<()> {
         peak_rss_kib(),
         taken.cpu.as_secs_f64() * 1000.0
     );
+    Ok(())
+}
+
+/// What an application watching its ESI calls installs: a tracing subscriber at INFO (writing
+/// to nowhere, so the cost is the spans, not a terminal) and a metrics recorder.
+fn observe() -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink))
+        .with(tracing_subscriber::filter::LevelFilter::INFO);
+    tracing::subscriber::set_global_default(subscriber)?;
+    metrics_util::debugging::DebuggingRecorder::new().install()?;
     Ok(())
 }
 
