@@ -123,15 +123,15 @@ pub use esi_runtime::{
     AccessToken, AllPages, BodyKind, BoxFuture, BucketState, CacheStore, CachedResponse,
     CallOptions, ClientParam, CompatibilityDateError, Conditional, CursorWalk, DEFAULT_BASE_URL,
     DEFAULT_DEADLINE, DEFAULT_MAX_BODY_SIZE, DynamicCall, Error, ErrorWindow, EsiErrorBody, Hold,
-    Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_PAGES,
+    Ids, Language, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_PAGES,
     MIN_COMPATIBILITY_DATE, MemoryCache, MemoryLimits, Names, NegativeCaching, Operation,
     OperationInfo, OutgoingRequest, PageProgress, PageStream, PagedByCursor, PagedByFromId,
     PagedByXPages, Pagination, ParamInfo, ParamKind, ParamLocation, ParamValue, Params, Permit,
     REMEMBER_INVALID, REMEMBER_NAMES, RateLimitInfo, RequestEvent, RequestHook, Resolved,
-    ResolvedName, Response, Result, RetryPolicy, Scope, SendHook, SpecInfo, SpecKind, TokenRequest,
-    TokenSource, TokenSourceError, TokenVerifier, Unresolved, UserAgent, VerifiedToken,
-    WithResponse, check_compatibility_date, chrono, esi_enum, esi_today, http_client_builder,
-    path_segment, timestamp,
+    ResolvedId, ResolvedIds, ResolvedName, Response, Result, RetryPolicy, Scope, SendHook,
+    SpecInfo, SpecKind, TokenRequest, TokenSource, TokenSourceError, TokenVerifier, Unresolved,
+    UserAgent, VerifiedToken, WithResponse, check_compatibility_date, chrono, esi_enum, esi_today,
+    http_client_builder, path_segment, timestamp,
 };
 
 #[cfg(feature = "redis")]

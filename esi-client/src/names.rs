@@ -21,4 +21,20 @@ impl crate::Client {
         self.runtime()
             .names_with(<crate::universe::PostUniverseNames as crate::Operation>::INFO)
     }
+
+    /// Resolves names to ids through `POST /universe/ids` (exact matches; unknown names are
+    /// listed, not an error), remembered in the client's cache like [`names`](Self::names)
+    /// (see [`Ids`](esi_runtime::Ids)).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: esi_client::Client) -> Result<(), esi_client::Error> {
+    /// let found = client.ids().resolve(["Jita", "No Such Place"]).await?;
+    /// println!("{:?}", found.ids.get("Jita")); // Some(ResolvedId { id: 30000142, category: "systems" })
+    /// println!("{:?}", found.unknown); // ["No Such Place"]
+    /// # Ok(()) }
+    /// ```
+    pub fn ids(&self) -> esi_runtime::Ids {
+        self.runtime()
+            .ids_with(<crate::universe::PostUniverseIds as crate::Operation>::INFO)
+    }
 }

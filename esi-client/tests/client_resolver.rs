@@ -123,3 +123,27 @@ async fn duplicates_are_asked_once_and_a_clean_list_costs_one_request() {
     assert_eq!(resolved.names[&99_000_001].category, "alliance");
     assert_eq!(spent(&h, 404), (1, 0));
 }
+
+/// Names back to ids (`/universe/ids`): exact matches found, unknown names listed (ESI leaves
+/// them out, no 404), both remembered so a second resolve sends nothing.
+#[tokio::test]
+async fn names_resolve_to_ids_and_are_remembered() {
+    let (h, client) = setup(FakeEsiConfig::default()).await;
+    let named = client.names().resolve([90_000_010, 30_000_142]).await.unwrap();
+    let mut wanted: Vec<String> = named.names.values().map(|n| n.name.clone()).collect();
+    wanted.sort();
+    wanted.push("No Such Pilot".into());
+    wanted.push(wanted[0].clone()); // a duplicate, asked once
+    let found = client.ids().resolve(wanted.clone()).await.unwrap();
+    assert_eq!(found.requests, 1);
+    assert_eq!(found.ids.len(), 2, "{found:?}");
+    for (id, name) in &named.names {
+        assert_eq!(found.ids[&name.name].id, *id);
+    }
+    assert_eq!(found.unknown, ["No Such Pilot"]);
+    let sent = h.requests().len();
+    let again = client.ids().resolve(wanted).await.unwrap();
+    assert_eq!((again.requests, again.remembered), (0, 3));
+    assert_eq!(again.ids, found.ids);
+    assert_eq!(h.requests().len(), sent, "remembered: no request");
+}

@@ -50,8 +50,10 @@ mod gate;
 mod hooks;
 mod http;
 mod identity;
+mod ids;
 mod limits;
 mod list_seed;
+mod lookup_cache;
 mod metrics;
 #[doc(hidden)]
 pub mod model_de;
@@ -93,6 +95,7 @@ pub use error::{Error, EsiErrorBody, Result};
 pub use future::BoxFuture;
 pub use hooks::{OutgoingRequest, RequestEvent, RequestHook, SendHook};
 pub use http::http_client_builder;
+pub use ids::{Ids, ResolvedId, ResolvedIds};
 pub use limits::{
     ErrorWindow, Hold, LimitAnswer, LimitPolicy, LimitRequest, LimitStore, MAX_BUCKET_WINDOW,
     MAX_LIMIT_WAIT, MemoryLimits, Permit,

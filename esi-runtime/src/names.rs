@@ -22,15 +22,14 @@
 //! module never names generated code.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::CachedResponse;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
+use crate::lookup_cache;
 use crate::operation::{BodyKind, OperationInfo};
 
 /// How long a resolved name is remembered by default: a day (names change on a rename, a
@@ -339,12 +338,7 @@ impl Names {
     }
 
     async fn recall(&self, id: i64) -> Option<Remembered> {
-        let cache = self.client.inner.cache.as_ref()?;
-        let entry = cache.get(&self.key(id)).await?;
-        if !entry.is_fresh(SystemTime::now()) {
-            return None;
-        }
-        serde_json::from_slice(&entry.body).ok()
+        lookup_cache::recall(&self.client, &self.key(id)).await
     }
 
     async fn remember(&self, id: i64, what: &Remembered, invalid: bool) {
@@ -353,19 +347,6 @@ impl Names {
         } else {
             self.remember_for
         };
-        let Some(cache) = self.client.inner.cache.as_ref().filter(|_| !keep.is_zero()) else {
-            return;
-        };
-        let Ok(body) = serde_json::to_vec(what) else {
-            return;
-        };
-        let entry = CachedResponse {
-            status: 200,
-            headers: Vec::new(),
-            body: Bytes::from(body),
-            etag: None,
-            fresh_until: Some(SystemTime::now() + keep),
-        };
-        cache.put(&self.key(id), entry, keep).await;
+        lookup_cache::remember(&self.client, &self.key(id), what, keep).await;
     }
 }
