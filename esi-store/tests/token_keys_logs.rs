@@ -1,6 +1,7 @@
 //! Keys and tokens never reach the logs or `Debug` output, and a store without keys says once
 //! per process that it stores tokens in plain text. One test in its own binary: it installs
-//! the process's global subscriber, recording every event at TRACE level.
+//! the process's global subscriber, recording every event (and every span as it opens, with
+//! its fields) at TRACE level.
 
 #[macro_use]
 mod support;
@@ -40,6 +41,7 @@ async fn keys_and_tokens_stay_out_of_logs_and_debug() {
     let writer = log.clone();
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::NEW)
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .init();
@@ -109,10 +111,14 @@ async fn keys_and_tokens_stay_out_of_logs_and_debug() {
         TokenKeys::new(new.clone()),
     );
     let logged = log.text();
+    // The slow steps are INFO spans (their fields checked for secrets below with the rest).
     for event in [
         "stored SSO token",
         "token refreshed",
         "re-encrypted the stored tokens",
+        "sso.exchange_code",
+        "sso.refresh",
+        "esi_store.refresh",
     ] {
         assert!(logged.contains(event), "{event} not captured:\n{logged}");
     }
