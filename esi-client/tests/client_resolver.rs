@@ -129,7 +129,11 @@ async fn duplicates_are_asked_once_and_a_clean_list_costs_one_request() {
 #[tokio::test]
 async fn names_resolve_to_ids_and_are_remembered() {
     let (h, client) = setup(FakeEsiConfig::default()).await;
-    let named = client.names().resolve([90_000_010, 30_000_142]).await.unwrap();
+    let named = client
+        .names()
+        .resolve([90_000_010, 30_000_142])
+        .await
+        .unwrap();
     let mut wanted: Vec<String> = named.names.values().map(|n| n.name.clone()).collect();
     wanted.sort();
     wanted.push("No Such Pilot".into());
