@@ -51,7 +51,8 @@ enum Remembered {
     Unknown { unknown: bool },
 }
 
-/// Resolves names to ids through `POST /universe/ids` (see the [module](self) docs).
+/// Resolves names to ids through `POST /universe/ids`: exact matches, unknown names listed,
+/// both remembered in the client's cache; chunks of the route's limit.
 #[derive(Debug, Clone)]
 pub struct Ids {
     client: Client,

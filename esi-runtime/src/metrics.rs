@@ -1,4 +1,4 @@
-//! Counters and histograms for dashboards, through the [`metrics`] facade when the `metrics`
+//! Counters and histograms for dashboards, through the `metrics` crate's facade when the `metrics`
 //! feature is on (no-ops without it). Install any exporter (`metrics-exporter-prometheus`, a
 //! StatsD one...) in the application; the names and labels are:
 //!
@@ -9,8 +9,6 @@
 //! | `esi_request_duration_seconds` | histogram | `operation` | time to each answer from ESI |
 //! | `esi_limit_waits_total` | counter | `limit` | requests held for ESI's limits (`error` or `rate`) |
 //! | `esi_limit_wait_seconds` | histogram | `limit` | how long they were held |
-//!
-//! [`metrics`]: https://docs.rs/metrics
 
 use std::time::Duration;
 

@@ -117,7 +117,9 @@ enum Answer {
     Stop(Unresolved),
 }
 
-/// Resolves ids to names through `POST /universe/names` (see the [module](self) docs).
+/// Resolves ids to names through `POST /universe/names`: remembered names first, then chunks;
+/// a batch ESI refuses over a bad id is halved until the bad ids stand alone, and the client's
+/// error reserve is never spent.
 ///
 /// ```no_run
 /// # async fn demo(client: esi_runtime::Client, op: &'static esi_runtime::OperationInfo)

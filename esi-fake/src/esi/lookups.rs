@@ -6,7 +6,7 @@
 //! whether it is known, depend on the id and the configuration alone, so every batch that
 //! holds an id says the same about it.
 //!
-//! - **Known ids** lie in one of EVE's id ranges ([`category_of`]): types below 500,000,
+//! - **Known ids** lie in one of EVE's id ranges (`category_of`): types below 500,000,
 //!   factions, NPC corporations and agents, regions, constellations, solar systems, stations,
 //!   player characters, corporations and alliances. Everything else (0 and negative ids,
 //!   planets, the gaps between ranges) is unknown, and so is every id of
